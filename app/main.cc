@@ -1,0 +1,60 @@
+// hookd: flags, config, run the worker. No logic lives here.
+#include "common/log.h"
+#include "config/loader.h"
+#include "worker/worker.h"
+
+#include <atomic>
+#include <csignal>
+#include <cstring>
+#include <iostream>
+#include <string>
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler writes this flag");
+
+extern "C" void on_signal(int) { g_stop.store(true); }
+
+int usage() {
+  std::cerr << "usage: hookd --config FILE | --check-config FILE | --version\n";
+  return hookd::worker::kExitConfig;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {
+    std::cout << "hookd " << HOOKD_VERSION << "\n";
+    return 0;
+  }
+  if (argc != 3) return usage();
+  const std::string flag = argv[1];
+  if (flag != "--config" && flag != "--check-config") return usage();
+
+  auto loaded = hookd::config::load_file(argv[2]);
+  if (auto* error = std::get_if<hookd::config::ConfigError>(&loaded)) {
+    hookd::log::error("invalid configuration",
+                      {{"file", argv[2]}, {"key", error->key}, {"error", hookd::config::to_string(*error)}});
+    std::cerr << "hookd: " << hookd::config::to_string(*error) << "\n";
+    return hookd::worker::kExitConfig;
+  }
+  if (flag == "--check-config") {
+    std::cout << "configuration OK: " << argv[2] << "\n";
+    return 0;
+  }
+
+  struct sigaction action {};
+  action.sa_handler = on_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  try {
+    return hookd::worker::run(std::get<hookd::config::Config>(loaded), g_stop);
+  } catch (const std::exception& e) {
+    hookd::log::error("fatal error", {{"error", e.what()}});
+    return hookd::worker::kExitFatal;
+  }
+}

@@ -1,0 +1,104 @@
+// hookd's configuration as plain values. Every field carries its documented default
+// (docs/configuration.md, examples/hookd.yaml), so a default-constructed Config is exactly
+// what an empty config file means. The loader (config/loader.h) is the only place that
+// turns YAML into these structs and checks them; everything downstream can trust them.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/log.h"
+
+namespace hookd::config {
+
+struct KafkaConfig {
+  std::string bootstrap_servers = "127.0.0.1:9092";
+  std::string group_id = "hookd";
+  // librdkafka properties applied to every client hookd makes (SASL, SSL, timeouts).
+  // The loader refuses the ones hookd's delivery guarantees rest on.
+  std::map<std::string, std::string> properties;
+  // /readyz turns 503 once Kafka has been unreachable for longer than this.
+  std::chrono::milliseconds unavailable_after = std::chrono::seconds(60);
+  friend bool operator==(const KafkaConfig&, const KafkaConfig&) = default;
+};
+
+struct TopicsConfig {
+  std::vector<std::string> events{"blue.events"};
+  std::string subscriptions = "blue.webhooks";
+  // Retry tiers are "<retry_prefix>.<delay as written>", e.g. "hookd.retry.5s".
+  std::string retry_prefix = "hookd.retry";
+  std::string dead_letter = "hookd.dlq";
+  // Used only for the topics hookd creates (retry tiers, dead letters).
+  int partitions = 12;
+  int replication_factor = 3;
+  std::chrono::milliseconds dead_letter_retention = std::chrono::days(14);
+  friend bool operator==(const TopicsConfig&, const TopicsConfig&) = default;
+};
+
+struct RetryConfig {
+  // Delays as written ("5s", "30m"): each is both a wait and part of a topic name, so the
+  // spelling is kept. The foundation sends failed attempts to the tier of schedule[0].
+  std::vector<std::string> schedule{"5s", "5m", "30m", "2h", "5h", "10h", "10h"};
+  // The least a retry waits after a throttling answer (429/503 with Retry-After).
+  std::chrono::milliseconds throttle_floor = std::chrono::seconds(60);
+  // Consumer group of the retry-tier consumers; must differ from kafka.group_id.
+  std::string group_id = "hookd-retry";
+  friend bool operator==(const RetryConfig&, const RetryConfig&) = default;
+};
+
+struct DeliveryConfig {
+  // The whole request, connect included.
+  std::chrono::milliseconds timeout = std::chrono::seconds(7);
+  // Name resolution, TCP connect and TLS handshake.
+  std::chrono::milliseconds connect_timeout = std::chrono::seconds(3);
+  int max_in_flight = 2048;             // global; event partitions pause at this cap
+  int max_in_flight_per_origin = 64;    // also the per-origin connection cap
+  int max_queued_per_origin = 1024;     // beyond this, straight to the first retry tier
+  std::size_t max_response_bytes = 64 * 1024;  // a longer body closes the connection
+  bool allow_private_networks = false;  // cloud metadata addresses stay refused anyway
+  bool allow_http = true;
+  std::string ca_file;                  // extra CAs (PEM) besides the system store
+  int threads = 2;                      // io_context threads
+  std::chrono::milliseconds dns_cache_ttl = std::chrono::seconds(30);
+  friend bool operator==(const DeliveryConfig&, const DeliveryConfig&) = default;
+};
+
+struct LimitsConfig {
+  std::size_t max_event_bytes = 1024 * 1024;
+  friend bool operator==(const LimitsConfig&, const LimitsConfig&) = default;
+};
+
+struct ShutdownConfig {
+  std::chrono::milliseconds grace_period = std::chrono::seconds(15);
+  friend bool operator==(const ShutdownConfig&, const ShutdownConfig&) = default;
+};
+
+struct LogConfig {
+  log::Level level = log::Level::info;
+  friend bool operator==(const LogConfig&, const LogConfig&) = default;
+};
+
+struct AdminConfig {
+  std::string listen = "0.0.0.0:9464";  // as written
+  std::string host = "0.0.0.0";         // without the brackets of an IPv6 literal
+  std::uint16_t port = 9464;            // 0 = any free port (tests)
+  friend bool operator==(const AdminConfig&, const AdminConfig&) = default;
+};
+
+struct Config {
+  KafkaConfig kafka;
+  TopicsConfig topics;
+  RetryConfig retry;
+  DeliveryConfig delivery;
+  LimitsConfig limits;
+  ShutdownConfig shutdown;
+  LogConfig log;
+  AdminConfig admin;
+  friend bool operator==(const Config&, const Config&) = default;
+};
+
+}  // namespace hookd::config

@@ -1,0 +1,310 @@
+#include "config/loader.h"
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <utility>
+
+#include "config/yaml_reader.h"
+
+namespace hookd::config {
+namespace {
+
+using detail::fail;
+using detail::join_key;
+using detail::YamlReader;
+
+// Why each is refused: offsets are stored by hookd only after a durable outcome (auto
+// store/commit would commit undelivered events); the retry/dead-letter producer must be
+// idempotent with acks=all; transactional/isolation settings change what consumers see;
+// cooperative assignors are buggy in 2.0.2; group and servers have their own keys.
+constexpr std::array<std::string_view, 12> kReservedKafkaProperties{
+    "enable.auto.offset.store", "enable.auto.commit", "enable.idempotence",
+    "acks", "request.required.acks", "isolation.level",
+    "partition.assignment.strategy", "group.id", "bootstrap.servers",
+    "metadata.broker.list", "group.protocol", "transactional.id"};
+
+// A mapping's child, or a valid undefined node: yaml-cpp's const operator[] returns a
+// "zombie" for a missing key, and most calls on a zombie throw.
+YAML::Node child(const YAML::Node& section, const char* name) {
+  if (section.IsDefined() && section.IsMap()) {
+    const YAML::Node found = section[std::string(name)];
+    if (found.IsDefined()) return found;
+  }
+  return YAML::Node(YAML::NodeType::Undefined);
+}
+
+void read_kafka_properties(const YamlReader& r, const YAML::Node& node,
+                           std::map<std::string, std::string>& out) {
+  const std::string path = "kafka.properties";
+  if (node.IsNull()) return;
+  if (!node.IsMap()) fail(node, path, path + ": expected a mapping of librdkafka properties");
+  for (const auto& entry : node) {
+    if (!entry.first.IsScalar() || entry.first.Scalar().empty()) {
+      fail(entry.first, path, path + ": property names must be plain words");
+    }
+    const std::string& name = entry.first.Scalar();
+    const std::string key = join_key(path, name);
+    if (is_reserved_kafka_property(name)) {
+      std::string message = key + " cannot be set: hookd sets it because its delivery guarantees rest on it";
+      if (name == "group.id") message = key + " cannot be set: use kafka.group_id";
+      if (name == "bootstrap.servers" || name == "metadata.broker.list") {
+        message = key + " cannot be set: use kafka.bootstrap_servers";
+      }
+      fail(entry.first, key, std::move(message));
+    }
+    if (!entry.second.IsScalar()) {
+      fail(entry.second, key,
+           key + ": expected a single value (write nested names whole, e.g. security.protocol)");
+    }
+    if (!out.emplace(name, r.text(entry.second, key)).second) {
+      fail(entry.first, key, "duplicate key \"" + key + "\"");
+    }
+  }
+}
+
+// One mapping of the file being read: checks its keys once, then reads each present key
+// with a YamlReader member under its dotted name ("delivery" + "timeout").
+class Section {
+ public:
+  Section(const YamlReader& reader, const YAML::Node& parent, const char* name,
+          std::initializer_list<std::string_view> known)
+      : reader_(reader), node_(child(parent, name)), path_(name) {
+    reader_.expect_section(node_, path_, known);
+  }
+
+  // The key's node, or an undefined node when it is absent.
+  YAML::Node operator[](const char* name) const { return child(node_, name); }
+  std::string key(const char* name) const { return join_key(path_, name); }
+
+  template <typename T, typename Value>
+  void set(T& field, const char* name,
+           Value (YamlReader::*read)(const YAML::Node&, const std::string&) const) const {
+    if (const YAML::Node value = (*this)[name]) field = (reader_.*read)(value, key(name));
+  }
+
+ private:
+  const YamlReader& reader_;
+  YAML::Node node_;
+  std::string path_;
+};
+
+void read_kafka(const YamlReader& r, const YAML::Node& root, KafkaConfig& c) {
+  const Section s(r, root, "kafka", {"bootstrap_servers", "group_id", "properties", "unavailable_after"});
+  s.set(c.bootstrap_servers, "bootstrap_servers", &YamlReader::non_empty_text);
+  s.set(c.group_id, "group_id", &YamlReader::non_empty_text);
+  if (const YAML::Node v = s["properties"]) read_kafka_properties(r, v, c.properties);
+  s.set(c.unavailable_after, "unavailable_after", &YamlReader::duration);
+}
+
+void read_topics(const YamlReader& r, const YAML::Node& root, TopicsConfig& c) {
+  const Section s(r, root, "topics", {"events", "subscriptions", "retry_prefix", "dead_letter", "partitions",
+                                      "replication_factor", "dead_letter_retention"});
+  if (const YAML::Node v = s["events"]) {
+    auto topic = [&r](const YAML::Node& e, const std::string& key) { return r.topic_name(e, key); };
+    c.events = r.list(v, s.key("events"), topic);
+  }
+  s.set(c.subscriptions, "subscriptions", &YamlReader::topic_name);
+  s.set(c.retry_prefix, "retry_prefix", &YamlReader::topic_name);
+  s.set(c.dead_letter, "dead_letter", &YamlReader::topic_name);
+  s.set(c.partitions, "partitions", &YamlReader::positive_int);
+  s.set(c.replication_factor, "replication_factor", &YamlReader::positive_int);
+  s.set(c.dead_letter_retention, "dead_letter_retention", &YamlReader::duration);
+}
+
+void read_retry(const YamlReader& r, const YAML::Node& root, RetryConfig& c) {
+  const Section s(r, root, "retry", {"schedule", "throttle_floor", "group_id"});
+  if (const YAML::Node v = s["schedule"]) {
+    // Checked as a duration but kept as written: it is part of the tier's topic name.
+    auto delay = [&r](const YAML::Node& e, const std::string& key) {
+      r.duration(e, key);
+      return r.text(e, key);
+    };
+    c.schedule = r.list(v, s.key("schedule"), delay);
+  }
+  s.set(c.throttle_floor, "throttle_floor", &YamlReader::duration);
+  s.set(c.group_id, "group_id", &YamlReader::non_empty_text);
+}
+
+void read_delivery(const YamlReader& r, const YAML::Node& root, DeliveryConfig& c) {
+  const Section s(r, root, "delivery",
+                  {"timeout", "connect_timeout", "max_in_flight", "max_in_flight_per_origin",
+                   "max_queued_per_origin", "max_response_bytes", "allow_private_networks", "allow_http",
+                   "ca_file", "threads", "dns_cache_ttl"});
+  s.set(c.timeout, "timeout", &YamlReader::duration);
+  s.set(c.connect_timeout, "connect_timeout", &YamlReader::duration);
+  s.set(c.max_in_flight, "max_in_flight", &YamlReader::positive_int);
+  s.set(c.max_in_flight_per_origin, "max_in_flight_per_origin", &YamlReader::positive_int);
+  s.set(c.max_queued_per_origin, "max_queued_per_origin", &YamlReader::positive_int);
+  s.set(c.max_response_bytes, "max_response_bytes", &YamlReader::size);
+  s.set(c.allow_private_networks, "allow_private_networks", &YamlReader::boolean);
+  s.set(c.allow_http, "allow_http", &YamlReader::boolean);
+  s.set(c.ca_file, "ca_file", &YamlReader::text);
+  // Checked now so a typo stops start-up with exit code 2 rather than failing every TLS
+  // handshake later.
+  if (!c.ca_file.empty() && !std::ifstream(c.ca_file).good()) {
+    fail(s["ca_file"], s.key("ca_file"),
+         "delivery.ca_file: cannot read \"" + c.ca_file + "\": " + std::strerror(errno));
+  }
+  s.set(c.threads, "threads", &YamlReader::positive_int);
+  s.set(c.dns_cache_ttl, "dns_cache_ttl", &YamlReader::duration);
+}
+
+void read_log(const YamlReader& r, const YAML::Node& root, LogConfig& c) {
+  const Section s(r, root, "log", {"level"});
+  if (const YAML::Node v = s["level"]) {
+    if (!v.IsScalar() || !log::parse_level(r.text(v, "log.level"), c.level)) {
+      YamlReader::expected(v, "log.level", "one of debug, info, warn, error");
+    }
+  }
+}
+
+// "host:port", "[ipv6]:port"; port 0 asks for any free port.
+void read_admin(const YamlReader& r, const YAML::Node& root, AdminConfig& c) {
+  const Section s(r, root, "admin", {"listen"});
+  const YAML::Node v = s["listen"];
+  if (!v) return;
+  const std::string listen = r.text(v, "admin.listen");
+  auto bad = [&v](std::string_view why) {
+    YamlReader::expected(v, "admin.listen",
+                         "host:port (e.g. 0.0.0.0:9464 or [::]:9464): " + std::string(why));
+  };
+  const std::size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) bad("no port");
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find_first_of("[]:") != std::string::npos) {
+    bad("an IPv6 address goes in brackets");
+  }
+  if (host.empty()) bad("no host");
+  const std::string port_text = listen.substr(colon + 1);
+  unsigned port = 0;
+  const char* end = port_text.data() + port_text.size();
+  auto [ptr, ec] = std::from_chars(port_text.data(), end, port);
+  if (port_text.empty() || ec != std::errc{} || ptr != end || port > 65535) {
+    bad("the port must be 0 to 65535");
+  }
+  c.listen = listen;
+  c.host = std::move(host);
+  c.port = static_cast<std::uint16_t>(port);
+}
+
+// Checks between keys: one topic must never play two roles, and the retry consumers must
+// not share (and so rebalance) the events consumer group.
+void check_consistency(const YAML::Node& root, const Config& c) {
+  auto node_at = [&root](const char* section, const char* key) {
+    const YAML::Node s = child(root, section);
+    const YAML::Node k = child(s, key);
+    return k ? k : (s ? s : root);
+  };
+  const auto& events = c.topics.events;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (std::find(events.begin(), events.begin() + static_cast<std::ptrdiff_t>(i), events[i]) !=
+        events.begin() + static_cast<std::ptrdiff_t>(i)) {
+      const std::string key = "topics.events[" + std::to_string(i) + "]";
+      fail(node_at("topics", "events"), key, key + ": \"" + events[i] + "\" is listed twice");
+    }
+  }
+  auto is_event_topic = [&events](const std::string& t) {
+    return std::find(events.begin(), events.end(), t) != events.end();
+  };
+  if (is_event_topic(c.topics.subscriptions)) {
+    fail(node_at("topics", "subscriptions"), "topics.subscriptions",
+         "topics.subscriptions: \"" + c.topics.subscriptions + "\" is also an events topic");
+  }
+  if (is_event_topic(c.topics.dead_letter) || c.topics.dead_letter == c.topics.subscriptions) {
+    fail(node_at("topics", "dead_letter"), "topics.dead_letter",
+         "topics.dead_letter: \"" + c.topics.dead_letter + "\" is already used by another role");
+  }
+  for (std::size_t i = 0; i < c.retry.schedule.size(); ++i) {
+    const std::string tier = c.topics.retry_prefix + "." + c.retry.schedule[i];
+    const std::string key = "retry.schedule[" + std::to_string(i) + "]";
+    if (!detail::is_valid_topic_name(tier)) {
+      fail(node_at("retry", "schedule"), key,
+           key + ": retry topic \"" + tier + "\" is not a valid Kafka topic name");
+    }
+    if (is_event_topic(tier) || tier == c.topics.subscriptions || tier == c.topics.dead_letter) {
+      fail(node_at("retry", "schedule"), key,
+           key + ": retry topic \"" + tier + "\" is already used by another role");
+    }
+  }
+  if (c.retry.group_id == c.kafka.group_id) {
+    fail(node_at("retry", "group_id"), "retry.group_id",
+         "retry.group_id: must differ from kafka.group_id (\"" + c.kafka.group_id + "\")");
+  }
+}
+
+Config read_config(const YamlReader& r, const YAML::Node& root) {
+  r.expect_section(root, "", {"kafka", "topics", "retry", "delivery", "limits", "shutdown", "log", "admin"});
+  Config c;
+  read_kafka(r, root, c.kafka);
+  read_topics(r, root, c.topics);
+  read_retry(r, root, c.retry);
+  read_delivery(r, root, c.delivery);
+  Section(r, root, "limits", {"max_event_bytes"})
+      .set(c.limits.max_event_bytes, "max_event_bytes", &YamlReader::size);
+  Section(r, root, "shutdown", {"grace_period"})
+      .set(c.shutdown.grace_period, "grace_period", &YamlReader::duration);
+  read_log(r, root, c.log);
+  read_admin(r, root, c.admin);
+  check_consistency(root, c);
+  return c;
+}
+
+}  // namespace
+
+std::string to_string(const ConfigError& error) {
+  if (error.line <= 0) return error.message;
+  return error.message + " (line " + std::to_string(error.line) + ")";
+}
+
+std::optional<std::string> process_env(const std::string& name) {
+  const char* value = std::getenv(name.c_str());
+  if (value == nullptr) return std::nullopt;
+  return std::string(value);
+}
+
+bool is_reserved_kafka_property(std::string_view name) {
+  // librdkafka also accepts topic-level properties on the global configuration with a
+  // "topic." prefix ("topic.acks" sets acks), so the prefixed spelling is refused too.
+  constexpr std::string_view kTopicPrefix = "topic.";
+  if (name.substr(0, kTopicPrefix.size()) == kTopicPrefix) name.remove_prefix(kTopicPrefix.size());
+  return std::find(kReservedKafkaProperties.begin(), kReservedKafkaProperties.end(), name) !=
+         kReservedKafkaProperties.end();
+}
+
+LoadResult load_string(std::string_view yaml, const EnvLookup& env) {
+  try {
+    const YAML::Node root = YAML::Load(std::string(yaml));
+    // A missing section (undefined) and an empty file (null) both mean "all defaults".
+    if (!root.IsDefined()) return Config{};
+    return read_config(YamlReader(env), root);
+  } catch (const detail::Failure& failure) {
+    return failure.error;
+  } catch (const YAML::Exception& e) {
+    const int line = e.mark.line >= 0 ? e.mark.line + 1 : 0;
+    return ConfigError{"", "invalid YAML: " + e.msg, line};
+  }
+}
+
+LoadResult load_file(const std::string& path, const EnvLookup& env) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!file) return ConfigError{"", "cannot open config file \"" + path + "\": " + std::strerror(errno)};
+  std::string text;
+  std::array<char, 8192> buffer;
+  std::size_t n = 0;
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), file.get())) > 0) text.append(buffer.data(), n);
+  if (std::ferror(file.get())) {
+    return ConfigError{"", "cannot read config file \"" + path + "\": " + std::strerror(errno)};
+  }
+  return load_string(text, env);
+}
+
+}  // namespace hookd::config

@@ -1,0 +1,74 @@
+// The outgoing HTTP(S) client: POSTs a webhook request and reports one Outcome per attempt.
+//
+// Design:
+// - One io_context (run by delivery.threads threads) carries every connection.
+// - Requests are grouped by origin (scheme, host, port). Each origin has a keep-alive pool,
+//   at most max_in_flight_per_origin requests in flight, and a FIFO of at most
+//   max_queued_per_origin waiting ones; beyond that a request ends at once with
+//   origin_queue_full, so one slow endpoint cannot hold memory or slots of the others.
+// - A new connection resolves the host (asynchronously, cached), checks every address with
+//   the network guard, and connects only to those checked addresses; TLS 1.2+, SNI, peer
+//   and host name verification against the system CAs plus delivery.ca_file.
+// - Redirects are never followed: a 3xx is a failed attempt like a 4xx or 5xx. The status
+//   decides; the response body is read up to max_response_bytes and dropped.
+// - A keep-alive connection that fails before any response byte arrives (the server closed
+//   it while idle) is retried once on a fresh connection.
+//
+// Outcome.error names the origin at most: never a path, a query or a header value.
+#pragma once
+
+#include <array>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include <boost/asio/io_context.hpp>
+
+#include "delivery/types.h"
+
+namespace hookd::delivery {
+
+struct ClientContext;
+class OriginPool;
+
+// The seam the worker depends on, so its tests can fake HTTP.
+class Sender {
+ public:
+  virtual ~Sender() = default;
+  // Thread-safe. `done` runs exactly once, on an io_context thread, never inside post().
+  virtual void post(Request request, std::function<void(Outcome)> done) = 0;
+  // Closes idle connections now and the others when their attempt ends.
+  virtual void shutdown() = 0;
+};
+
+class Client final : public Sender {
+ public:
+  // Throws std::runtime_error when options.ca_file cannot be loaded.
+  Client(boost::asio::io_context& io, ClientOptions options);
+  // Shuts down. Attempts still running keep what they need alive and complete normally
+  // as long as the io_context runs.
+  ~Client() override;
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  void post(Request request, std::function<void(Outcome)> done) override;
+  void shutdown() override;
+
+ private:
+  std::shared_ptr<OriginPool> pool_for(const std::string& origin);
+
+  // Pools are found through a sharded map so that concurrent posts to different origins
+  // rarely meet on the same mutex, and never hold it beyond a hash lookup.
+  struct Shard {
+    std::mutex mutex;
+    std::unordered_map<std::string, std::shared_ptr<OriginPool>> pools;
+  };
+  static constexpr std::size_t shard_count = 16;
+
+  std::shared_ptr<ClientContext> context_;
+  std::array<Shard, shard_count> shards_;
+};
+
+}  // namespace hookd::delivery

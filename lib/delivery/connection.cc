@@ -1,0 +1,180 @@
+#include "delivery/connection.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/span_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <openssl/x509.h>
+
+#include "delivery/tls_context.h"
+
+namespace hookd::delivery {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using boost::system::error_code;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+PhaseResult failure(AttemptResult result, std::string error) {
+  PhaseResult r;
+  r.ok = false;
+  r.result = result;
+  r.error = std::move(error);
+  return r;
+}
+
+AttemptResult classify_status(int status) {
+  if (status >= 200 && status < 300) return AttemptResult::success_2xx;
+  if (status >= 300 && status < 400) return AttemptResult::status_3xx;
+  if (status >= 400 && status < 500) return AttemptResult::status_4xx;
+  if (status >= 500 && status < 600) return AttemptResult::status_5xx;
+  return AttemptResult::protocol_error;  // 1xx as a final answer or outside 100..599
+}
+
+// "Host" as curl sends it: the port only when it is not the scheme's default.
+std::string host_header(const TargetUrl& url) {
+  const bool ipv6 = url.host.find(':') != std::string::npos;
+  std::string host = ipv6 ? "[" + url.host + "]" : url.host;
+  if (url.port != (url.tls ? 443 : 80)) host += ":" + std::to_string(url.port);
+  return host;
+}
+
+}  // namespace
+
+Connection::Connection(ConnectionExecutor executor, asio::ssl::context* tls) : executor_(std::move(executor)) {
+  if (tls != nullptr) {
+    tls_.emplace(executor_, *tls);
+  } else {
+    plain_.emplace(executor_);
+  }
+}
+
+beast::tcp_stream& Connection::lowest_layer() { return tls_ ? beast::get_lowest_layer(*tls_) : *plain_; }
+
+void Connection::close() {
+  reusable_ = false;
+  error_code ignored;
+  lowest_layer().socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  lowest_layer().close();
+}
+
+asio::awaitable<PhaseResult> Connection::open(const std::vector<asio::ip::tcp::endpoint>& endpoints,
+                                              const TargetUrl& url, std::chrono::steady_clock::duration budget) {
+  beast::tcp_stream& tcp = lowest_layer();
+  tcp.expires_after(budget);
+  auto [connect_error, endpoint] = co_await tcp.async_connect(endpoints, use_tuple);
+  if (connect_error == beast::error::timeout) co_return failure(AttemptResult::timeout, "connect timed out");
+  if (connect_error) co_return failure(AttemptResult::connect_error, "connect failed: " + connect_error.message());
+  tcp.socket().set_option(asio::ip::tcp::no_delay(true), connect_error);  // best effort
+
+  if (tls_) {
+    if (!set_peer_identity(tls_->native_handle(), url.host))
+      co_return failure(AttemptResult::tls_error, "cannot set the TLS peer identity");
+    auto [handshake_error] = co_await tls_->async_handshake(asio::ssl::stream_base::client, use_tuple);
+    if (handshake_error == beast::error::timeout) co_return failure(AttemptResult::timeout, "TLS handshake timed out");
+    if (handshake_error) {
+      std::string text = "TLS handshake failed: " + handshake_error.message();
+      const long verify = SSL_get_verify_result(tls_->native_handle());
+      if (verify != X509_V_OK) text += std::string(" (") + X509_verify_cert_error_string(verify) + ")";
+      co_return failure(AttemptResult::tls_error, std::move(text));
+    }
+  }
+  tcp.expires_never();
+  co_return PhaseResult{};
+}
+
+asio::awaitable<PhaseResult> Connection::exchange(const TargetUrl& url, const Request& request,
+                                                  const ClientOptions& options) {
+  if (tls_) co_return co_await exchange_on(*tls_, url, request, options);
+  co_return co_await exchange_on(*plain_, url, request, options);
+}
+
+template <class Stream>
+asio::awaitable<PhaseResult> Connection::exchange_on(Stream& stream, const TargetUrl& url, const Request& request,
+                                                     const ClientOptions& options) {
+  reusable_ = false;  // until a complete, keep-alive response proves otherwise
+
+  // span_body points at the caller's bytes: the body is never copied, whatever its size.
+  http::request<http::span_body<const char>> message;
+  message.method(http::verb::post);
+  message.target(url.target);
+  message.version(11);
+  message.set(http::field::host, host_header(url));
+  bool has_user_agent = false;
+  for (const auto& [name, value] : request.headers) {
+    message.insert(name, value);
+    if (beast::iequals(name, "user-agent")) has_user_agent = true;
+  }
+  if (!has_user_agent && !options.user_agent.empty()) message.set(http::field::user_agent, options.user_agent);
+  message.body() = boost::span<const char>(request.body.data(), request.body.size());
+  message.prepare_payload();
+
+  beast::tcp_stream& tcp = lowest_layer();
+  tcp.expires_after(options.request_timeout);
+
+  auto [write_error, written] = co_await http::async_write(stream, message, use_tuple);
+  if (write_error == beast::error::timeout) co_return failure(AttemptResult::timeout, "sending the request timed out");
+  if (write_error) co_return failure(AttemptResult::protocol_error, "sending the request failed: " + write_error.message());
+
+  http::response_parser<http::buffer_body> parser;
+  parser.body_limit(options.max_response_bytes);
+  auto [header_error, header_bytes] = co_await http::async_read_header(stream, buffer_, parser, use_tuple);
+  const int status = static_cast<int>(parser.get().result_int());
+  if (header_error == http::error::body_limit && status != 0) {
+    // Content-Length announced more than we read: the status decides, the connection goes.
+    PhaseResult r;
+    r.http_status = status;
+    r.result = classify_status(status);
+    r.ok = r.result == AttemptResult::success_2xx;
+    r.response_started = true;
+    if (!r.ok) r.error = "HTTP " + std::to_string(status);
+    co_return r;
+  }
+  if (header_error) {
+    PhaseResult r = header_error == beast::error::timeout
+                        ? failure(AttemptResult::timeout, "waiting for the response timed out")
+                        : failure(AttemptResult::protocol_error, "reading the response failed: " + header_error.message());
+    r.response_started = parser.got_some() || buffer_.size() > 0;
+    co_return r;
+  }
+
+  PhaseResult r;
+  r.response_started = true;
+  r.http_status = status;
+  r.result = classify_status(status);
+  r.ok = r.result == AttemptResult::success_2xx;
+  if (!r.ok) r.error = r.result == AttemptResult::protocol_error ? "unexpected HTTP status " + std::to_string(status)
+                                                                 : "HTTP " + std::to_string(status);
+
+  // Read and drop the body. Once the status line is in, the status decides the result: a
+  // body that is too long, cut short or too slow only costs the connection.
+  bool body_complete = true;
+  while (!parser.is_done()) {
+    parser.get().body().data = discard_.data();
+    parser.get().body().size = discard_.size();
+    auto [body_error, body_bytes] = co_await http::async_read(stream, buffer_, parser, use_tuple);
+    if (body_error == http::error::need_buffer) continue;
+    if (body_error) {
+      body_complete = false;
+      break;
+    }
+  }
+  // Bytes beyond the response would be parsed as the next response: never reuse then.
+  reusable_ = body_complete && parser.keep_alive() && buffer_.size() == 0 &&
+              r.result != AttemptResult::protocol_error;
+  if (reusable_) tcp.expires_never();
+  co_return r;
+}
+
+}  // namespace hookd::delivery

@@ -1,0 +1,81 @@
+// One outgoing HTTP/1.1 connection (plain or TLS) to one checked address of one origin.
+//
+// A connection is used by one attempt at a time: the attempt's coroutine runs on the
+// connection's strand, opens it (connect + handshake) or takes it from the origin's pool,
+// exchanges one request/response, and hands it back when it may be reused. Timeouts use
+// beast::tcp_stream's expiry, which covers every operation of the phase (TLS records
+// included) instead of a separate timer per operation.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include "delivery/target_url.h"
+#include "delivery/types.h"
+
+namespace hookd::delivery {
+
+using ConnectionExecutor = boost::asio::strand<boost::asio::io_context::executor_type>;
+
+// What one phase (open or exchange) produced. `result` is meaningful when !ok.
+struct PhaseResult {
+  bool ok = true;
+  AttemptResult result = AttemptResult::success_2xx;
+  int http_status = 0;
+  std::string error;          // without the origin; the caller prefixes it
+  bool response_started = false;  // some response byte arrived (a stale-connection retry is unsafe)
+};
+
+class Connection {
+ public:
+  // `tls` is null for plain http. The context must outlive the connection.
+  Connection(ConnectionExecutor executor, boost::asio::ssl::context* tls);
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  const ConnectionExecutor& executor() const { return executor_; }
+
+  // Connects to the first endpoint that accepts (in order), then does the TLS handshake
+  // with SNI and peer verification for `url.host`, all within `budget`.
+  boost::asio::awaitable<PhaseResult> open(const std::vector<boost::asio::ip::tcp::endpoint>& endpoints,
+                                           const TargetUrl& url, std::chrono::steady_clock::duration budget);
+
+  // Writes the request and reads the response (body discarded), all within
+  // options.request_timeout. On success `http_status` is set and `result` classifies it.
+  boost::asio::awaitable<PhaseResult> exchange(const TargetUrl& url, const Request& request,
+                                               const ClientOptions& options);
+
+  // True when the last exchange left the connection clean for another request.
+  bool reusable() const { return reusable_; }
+  void close();
+
+  std::chrono::steady_clock::time_point idle_since{};
+
+ private:
+  template <class Stream>
+  boost::asio::awaitable<PhaseResult> exchange_on(Stream& stream, const TargetUrl& url, const Request& request,
+                                                  const ClientOptions& options);
+  boost::beast::tcp_stream& lowest_layer();
+
+  ConnectionExecutor executor_;
+  std::optional<boost::beast::tcp_stream> plain_;
+  std::optional<boost::beast::ssl_stream<boost::beast::tcp_stream>> tls_;
+  boost::beast::flat_buffer buffer_;
+  std::array<char, 4096> discard_{};  // response bodies are read into this and dropped
+  bool reusable_ = false;
+};
+
+}  // namespace hookd::delivery

@@ -1,0 +1,233 @@
+#include "delivery/origin_pool.h"
+
+#include <algorithm>
+#include <exception>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "delivery/network_guard.h"
+#include "delivery/tls_context.h"
+
+namespace hookd::delivery {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+// Adapts Resolver's callback to an asio completion token. The callback runs on some io_context
+// thread; the handler is dispatched to its own executor (the attempt's strand).
+template <class Token>
+auto async_resolve(Resolver& resolver, const std::string& host, Token&& token) {
+  using Signature = void(error_code, std::vector<asio::ip::address>);
+  return asio::async_initiate<Token, Signature>(
+      [&resolver](auto handler, const std::string& name) {
+        // Resolver::Callback is a std::function, which must be copyable; the handler is not.
+        auto shared = std::make_shared<std::decay_t<decltype(handler)>>(std::move(handler));
+        resolver.resolve(name, [shared](error_code ec, std::vector<asio::ip::address> addresses) {
+          auto executor = asio::get_associated_executor(*shared);
+          asio::dispatch(executor, [shared, ec, addresses = std::move(addresses)]() mutable {
+            std::move (*shared)(ec, std::move(addresses));
+          });
+        });
+      },
+      token, host);
+}
+
+Resolver::Options resolver_options(const ClientOptions& options) {
+  Resolver::Options out;
+  out.timeout = options.connect_timeout;
+  return out;
+}
+
+}  // namespace
+
+ClientContext::ClientContext(asio::io_context& io_context, ClientOptions client_options)
+    : io(io_context),
+      options(std::move(client_options)),
+      tls(make_client_tls_context(options.ca_file)),
+      resolver(io_context, resolver_options(options)) {}
+
+OriginPool::OriginPool(std::shared_ptr<ClientContext> context)
+    : context_(std::move(context)), strand_(asio::make_strand(context_->io)), idle_timer_(strand_) {}
+
+void OriginPool::submit(PendingRequest pending) {
+  asio::post(strand_, [self = shared_from_this(), pending = std::move(pending)]() mutable {
+    self->admit(std::move(pending));
+  });
+}
+
+void OriginPool::shutdown() {
+  asio::post(strand_, [self = shared_from_this()] {
+    self->shut_down_ = true;
+    for (auto& connection : self->idle_) connection->close();
+    self->idle_.clear();
+    self->idle_timer_.cancel();
+  });
+}
+
+void OriginPool::admit(PendingRequest pending) {
+  const std::size_t cap = std::max<std::size_t>(1, context_->options.max_in_flight_per_origin);
+  if (in_flight_ < cap) {
+    start(std::move(pending));
+  } else if (waiting_.size() < context_->options.max_queued_per_origin) {
+    waiting_.push_back(std::move(pending));
+  } else {
+    Outcome outcome;
+    outcome.result = AttemptResult::origin_queue_full;
+    outcome.error = pending.url.origin + ": too many requests waiting for this origin";
+    pending.done(std::move(outcome));
+  }
+}
+
+void OriginPool::start(PendingRequest pending) {
+  ++in_flight_;
+  std::shared_ptr<Connection> connection = take_idle();
+  const bool reused = connection != nullptr;
+  if (!reused) {
+    asio::ssl::context* tls = pending.url.tls ? &context_->tls : nullptr;
+    connection = std::make_shared<Connection>(asio::make_strand(context_->io), tls);
+  }
+  auto executor = connection->executor();
+  asio::co_spawn(executor, attempt(shared_from_this(), std::move(connection), reused, std::move(pending)),
+                 asio::detached);
+}
+
+void OriginPool::finish(std::shared_ptr<Connection> reusable) {
+  --in_flight_;
+  if (reusable) {
+    if (shut_down_) {
+      reusable->close();
+    } else {
+      reusable->idle_since = Clock::now();
+      idle_.push_back(std::move(reusable));
+      arm_idle_timer();
+    }
+  }
+  const std::size_t cap = std::max<std::size_t>(1, context_->options.max_in_flight_per_origin);
+  while (in_flight_ < cap && !waiting_.empty()) {
+    PendingRequest next = std::move(waiting_.front());
+    waiting_.pop_front();
+    start(std::move(next));
+  }
+}
+
+std::shared_ptr<Connection> OriginPool::take_idle() {
+  close_expired_idle();
+  if (idle_.empty()) return nullptr;
+  std::shared_ptr<Connection> connection = std::move(idle_.back());  // the warmest one
+  idle_.pop_back();
+  return connection;
+}
+
+void OriginPool::close_expired_idle() {
+  const auto now = Clock::now();
+  const auto timeout = context_->options.idle_timeout;
+  // idle_ is ordered by idle_since, oldest first.
+  auto first_fresh = std::find_if(idle_.begin(), idle_.end(),
+                                  [&](const auto& connection) { return connection->idle_since + timeout > now; });
+  for (auto it = idle_.begin(); it != first_fresh; ++it) (*it)->close();
+  idle_.erase(idle_.begin(), first_fresh);
+}
+
+void OriginPool::arm_idle_timer() {
+  if (idle_timer_armed_ || idle_.empty()) return;
+  idle_timer_armed_ = true;
+  idle_timer_.expires_at(idle_.front()->idle_since + context_->options.idle_timeout);
+  idle_timer_.async_wait([self = shared_from_this()](error_code ec) {
+    self->idle_timer_armed_ = false;
+    if (ec || self->shut_down_) return;
+    self->close_expired_idle();
+    self->arm_idle_timer();
+  });
+}
+
+asio::awaitable<PhaseResult> OriginPool::open_fresh(std::shared_ptr<Connection>& connection, const TargetUrl& url,
+                                                    Clock::time_point started) {
+  auto [resolve_error, addresses] = co_await async_resolve(context_->resolver, url.host, use_tuple);
+  if (resolve_error) {
+    PhaseResult r;
+    r.ok = false;
+    const bool timed_out = resolve_error == asio::error::timed_out;
+    r.result = timed_out ? AttemptResult::timeout : AttemptResult::dns_error;
+    r.error = timed_out ? "name resolution timed out" : "name resolution failed: " + resolve_error.message();
+    co_return r;
+  }
+
+  // Every address must pass: a name that resolves to one public and one private address is
+  // exactly what a DNS-rebinding attack looks like.
+  std::vector<asio::ip::tcp::endpoint> endpoints;
+  endpoints.reserve(addresses.size());
+  for (const auto& address : addresses) {
+    const AddressVerdict verdict = classify(address, context_->options.allow_private_networks);
+    if (verdict != AddressVerdict::allowed) {
+      PhaseResult r;
+      r.ok = false;
+      r.result = AttemptResult::blocked;
+      r.error = "address " + address.to_string() + " refused (" + to_string(verdict) + ")";
+      co_return r;
+    }
+    endpoints.emplace_back(address, url.port);
+  }
+
+  const auto budget = context_->options.connect_timeout - (Clock::now() - started);
+  if (budget <= Clock::duration::zero()) {
+    PhaseResult r;
+    r.ok = false;
+    r.result = AttemptResult::timeout;
+    r.error = "connect timed out";
+    co_return r;
+  }
+  co_return co_await connection->open(endpoints, url, budget);
+}
+
+asio::awaitable<void> OriginPool::attempt(std::shared_ptr<OriginPool> self, std::shared_ptr<Connection> connection,
+                                          bool reused, PendingRequest pending) {
+  const auto started = Clock::now();
+  Outcome outcome;
+  try {
+    PhaseResult phase;
+    if (!reused) phase = co_await self->open_fresh(connection, pending.url, started);
+    if (phase.ok) {
+      phase = co_await connection->exchange(pending.url, pending.request, self->context_->options);
+      // A pooled connection the server closed while idle fails before any response byte.
+      // The request may have reached the server, but retrying once is within at-least-once,
+      // and it spares the endpoint a failed attempt for our stale connection. A timeout is
+      // not staleness: the server may be processing.
+      if (!phase.ok && reused && !phase.response_started && phase.result != AttemptResult::timeout) {
+        connection->close();
+        connection = std::make_shared<Connection>(connection->executor(),
+                                                  pending.url.tls ? &self->context_->tls : nullptr);
+        phase = co_await self->open_fresh(connection, pending.url, Clock::now());
+        if (phase.ok) phase = co_await connection->exchange(pending.url, pending.request, self->context_->options);
+      }
+    }
+    outcome.result = phase.result;
+    outcome.http_status = phase.http_status;
+    if (!phase.error.empty()) outcome.error = pending.url.origin + ": " + phase.error;
+  } catch (const std::exception& e) {
+    // Only resource exhaustion can get here; the attempt still ends exactly once.
+    outcome.result = AttemptResult::protocol_error;
+    outcome.error = pending.url.origin + ": internal error: " + e.what();
+  }
+  outcome.duration = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
+
+  std::shared_ptr<Connection> keep;
+  if (connection && connection->reusable()) {
+    keep = std::move(connection);
+  } else if (connection) {
+    connection->close();
+  }
+  // Hand the connection back before answering, so a request posted from `done` finds it.
+  asio::post(self->strand_, [self, keep = std::move(keep)]() mutable { self->finish(std::move(keep)); });
+  pending.done(std::move(outcome));
+}
+
+}  // namespace hookd::delivery

@@ -1,0 +1,83 @@
+// Everything the client keeps for one origin (scheme, host, port): its keep-alive
+// connections, how many requests are in flight, and the bounded FIFO of requests waiting
+// for a free slot.
+//
+// Why a strand per origin: the pool state is touched by every request and every completion
+// for that origin, from any io_context thread. A strand serialises that without a lock, and
+// two origins never wait on each other. The I/O itself runs on each connection's own strand,
+// so one busy origin still spreads TLS work over all threads.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "delivery/connection.h"
+#include "delivery/resolver.h"
+#include "delivery/target_url.h"
+#include "delivery/types.h"
+
+namespace hookd::delivery {
+
+// Shared by the client and all its pools; outlives both while attempts are running.
+struct ClientContext {
+  ClientContext(boost::asio::io_context& io, ClientOptions options);
+  boost::asio::io_context& io;
+  const ClientOptions options;
+  boost::asio::ssl::context tls;
+  Resolver resolver;
+};
+
+// One request on its way: the parsed URL travels with it so it is parsed once.
+struct PendingRequest {
+  Request request;
+  TargetUrl url;
+  std::function<void(Outcome)> done;
+};
+
+class OriginPool : public std::enable_shared_from_this<OriginPool> {
+ public:
+  explicit OriginPool(std::shared_ptr<ClientContext> context);
+
+  // Any thread. Starts the request, queues it, or answers origin_queue_full at once.
+  void submit(PendingRequest pending);
+  // Any thread. Closes idle connections now and every connection when its attempt ends.
+  void shutdown();
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  // All of these run on strand_.
+  void admit(PendingRequest pending);
+  void start(PendingRequest pending);
+  void finish(std::shared_ptr<Connection> reusable);
+  std::shared_ptr<Connection> take_idle();
+  void arm_idle_timer();
+  void close_expired_idle();
+
+  // Runs on the connection's strand; calls done exactly once. `self` keeps the pool alive.
+  static boost::asio::awaitable<void> attempt(std::shared_ptr<OriginPool> self, std::shared_ptr<Connection> connection,
+                                              bool reused, PendingRequest pending);
+  boost::asio::awaitable<PhaseResult> open_fresh(std::shared_ptr<Connection>& connection, const TargetUrl& url,
+                                                 Clock::time_point started);
+
+  std::shared_ptr<ClientContext> context_;
+  boost::asio::strand<boost::asio::io_context::executor_type> strand_;
+  boost::asio::steady_timer idle_timer_;
+  bool idle_timer_armed_ = false;
+  bool shut_down_ = false;
+  std::size_t in_flight_ = 0;
+  std::deque<PendingRequest> waiting_;
+  std::vector<std::shared_ptr<Connection>> idle_;  // most recently used last
+};
+
+}  // namespace hookd::delivery

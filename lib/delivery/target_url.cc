@@ -1,0 +1,79 @@
+#include "delivery/target_url.h"
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+
+#include <cctype>
+#include <charconv>
+
+namespace hookd::delivery {
+namespace {
+
+// A host name we are willing to hand to the resolver: letters, digits, '-', '_', '.'.
+// Anything else (after percent-decoding) cannot be a DNS name and would only confuse logs.
+bool plausible_host_name(std::string_view name) {
+  if (name.empty() || name.size() > 253) return false;
+  for (char c : name) {
+    const auto u = static_cast<unsigned char>(c);
+    if (!std::isalnum(u) && c != '-' && c != '.' && c != '_') return false;
+  }
+  return true;
+}
+
+std::optional<std::uint16_t> parse_port(std::string_view text) {
+  unsigned value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || value == 0 || value > 65535) return std::nullopt;
+  return static_cast<std::uint16_t>(value);
+}
+
+}  // namespace
+
+std::optional<TargetUrl> parse_target_url(std::string_view url) {
+  // parse_uri, not parse_absolute_uri: a fragment is allowed (and never sent).
+  auto parsed = boost::urls::parse_uri(url);
+  if (!parsed) return std::nullopt;
+  const boost::urls::url_view& view = *parsed;
+
+  TargetUrl out;
+  switch (view.scheme_id()) {
+    case boost::urls::scheme::https: out.tls = true; break;
+    case boost::urls::scheme::http: out.tls = false; break;
+    default: return std::nullopt;
+  }
+  // Credentials in a webhook URL would be sent nowhere (we do not do Basic auth from URLs)
+  // and would leak into places that print origins: refuse them.
+  if (!view.has_authority() || view.has_userinfo()) return std::nullopt;
+
+  switch (view.host_type()) {
+    case boost::urls::host_type::ipv4:
+    case boost::urls::host_type::ipv6:
+      out.host = view.host_address();
+      break;
+    case boost::urls::host_type::name:
+      out.host = view.host_address();
+      if (!plausible_host_name(out.host)) return std::nullopt;
+      break;
+    default:
+      return std::nullopt;
+  }
+  for (char& c : out.host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+
+  if (view.has_port()) {
+    const auto port = parse_port(view.port());
+    if (!port) return std::nullopt;
+    out.port = *port;
+  } else {
+    out.port = out.tls ? 443 : 80;
+  }
+
+  out.target = view.encoded_target();  // path + query, never the fragment
+  if (out.target.empty() || out.target.front() != '/') out.target.insert(0, "/");
+
+  const bool bracket = view.host_type() == boost::urls::host_type::ipv6;
+  out.origin = std::string(out.tls ? "https://" : "http://") + (bracket ? "[" : "") + out.host +
+               (bracket ? "]" : "") + ":" + std::to_string(out.port);
+  return out;
+}
+
+}  // namespace hookd::delivery

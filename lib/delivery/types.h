@@ -1,0 +1,60 @@
+// Value types of the delivery client: what to send, how, and what happened.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace hookd::delivery {
+
+// The result of one attempt. Everything but success_2xx is a failed attempt; `blocked`
+// (network guard, refused scheme or unusable URL) is final and never retried.
+enum class AttemptResult {
+  success_2xx,
+  status_3xx,
+  status_4xx,
+  status_5xx,
+  timeout,
+  dns_error,
+  connect_error,
+  tls_error,
+  protocol_error,
+  blocked,
+  origin_queue_full,
+};
+
+// Fixed words used as metric label values and in dead-letter attempt records:
+// "2xx" "3xx" "4xx" "5xx" "timeout" "dns_error" "connect_error" "tls_error"
+// "protocol_error" "blocked" "origin_queue_full".
+std::string_view to_string(AttemptResult result);
+
+struct Outcome {
+  AttemptResult result = AttemptResult::protocol_error;
+  int http_status = 0;                  // 0 when no status line was received
+  std::chrono::microseconds duration{};  // from the start of the attempt (not queueing) to its end
+  std::string error;  // short human text; names the origin at most, never a path, query or header value
+};
+
+struct Request {
+  std::string url;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+struct ClientOptions {
+  std::chrono::milliseconds request_timeout{7000};  // write the request + read the whole response
+  std::chrono::milliseconds connect_timeout{3000};  // resolve + connect + TLS handshake
+  std::size_t max_in_flight_per_origin = 64;
+  std::size_t max_queued_per_origin = 1024;
+  std::size_t max_response_bytes = 65536;  // a longer body closes the connection; the status still decides
+  bool allow_private_networks = false;
+  bool allow_http = true;
+  std::string ca_file;     // extra trusted CAs (PEM), on top of the system's
+  std::string user_agent;  // sent when the request does not carry its own User-Agent
+  std::chrono::seconds idle_timeout{60};  // pooled keep-alive connections unused this long are closed
+};
+
+}  // namespace hookd::delivery

@@ -1,0 +1,95 @@
+#include "events/json_walk.h"
+
+#include <utility>
+
+namespace hookd::events::detail {
+
+namespace od = simdjson::ondemand;
+
+bool is_json_number(std::string_view token) {
+  std::size_t i = 0;
+  const auto digit = [&](std::size_t at) { return at < token.size() && token[at] >= '0' && token[at] <= '9'; };
+  if (i < token.size() && token[i] == '-') ++i;
+  if (!digit(i)) return false;
+  if (token[i] == '0') {
+    ++i;  // no leading zeros
+  } else {
+    while (digit(i)) ++i;
+  }
+  if (i < token.size() && token[i] == '.') {
+    ++i;
+    if (!digit(i)) return false;
+    while (digit(i)) ++i;
+  }
+  if (i < token.size() && (token[i] == 'e' || token[i] == 'E')) {
+    ++i;
+    if (i < token.size() && (token[i] == '+' || token[i] == '-')) ++i;
+    if (!digit(i)) return false;
+    while (digit(i)) ++i;
+  }
+  return i == token.size();
+}
+
+std::string_view trim_trailing_whitespace(std::string_view text) {
+  while (!text.empty()) {
+    const char c = text.back();
+    if (c != ' ' && c != '\t' && c != '\n' && c != '\r') break;
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+bool walk_object(od::object& object, int depth) {
+  for (auto field_result : object) {
+    od::field field;
+    if (std::move(field_result).get(field) != simdjson::SUCCESS) return false;
+    std::string_view key;
+    if (field.unescaped_key().get(key) != simdjson::SUCCESS) return false;
+    if (!walk_value(field.value(), depth + 1)) return false;
+  }
+  return true;
+}
+
+bool walk_array(od::array& array, int depth) {
+  for (auto element_result : array) {
+    od::value element;
+    if (std::move(element_result).get(element) != simdjson::SUCCESS) return false;
+    if (!walk_value(element, depth + 1)) return false;
+  }
+  return true;
+}
+
+bool walk_value(od::value& value, int depth) {
+  od::json_type type;
+  if (value.type().get(type) != simdjson::SUCCESS) return false;
+  switch (type) {
+    case od::json_type::object: {
+      od::object object;
+      return depth < kMaxDepth && value.get_object().get(object) == simdjson::SUCCESS &&
+             walk_object(object, depth);
+    }
+    case od::json_type::array: {
+      od::array array;
+      return depth < kMaxDepth && value.get_array().get(array) == simdjson::SUCCESS &&
+             walk_array(array, depth);
+    }
+    case od::json_type::string: {
+      std::string_view text;
+      return value.get_string().get(text) == simdjson::SUCCESS;
+    }
+    case od::json_type::number:
+      // Left unconsumed on purpose: the enclosing iterator skips a scalar it was not asked for.
+      return is_json_number(trim_trailing_whitespace(value.raw_json_token()));
+    case od::json_type::boolean: {
+      bool flag;
+      return value.get_bool().get(flag) == simdjson::SUCCESS;
+    }
+    case od::json_type::null: {
+      bool is_null = false;  // "nul" or "nulx" types as null but is not null
+      return value.is_null().get(is_null) == simdjson::SUCCESS && is_null;
+    }
+  }
+  return false;
+}
+
+}  // namespace hookd::events::detail

@@ -1,0 +1,70 @@
+#include "kafka/config.h"
+
+#include <array>
+#include <string>
+
+#include "common/log.h"
+
+namespace hookd::kafka {
+namespace {
+
+// librdkafka logs from its own threads with syslog levels; hookd's logger is thread-safe.
+void log_to_hookd(const rd_kafka_t* rk, int level, const char* facility, const char* text) {
+  log::Level ours = level <= 3 ? log::Level::error
+                    : level == 4 ? log::Level::warn
+                    : level <= 6 ? log::Level::info
+                                 : log::Level::debug;
+  log::limited(ours, std::string("librdkafka.") + facility, "librdkafka",
+               {{"client", rd_kafka_name(rk)}, {"facility", facility}, {"text", text}});
+}
+
+bool set(rd_kafka_conf_t* conf, const std::string& name, const std::string& value, std::string& error) {
+  std::array<char, 512> errstr{};
+  if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr.data(), errstr.size()) != RD_KAFKA_CONF_OK) {
+    error = "kafka property '" + name + "': " + errstr.data();
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+ConfResult make_conf(const ClientSettings& settings, const std::vector<Property>& defaults,
+                     const std::vector<Property>& fixed) {
+  ConfResult result;
+  ConfPtr conf(rd_kafka_conf_new());
+  for (const auto& p : defaults) {
+    if (!set(conf.get(), p.name, p.value, result.error)) return result;
+  }
+  if (!set(conf.get(), "bootstrap.servers", settings.bootstrap_servers, result.error)) return result;
+  for (const auto& [name, value] : settings.properties) {
+    if (!set(conf.get(), name, value, result.error)) return result;
+  }
+  for (const auto& p : fixed) {
+    if (!set(conf.get(), p.name, p.value, result.error)) return result;
+  }
+  rd_kafka_conf_set_log_cb(conf.get(), log_to_hookd);
+  result.conf = std::move(conf);
+  return result;
+}
+
+ConfPtr make_conf_or_throw(const ClientSettings& settings, const std::vector<Property>& defaults,
+                           const std::vector<Property>& fixed) {
+  auto result = make_conf(settings, defaults, fixed);
+  if (!result.conf) throw Error(result.error);
+  return std::move(result.conf);
+}
+
+HandlePtr make_handle(rd_kafka_type_t type, ConfPtr conf) {
+  std::array<char, 512> errstr{};
+  rd_kafka_t* rk = rd_kafka_new(type, conf.get(), errstr.data(), errstr.size());
+  if (rk == nullptr) throw Error(std::string("cannot create Kafka client: ") + errstr.data());
+  (void)conf.release();  // rd_kafka_new owns the configuration once it succeeded
+  return HandlePtr(rk);
+}
+
+std::string describe(rd_kafka_resp_err_t err) {
+  return std::string(rd_kafka_err2name(err)) + ": " + rd_kafka_err2str(err);
+}
+
+}  // namespace hookd::kafka

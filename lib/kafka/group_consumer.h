@@ -1,0 +1,124 @@
+// The events consumer: a member of hookd's consumer group.
+//
+// Design (see ../shared/notes/librdkafka-2.0.2.md):
+// - Eager assignors only (range,roundrobin): cooperative-sticky has known bugs in 2.0.2.
+// - hookd stores offsets itself (enable.auto.offset.store=false) once deliveries are
+//   durable; auto-commit (every 5 s) commits what was stored; revoke and close commit
+//   synchronously.
+// - Every assignment change bumps assignment_generation(): a delivery remembers the
+//   generation it was dispatched under and the worker ignores completions from an older one.
+// - librdkafka keeps a paused partition paused across a rebalance, and resuming one that
+//   is not paused can rewind its fetch position (#4686): this wrapper remembers exactly
+//   which partitions it paused, re-applies the pause to new assignments while paused, and
+//   resumes only what it paused.
+//
+// Threading: poll(), close() and the hooks run on the caller's poll thread (rebalance and
+// stats callbacks fire inside poll()). store_offset(), pause_all(), resume_all(),
+// assignment_generation(), joined() and assignment() are safe from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <librdkafka/rdkafka.h>
+
+#include "kafka/config.h"
+#include "kafka/message.h"
+#include "kafka/types.h"
+
+namespace hookd::kafka {
+
+struct GroupConsumerOptions {
+  std::string group_id = "hookd";
+  std::vector<std::string> topics;
+  std::chrono::milliseconds session_timeout{45'000};
+  std::chrono::milliseconds auto_commit_interval{5'000};
+  // 0 disables statistics (and so consumer-lag reports).
+  std::chrono::milliseconds statistics_interval{0};
+  // Where a group without a committed offset starts; a default, kafka.properties may override.
+  std::string auto_offset_reset = "earliest";
+
+  // After the new partitions are assigned (and the generation bumped). May be empty.
+  std::function<void(const std::vector<TopicPartition>&)> on_assign;
+  // Before the revoked partitions are committed and unassigned: the last moment to
+  // store_offset() for them. The generation is bumped after it returns.
+  std::function<void(const std::vector<TopicPartition>&)> on_revoke;
+  // The raw statistics JSON (see parse_consumer_lag); valid only during the call.
+  std::function<void(std::string_view)> on_stats;
+  // Errors librdkafka reports on the client (e.g. _ALL_BROKERS_DOWN, _TRANSPORT); they are
+  // logged (rate-limited) either way.
+  std::function<void(rd_kafka_resp_err_t, std::string_view reason)> on_error;
+};
+
+class GroupConsumer {
+ public:
+  // Subscribes at once; throws Error naming the property on a bad configuration.
+  GroupConsumer(const ClientSettings& settings, GroupConsumerOptions options);
+  // close()s if that was not done.
+  ~GroupConsumer();
+  GroupConsumer(const GroupConsumer&) = delete;
+  GroupConsumer& operator=(const GroupConsumer&) = delete;
+
+  // The next record or error event, or an empty Message after `timeout`. Rebalances and
+  // statistics are served here, so keep calling it even while everything is paused.
+  Message poll(std::chrono::milliseconds timeout);
+
+  // Stores `offset` (the next offset to consume, i.e. last done + 1) for the next commit.
+  // Storing for a partition this member no longer owns is ignored (returns _STATE, silently).
+  rd_kafka_resp_err_t store_offset(std::string_view topic, std::int32_t partition, std::int64_t offset);
+
+  // Commits the stored offsets now and waits for the broker; _NO_OFFSET when nothing new.
+  rd_kafka_resp_err_t commit();
+
+  // Pauses every assigned partition, and every partition assigned later, until resume_all().
+  void pause_all();
+  // Resumes only the partitions pause_all() paused.
+  void resume_all();
+  bool paused() const;
+
+  std::uint64_t assignment_generation() const { return generation_.load(std::memory_order_acquire); }
+  // True once the group gave this member an assignment (even an empty one).
+  bool joined() const { return joined_.load(std::memory_order_acquire); }
+  std::vector<TopicPartition> assignment() const;
+
+  // Commits stored offsets, leaves the group (the revoke hook runs) and stops consuming.
+  // Idempotent. Destroy every Message from poll() before calling it.
+  void close();
+
+  // For an event loop: librdkafka writes "1" to `fd` when the consumer queue goes from
+  // empty to non-empty; then drain it with poll(0) until it returns an empty Message.
+  void enable_io_event(int fd);
+
+  rd_kafka_t* handle() const { return handle_.get(); }
+
+ private:
+  static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions,
+                           void* opaque);
+  static int on_statistics(rd_kafka_t* rk, char* json, std::size_t json_len, void* opaque);
+  static void on_client_error(rd_kafka_t* rk, int err, const char* reason, void* opaque);
+  void assigned(rd_kafka_topic_partition_list_t* partitions);
+  void revoked(rd_kafka_topic_partition_list_t* partitions);
+  void set_paused(const std::vector<TopicPartition>& partitions, bool pause);
+
+  GroupConsumerOptions options_;
+  HandlePtr handle_;
+  std::atomic<std::uint64_t> generation_{0};
+  std::atomic<bool> joined_{false};
+  bool closed_ = false;
+
+  mutable std::mutex mutex_;  // guards the fields below
+  std::vector<TopicPartition> assignment_;
+  // Partitions paused by this wrapper and not resumed, assigned or not (librdkafka keeps
+  // the pause flag of a partition that was revoked while paused).
+  std::set<TopicPartition> paused_;
+  bool want_paused_ = false;
+};
+
+}  // namespace hookd::kafka

@@ -1,0 +1,147 @@
+#include "kafka/producer.h"
+
+#include <array>
+#include <cstring>
+#include <exception>
+#include <memory>
+
+#include "common/log.h"
+
+namespace hookd::kafka {
+namespace {
+
+// Kafka caps topic names at 249 bytes; a stack buffer gives rd_kafka_producev its C string
+// without an allocation per record.
+constexpr std::size_t kMaxTopicName = 249;
+
+void run_ack(const Producer::AckCallback& on_ack, rd_kafka_resp_err_t err) {
+  // A callback must not unwind into librdkafka's C frames.
+  try {
+    on_ack(err);
+  } catch (const std::exception& e) {
+    log::limited(log::Level::error, "kafka.producer.ack", "producer ack callback threw", {{"error", e.what()}});
+  } catch (...) {
+    log::limited(log::Level::error, "kafka.producer.ack", "producer ack callback threw");
+  }
+}
+
+}  // namespace
+
+Producer::Producer(const ClientSettings& settings, ProducerOptions options) : options_(options) {
+  auto conf = make_conf_or_throw(
+      settings, {{"client.id", "hookd-producer"}, {"linger.ms", "5"}, {"socket.nagle.disable", "true"}},
+      {{"enable.idempotence", "true"},
+       {"acks", "all"},
+       {"message.timeout.ms", std::to_string(options_.message_timeout.count())}});
+  rd_kafka_conf_set_dr_msg_cb(conf.get(), &Producer::on_delivery);
+  rd_kafka_conf_set_error_cb(conf.get(), &Producer::on_error);
+  rd_kafka_conf_set_opaque(conf.get(), this);
+  handle_ = make_handle(RD_KAFKA_PRODUCER, std::move(conf));
+  poll_thread_ = std::thread([this] { poll_loop(); });
+}
+
+Producer::~Producer() {
+  if (pending() > 0) {
+    rd_kafka_purge(handle_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    // Purged records get their delivery reports on the next poll: let the thread serve them.
+    if (flush(std::chrono::seconds(5)) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      log::error("kafka producer closed with unacknowledged records", {{"pending", static_cast<long long>(pending())}});
+    }
+  }
+  stopping_.store(true);
+  poll_thread_.join();
+  // Destroyed here, while the members its callbacks touch are still alive.
+  handle_.reset();
+}
+
+void Producer::poll_loop() {
+  while (!stopping_.load(std::memory_order_relaxed)) rd_kafka_poll(handle_.get(), 100);
+}
+
+void Producer::produce(std::string_view topic, std::string_view key, std::string_view value,
+                       const std::vector<Header>& headers, AckCallback on_ack) {
+  std::array<char, kMaxTopicName + 1> topic_name{};
+  if (topic.empty() || topic.size() > kMaxTopicName) {
+    run_ack(on_ack, RD_KAFKA_RESP_ERR__INVALID_ARG);
+    return;
+  }
+  std::memcpy(topic_name.data(), topic.data(), topic.size());
+
+  // Owned by librdkafka until the delivery report, which deletes it.
+  auto callback = std::make_unique<AckCallback>(std::move(on_ack));
+  const auto give_up_at = std::chrono::steady_clock::now() + options_.queue_full_wait;
+  pending_.fetch_add(1, std::memory_order_relaxed);
+  for (;;) {
+    rd_kafka_headers_t* hdrs = rd_kafka_headers_new(headers.size());
+    for (const auto& h : headers) {
+      rd_kafka_header_add(hdrs, h.name.data(), static_cast<ssize_t>(h.name.size()), h.value.data(),
+                          static_cast<ssize_t>(h.value.size()));
+    }
+    const rd_kafka_resp_err_t err = rd_kafka_producev(
+        handle_.get(), RD_KAFKA_V_TOPIC(topic_name.data()),
+        RD_KAFKA_V_KEY(key.empty() ? nullptr : const_cast<char*>(key.data()), key.size()),
+        RD_KAFKA_V_VALUE(const_cast<char*>(value.data() != nullptr ? value.data() : ""), value.size()),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(callback.get()), RD_KAFKA_V_END);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      (void)callback.release();  // the headers and the callback now belong to the record
+      return;
+    }
+    rd_kafka_headers_destroy(hdrs);  // not taken on failure
+    // The poll thread keeps serving delivery reports, so the queue drains while we wait.
+    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && std::chrono::steady_clock::now() < give_up_at) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      continue;
+    }
+    log::limited(log::Level::warn, "kafka.producer.produce", "cannot queue record",
+                 {{"topic", topic}, {"error", describe(err)}});
+    run_ack(*callback, err);
+    acked();
+    return;
+  }
+}
+
+void Producer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
+  auto* self = static_cast<Producer*>(opaque);
+  std::unique_ptr<AckCallback> callback(static_cast<AckCallback*>(message->_private));
+  if (callback) run_ack(*callback, message->err);
+  self->acked();
+}
+
+void Producer::acked() {
+  if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    // Taking the lock orders this wake-up after a flush() that checked pending_ and is about to wait.
+    { std::lock_guard lock(mutex_); }
+    drained_.notify_all();
+  }
+}
+
+rd_kafka_resp_err_t Producer::flush(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  const bool done = drained_.wait_for(lock, timeout, [this] { return pending_.load(std::memory_order_acquire) == 0; });
+  return done ? RD_KAFKA_RESP_ERR_NO_ERROR : RD_KAFKA_RESP_ERR__TIMED_OUT;
+}
+
+std::string Producer::fatal_reason() const {
+  std::lock_guard lock(mutex_);
+  return fatal_reason_;
+}
+
+void Producer::on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+  auto* self = static_cast<Producer*>(opaque);
+  if (err == RD_KAFKA_RESP_ERR__FATAL) {
+    std::array<char, 512> text{};
+    const rd_kafka_resp_err_t original = rd_kafka_fatal_error(rk, text.data(), text.size());
+    {
+      std::lock_guard lock(self->mutex_);
+      self->fatal_reason_ = describe(original) + ": " + text.data();
+    }
+    self->fatal_.store(true, std::memory_order_release);
+    log::error("kafka producer fatal error", {{"error", describe(original)}, {"reason", text.data()}});
+    return;
+  }
+  log::limited(log::Level::warn, "kafka.producer.error", "kafka producer error",
+               {{"error", describe(static_cast<rd_kafka_resp_err_t>(err))}, {"reason", reason}});
+}
+
+}  // namespace hookd::kafka

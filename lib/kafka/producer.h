@@ -1,0 +1,85 @@
+// The producer for hookd's own records (retry tiers, dead letters).
+//
+// Why this shape: a source event's offset may be committed only once its retry or
+// dead-letter record is durable, so every produce() reports exactly once, through
+// `on_ack`, with the delivery report's error (idempotent producer, acks=all). The acks run
+// on a poll thread the Producer owns, so callers never have to poll.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <librdkafka/rdkafka.h>
+
+#include "kafka/config.h"
+#include "kafka/types.h"
+
+namespace hookd::kafka {
+
+struct ProducerOptions {
+  // Upper bound on a record's time in the producer (queue, retries, in flight); then its
+  // delivery report fails with _MSG_TIMED_OUT.
+  std::chrono::milliseconds message_timeout{30'000};
+  // How long produce() keeps retrying while the local queue is full before it reports
+  // _QUEUE_FULL through on_ack.
+  std::chrono::milliseconds queue_full_wait{1'000};
+};
+
+class Producer {
+ public:
+  using AckCallback = std::function<void(rd_kafka_resp_err_t)>;
+
+  // Throws Error naming the property on a bad configuration.
+  Producer(const ClientSettings& settings, ProducerOptions options = {});
+  // Purges what is still queued (those acks report _PURGE_QUEUE/_PURGE_INFLIGHT); call
+  // flush() first to wait for them instead.
+  ~Producer();
+  Producer(const Producer&) = delete;
+  Producer& operator=(const Producer&) = delete;
+
+  // Thread-safe. `on_ack` runs exactly once: on the poll thread with the delivery report's
+  // error, or right here, on the caller's thread, when the record could not be queued
+  // (unknown topic name, too large, queue still full after queue_full_wait, fatal error).
+  // An empty key is sent as a null key; an empty value as an empty (never null) payload:
+  // hookd writes no tombstones.
+  void produce(std::string_view topic, std::string_view key, std::string_view value,
+               const std::vector<Header>& headers, AckCallback on_ack);
+
+  // Waits until every record produced so far has been acknowledged and its on_ack has
+  // returned; RD_KAFKA_RESP_ERR__TIMED_OUT if some are still pending after `timeout`.
+  rd_kafka_resp_err_t flush(std::chrono::milliseconds timeout);
+
+  // Records whose on_ack has not run yet.
+  std::int64_t pending() const { return pending_.load(std::memory_order_relaxed); }
+
+  // An idempotent producer can hit a fatal error (e.g. a fenced or out-of-sequence
+  // producer); it then refuses every record and hookd must restart.
+  bool fatal() const { return fatal_.load(std::memory_order_acquire); }
+  std::string fatal_reason() const;
+
+ private:
+  static void on_delivery(rd_kafka_t* rk, const rd_kafka_message_t* message, void* opaque);
+  static void on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque);
+  void poll_loop();
+  void acked();
+
+  ProducerOptions options_;
+  HandlePtr handle_;
+  std::atomic<std::int64_t> pending_{0};
+  std::atomic<bool> fatal_{false};
+  std::atomic<bool> stopping_{false};
+  mutable std::mutex mutex_;  // guards fatal_reason_; pairs with drained_
+  std::condition_variable drained_;
+  std::string fatal_reason_;
+  std::thread poll_thread_;
+};
+
+}  // namespace hookd::kafka

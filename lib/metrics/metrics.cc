@@ -1,0 +1,103 @@
+#include "metrics/metrics.h"
+
+#include <prometheus/histogram.h>
+
+namespace hookd::metrics {
+namespace {
+
+using prometheus::BuildCounter;
+using prometheus::BuildGauge;
+using prometheus::BuildHistogram;
+
+// 1 ms to 60 s, roughly three buckets per decade.
+prometheus::Histogram::BucketBoundaries http_buckets() {
+  return {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+}
+
+// Event to delivery spans retries that wait hours: 1 ms to 60 s, then beyond to a day.
+prometheus::Histogram::BucketBoundaries latency_buckets() {
+  return {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+          300, 1800, 3600, 7200, 21600, 43200, 86400};
+}
+
+}  // namespace
+
+Metrics::Metrics()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      events_consumed(BuildCounter()
+                          .Name("hookd_events_consumed_total")
+                          .Help("Events read from the events topics")
+                          .Register(*registry_)
+                          .Add({})),
+      events_invalid(BuildCounter()
+                         .Name("hookd_events_invalid_total")
+                         .Help("Invalid events sent to the dead-letter topic, by reason")
+                         .Register(*registry_)),
+      delivery_attempts(BuildCounter()
+                            .Name("hookd_delivery_attempts_total")
+                            .Help("HTTP delivery attempts by result")
+                            .Register(*registry_)),
+      delivery_duration(BuildHistogram()
+                            .Name("hookd_delivery_duration_seconds")
+                            .Help("Duration of one HTTP delivery attempt")
+                            .Register(*registry_)
+                            .Add({}, http_buckets())),
+      event_to_delivery_first(BuildHistogram()
+                                  .Name("hookd_event_to_delivery_seconds")
+                                  .Help("From the event's occurredAt to its 2xx delivery")
+                                  .Register(*registry_)
+                                  .Add({{"attempt", "first"}}, latency_buckets())),
+      event_to_delivery_retry(BuildHistogram()
+                                  .Name("hookd_event_to_delivery_seconds")
+                                  .Help("From the event's occurredAt to its 2xx delivery")
+                                  .Register(*registry_)
+                                  .Add({{"attempt", "retry"}}, latency_buckets())),
+      subscriptions_enabled(BuildGauge()
+                                .Name("hookd_subscriptions")
+                                .Help("Valid webhook subscriptions in the snapshot, by state")
+                                .Register(*registry_)
+                                .Add({{"state", "enabled"}})),
+      subscriptions_disabled(BuildGauge()
+                                 .Name("hookd_subscriptions")
+                                 .Help("Valid webhook subscriptions in the snapshot, by state")
+                                 .Register(*registry_)
+                                 .Add({{"state", "disabled"}})),
+      subscriptions_invalid(BuildCounter()
+                                .Name("hookd_subscriptions_invalid_total")
+                                .Help("Subscription records refused, by reason")
+                                .Register(*registry_)),
+      snapshot_ready(BuildGauge()
+                         .Name("hookd_snapshot_ready")
+                         .Help("1 once the subscription snapshot has been loaded")
+                         .Register(*registry_)
+                         .Add({})),
+      inflight_deliveries(BuildGauge()
+                              .Name("hookd_inflight_deliveries")
+                              .Help("Deliveries dispatched and not yet finished")
+                              .Register(*registry_)
+                              .Add({})),
+      retries_enqueued(BuildCounter()
+                           .Name("hookd_retries_enqueued_total")
+                           .Help("Retry records written, by retry tier")
+                           .Register(*registry_)),
+      dead_letters(BuildCounter()
+                       .Name("hookd_dead_letters_total")
+                       .Help("Dead letters written, by reason")
+                       .Register(*registry_)),
+      consumer_lag_(BuildGauge()
+                        .Name("hookd_consumer_lag")
+                        .Help("Consumer lag of the events topics, per partition (librdkafka statistics)")
+                        .Register(*registry_)) {}
+
+void Metrics::set_consumer_lag(std::string_view topic, int partition, std::int64_t lag) {
+  std::lock_guard lock(lag_mu_);
+  auto key = std::make_pair(std::string(topic), partition);
+  auto it = lag_gauges_.find(key);
+  if (it == lag_gauges_.end()) {
+    auto& gauge = consumer_lag_.Add({{"topic", key.first}, {"partition", std::to_string(partition)}});
+    it = lag_gauges_.emplace(std::move(key), &gauge).first;
+  }
+  it->second->Set(static_cast<double>(lag));
+}
+
+}  // namespace hookd::metrics

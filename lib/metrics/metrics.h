@@ -1,0 +1,62 @@
+// Every metric hookd exports, declared once and resolved at start-up.
+//
+// Hot paths hold references to the children they touch (counters per fixed label word),
+// so no family lookup or label hashing ever happens per event. Label values are fixed
+// words only: never a URL, webhook id, tenant or event id.
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+namespace hookd::metrics {
+
+class Metrics {
+  // Declared first: every member below is registered in it during construction.
+  std::shared_ptr<prometheus::Registry> registry_;
+
+ public:
+  Metrics();
+
+  prometheus::Registry& registry() { return *registry_; }
+  std::shared_ptr<prometheus::Registry> registry_ptr() { return registry_; }
+
+  prometheus::Counter& events_consumed;
+  prometheus::Family<prometheus::Counter>& events_invalid;          // {reason}
+  prometheus::Family<prometheus::Counter>& delivery_attempts;       // {result}
+  prometheus::Histogram& delivery_duration;                         // seconds
+  prometheus::Histogram& event_to_delivery_first;                   // {attempt="first"}
+  prometheus::Histogram& event_to_delivery_retry;                   // {attempt="retry"}
+  prometheus::Gauge& subscriptions_enabled;                         // {state="enabled"}
+  prometheus::Gauge& subscriptions_disabled;                        // {state="disabled"}
+  prometheus::Family<prometheus::Counter>& subscriptions_invalid;   // {reason}
+  prometheus::Gauge& snapshot_ready;
+  prometheus::Gauge& inflight_deliveries;
+  prometheus::Family<prometheus::Counter>& retries_enqueued;        // {tier}
+  prometheus::Family<prometheus::Counter>& dead_letters;            // {reason}
+
+  // Consumer lag per events-topic partition, from librdkafka statistics (every few seconds).
+  void set_consumer_lag(std::string_view topic, int partition, std::int64_t lag);
+
+  // Resolves a child by its fixed label word once; callers keep the reference.
+  static prometheus::Counter& with(prometheus::Family<prometheus::Counter>& family,
+                                   const std::string& label, const std::string& value) {
+    return family.Add({{label, value}});
+  }
+
+ private:
+  prometheus::Family<prometheus::Gauge>& consumer_lag_;
+  std::mutex lag_mu_;  // statistics arrive on one librdkafka thread every few seconds
+  std::map<std::pair<std::string, int>, prometheus::Gauge*> lag_gauges_;
+};
+
+}  // namespace hookd::metrics

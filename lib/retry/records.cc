@@ -1,0 +1,137 @@
+#include "retry/records.h"
+
+#include "common/log.h"
+
+#include <chrono>
+#include <ctime>
+
+namespace hookd::retry {
+namespace {
+
+void append_string(std::string& out, std::string_view text) {
+  out += '"';
+  log::append_json_escaped(out, text);
+  out += '"';
+}
+
+std::string rfc3339_ms(std::int64_t unix_ms) {
+  const std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(unix_ms % 1000));
+  return buf;
+}
+
+void append_source(std::string& out, const SourcePosition& source) {
+  out += "{\"topic\":";
+  append_string(out, source.topic);
+  out += ",\"partition\":";
+  out += std::to_string(source.partition);
+  out += ",\"offset\":";
+  out += std::to_string(source.offset);
+  out += '}';
+}
+
+}  // namespace
+
+std::int64_t unix_ms_now() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string attempts_json(const std::vector<AttemptRecord>& attempts) {
+  std::string out = "[";
+  for (const auto& a : attempts) {
+    if (out.size() > 1) out += ',';
+    out += "{\"at\":";
+    append_string(out, rfc3339_ms(a.at_unix_ms));
+    out += ",\"result\":";
+    append_string(out, a.result);
+    out += ",\"status\":";
+    out += a.http_status ? std::to_string(a.http_status) : "null";
+    out += ",\"durationMs\":";
+    out += std::to_string(a.duration_ms);
+    out += ",\"error\":";
+    if (a.error.empty()) {
+      out += "null";
+    } else {
+      append_string(out, a.error);
+    }
+    out += '}';
+  }
+  out += ']';
+  return out;
+}
+
+std::string serialize(const RetryRecord& r) {
+  std::string out;
+  out.reserve(r.body.size() + r.envelope.size() + 512);
+  out += "{\"deliveryId\":";
+  append_string(out, r.delivery_id);
+  out += ",\"webhookId\":";
+  append_string(out, r.webhook_id);
+  out += ",\"eventId\":";
+  append_string(out, r.event_id);
+  out += ",\"event\":";
+  append_string(out, r.event_type);
+  out += ",\"attempts\":";
+  out += std::to_string(r.attempts);
+  out += ",\"source\":";
+  append_source(out, r.source);
+  out += ",\"history\":";
+  out += attempts_json(r.history);
+  out += ",\"body\":";
+  out += r.body;
+  out += ",\"envelope\":";
+  out += r.envelope;
+  out += '}';
+  return out;
+}
+
+std::string tier_topic(std::string_view prefix, std::string_view delay) {
+  std::string topic(prefix);
+  topic += '.';
+  topic += delay;
+  return topic;
+}
+
+std::vector<std::string> distinct_tiers(const std::vector<std::string>& schedule) {
+  std::vector<std::string> tiers;
+  for (const auto& delay : schedule) {
+    bool seen = false;
+    for (const auto& t : tiers) seen = seen || t == delay;
+    if (!seen) tiers.push_back(delay);
+  }
+  return tiers;
+}
+
+std::string_view to_string(DeadLetterKind kind) {
+  switch (kind) {
+    case DeadLetterKind::invalid_event: return "invalid_event";
+    case DeadLetterKind::delivery: return "delivery";
+  }
+  return "invalid_event";
+}
+
+DeadLetterMessage make_dead_letter(const DeadLetter& letter, std::string_view original_event) {
+  DeadLetterMessage message;
+  message.value = original_event;
+  message.headers.emplace_back("hookd-kind", std::string(to_string(letter.kind)));
+  message.headers.emplace_back("hookd-reason", letter.reason);
+  std::string source;
+  append_source(source, letter.source);
+  message.headers.emplace_back("hookd-source", std::move(source));
+  if (letter.kind == DeadLetterKind::delivery) {
+    message.headers.emplace_back("hookd-webhook-id", letter.webhook_id);
+    message.headers.emplace_back("hookd-attempts", attempts_json(letter.attempts));
+  }
+  if (original_event.size() > kMaxDeadLetterValue) {
+    message.value = original_event.substr(0, kTruncatedDeadLetterValue);
+    message.headers.emplace_back("hookd-truncated", "true");
+  }
+  return message;
+}
+
+}  // namespace hookd::retry

@@ -1,0 +1,82 @@
+// What hookd writes to Kafka when a delivery does not succeed at once: retry records on
+// the retry tiers and dead letters (schemas/retry-record.schema.json, dead-letter.schema.json).
+//
+// Both are built from plain values so this module knows nothing of Kafka clients or HTTP:
+// the worker fills them in and hands the bytes to its producer.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace hookd::retry {
+
+// Where an event came from: printed into dead letters and retry records.
+struct SourcePosition {
+  std::string topic;
+  std::int32_t partition = 0;
+  std::int64_t offset = 0;
+};
+
+// One HTTP attempt (or a deferral) as recorded in history.
+struct AttemptRecord {
+  std::int64_t at_unix_ms = 0;
+  std::string result;  // a metric word: 2xx 4xx timeout dns_error ... origin_queue_full
+  int http_status = 0;  // 0 when no response
+  std::int64_t duration_ms = 0;
+  std::string error;  // short text, never a URL path, query or header value
+};
+
+struct RetryRecord {
+  std::string delivery_id;
+  std::string webhook_id;
+  std::string event_id;
+  std::string event_type;
+  int attempts = 0;  // HTTP attempts made so far
+  SourcePosition source;
+  std::vector<AttemptRecord> history;
+  std::string_view body;      // raw JSON delivery body, sent byte for byte on every retry
+  std::string_view envelope;  // raw JSON original event, for the dead letter at the end
+};
+
+// The retry record as one JSON object (body and envelope embedded raw).
+std::string serialize(const RetryRecord& record);
+
+// The topic of a retry tier: "<prefix>.<delay as written>", e.g. "hookd.retry.5s".
+std::string tier_topic(std::string_view prefix, std::string_view delay);
+
+// The distinct tiers of a schedule in order ("the same delay twice is one tier").
+std::vector<std::string> distinct_tiers(const std::vector<std::string>& schedule);
+
+enum class DeadLetterKind { invalid_event, delivery };
+std::string_view to_string(DeadLetterKind kind);
+
+struct DeadLetter {
+  DeadLetterKind kind = DeadLetterKind::invalid_event;
+  std::string reason;  // fixed word: not_json, missing_field, too_large, invalid_utf8, blocked, exhausted, gone ...
+  SourcePosition source;
+  std::string webhook_id;               // deliveries only
+  std::vector<AttemptRecord> attempts;  // deliveries only
+};
+
+// Producers refuse values over message.max.bytes; above this we send the first 64 KiB and
+// say so in a header instead of losing the dead letter.
+inline constexpr std::size_t kMaxDeadLetterValue = 1'000'000 - 64 * 1024;
+inline constexpr std::size_t kTruncatedDeadLetterValue = 64 * 1024;
+
+struct DeadLetterMessage {
+  std::string_view value;  // the original event bytes (or their first 64 KiB)
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+DeadLetterMessage make_dead_letter(const DeadLetter& letter, std::string_view original_event);
+
+// JSON array of attempts, as in the hookd-attempts header and retry history.
+std::string attempts_json(const std::vector<AttemptRecord>& attempts);
+
+std::int64_t unix_ms_now();
+
+}  // namespace hookd::retry

@@ -1,0 +1,54 @@
+#include "signing/signature.h"
+
+#include <charconv>
+
+#include "signing/base64.h"
+#include "signing/hmac.h"
+
+namespace hookd::signing {
+namespace {
+
+constexpr std::string_view kWhsecPrefix = "whsec_";
+
+}  // namespace
+
+SigningKey make_signing_key(std::string_view secret) {
+  SigningKey key;
+  key.secret.assign(secret);
+  if (secret.starts_with(kWhsecPrefix)) {
+    if (auto decoded = base64_decode(secret.substr(kWhsecPrefix.size()))) {
+      key.hmac_key = std::move(*decoded);
+      return key;
+    }
+  }
+  key.hmac_key.assign(secret);
+  return key;
+}
+
+std::string standard_webhooks_signature(const SigningKey& key, std::string_view msg_id,
+                                        std::int64_t unix_seconds, std::string_view body) {
+  char timestamp[24];
+  const auto [end, ec] = std::to_chars(timestamp, timestamp + sizeof(timestamp), unix_seconds);
+  (void)ec;  // 24 bytes hold any int64
+  const std::string_view timestamp_text(timestamp, static_cast<std::size_t>(end - timestamp));
+
+  const Sha256Digest mac = hmac_sha256(key.hmac_key, {msg_id, ".", timestamp_text, ".", body});
+  std::string out;
+  out.reserve(3 + 44);  // "v1," + base64 of 32 bytes
+  out.append("v1,");
+  append_base64(out, mac);
+  return out;
+}
+
+std::string blue_signature_hex(const SigningKey& key, std::string_view body) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  const Sha256Digest mac = hmac_sha256(key.secret, {body});
+  std::string out(mac.size() * 2, '\0');
+  for (std::size_t i = 0; i < mac.size(); ++i) {
+    out[2 * i] = kHex[mac[i] >> 4];
+    out[2 * i + 1] = kHex[mac[i] & 0x0f];
+  }
+  return out;
+}
+
+}  // namespace hookd::signing

@@ -1,0 +1,37 @@
+// The two signatures hookd puts on a delivery.
+//
+// - `webhook-signature` (Standard Webhooks, https://www.standardwebhooks.com):
+//   "v1,<base64 HMAC-SHA256(key, "<webhook-id>.<webhook-timestamp>.<body>")>", where key is
+//   the base64-decoded remainder of a `whsec_` secret, else the secret's bytes.
+// - `x-signature` (Blue's documented header): lowercase hex HMAC-SHA256(secret bytes, body).
+//
+// Build a SigningKey once per subscription (when its snapshot is built), not per delivery.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace hookd::signing {
+
+struct SigningKey {
+  std::string secret;    // the subscription's secret as configured: Blue's x-signature key
+  std::string hmac_key;  // the Standard Webhooks key derived from it
+
+  // An empty secret means the webhook is unsigned: send no signature headers.
+  bool empty() const { return secret.empty(); }
+};
+
+// "whsec_<base64>" -> hmac_key = decoded bytes. If the remainder is not valid base64 the
+// whole secret's bytes are the key (what a receiver that treats the secret as opaque does);
+// any other secret is used as is.
+SigningKey make_signing_key(std::string_view secret);
+
+// "v1,<base64 signature>" for the `webhook-signature` header.
+std::string standard_webhooks_signature(const SigningKey& key, std::string_view msg_id,
+                                        std::int64_t unix_seconds, std::string_view body);
+
+// 64 lowercase hex characters for the `x-signature` header.
+std::string blue_signature_hex(const SigningKey& key, std::string_view body);
+
+}  // namespace hookd::signing

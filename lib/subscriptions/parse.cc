@@ -1,0 +1,217 @@
+#include "subscriptions/parse.h"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "subscriptions/json_scan.h"
+
+namespace hookd::subscriptions {
+namespace {
+
+namespace json = boost::json;
+namespace urls = boost::urls;
+
+std::string_view view(const json::string& s) { return {s.data(), s.size()}; }
+
+Invalid invalid(InvalidReason reason, std::string detail) { return Invalid{reason, std::move(detail)}; }
+
+// Looks a member up; null counts as absent for every optional member.
+const json::value* member(const json::object& object, std::string_view key) {
+  const json::value* v = object.if_contains(json::string_view(key.data(), key.size()));
+  return v != nullptr && v->is_null() ? nullptr : v;
+}
+
+bool is_event_type(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+void sort_unique(std::vector<std::string>& values) {
+  std::sort(values.begin(), values.end());
+  values.erase(std::unique(values.begin(), values.end()), values.end());
+}
+
+// Reads an optional array of strings that must each satisfy `valid`.
+template <class Valid>
+std::optional<Invalid> read_string_list(const json::object& object, std::string_view name,
+                                        Valid valid, std::vector<std::string>& out) {
+  const json::value* v = member(object, name);
+  if (v == nullptr) return std::nullopt;
+  const std::string field = "metadata." + std::string(name);
+  if (!v->is_array()) return invalid(InvalidReason::invalid_field, field + " is not an array");
+  for (const json::value& item : v->get_array()) {
+    if (!item.is_string() || !valid(view(item.get_string()))) {
+      return invalid(InvalidReason::invalid_field, field + " has an invalid entry");
+    }
+    out.emplace_back(view(item.get_string()));
+  }
+  sort_unique(out);
+  return std::nullopt;
+}
+
+// Reads a required non-empty string member.
+std::optional<Invalid> read_required_string(const json::object& object, std::string_view name,
+                                            std::string& out) {
+  const json::value* v = member(object, name);
+  if (v == nullptr) return invalid(InvalidReason::missing_field, std::string(name) + " is missing");
+  if (!v->is_string() || v->get_string().empty()) {
+    return invalid(InvalidReason::invalid_field, std::string(name) + " is not a non-empty string");
+  }
+  out = view(v->get_string());
+  return std::nullopt;
+}
+
+// At most `limit` bytes of `text`, cut before a multi-byte UTF-8 sequence rather than inside it.
+std::string clipped(std::string_view text, std::size_t limit) {
+  if (text.size() <= limit) return std::string(text);
+  std::size_t end = limit;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return std::string(text.substr(0, end));
+}
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; });
+  return out;
+}
+
+// Fills url, https, host, port, target and origin. Details never quote the URL: its path
+// and query may carry tokens.
+std::optional<Invalid> read_url(std::string_view text, Subscription& s) {
+  urls::result<urls::url_view> parsed = urls::parse_absolute_uri(text);
+  if (!parsed) return invalid(InvalidReason::invalid_url, "url is not an absolute URI");
+  const urls::url_view& u = *parsed;
+  if (u.scheme_id() == urls::scheme::https) {
+    s.https = true;
+  } else if (u.scheme_id() == urls::scheme::http) {
+    s.https = false;
+  } else {
+    return invalid(InvalidReason::invalid_url, "url scheme is not http or https");
+  }
+  if (u.has_userinfo()) return invalid(InvalidReason::invalid_url, "url carries user info");
+
+  std::string origin_host;
+  switch (u.host_type()) {
+    case urls::host_type::name: {
+      const std::string_view host = u.encoded_host();
+      // A percent-escaped DNS name is legal URI syntax but no resolver takes it, and it
+      // would let two spellings of one origin escape the per-origin caps.
+      if (host.find('%') != std::string_view::npos) {
+        return invalid(InvalidReason::invalid_url, "url host has percent-escapes");
+      }
+      s.host = lower(host);
+      origin_host = s.host;
+      break;
+    }
+    case urls::host_type::ipv4:
+      s.host = std::string(u.encoded_host());
+      origin_host = s.host;
+      break;
+    case urls::host_type::ipv6:
+      s.host = lower(u.encoded_host_address());
+      origin_host = "[" + s.host + "]";
+      break;
+    case urls::host_type::ipvfuture:
+    case urls::host_type::none:
+      return invalid(InvalidReason::invalid_url, "url has no usable host");
+  }
+  if (s.host.empty()) return invalid(InvalidReason::invalid_url, "url has an empty host");
+
+  s.port = s.https ? 443 : 80;
+  if (u.has_port() && !u.port().empty()) {  // "host:" means the default port (RFC 3986 3.2.3)
+    if (u.port_number() == 0) return invalid(InvalidReason::invalid_url, "url port is not 1-65535");
+    s.port = u.port_number();
+  }
+
+  const std::string_view target = u.encoded_target();
+  if (target.empty() || target.front() != '/') s.target = "/";
+  s.target += target;
+
+  s.url = std::string(text);
+  s.origin = (s.https ? "https://" : "http://") + origin_host + ":" + std::to_string(s.port);
+  return std::nullopt;
+}
+
+std::optional<Invalid> read_metadata(const json::object& root, Subscription& s) {
+  const json::value* metadata = member(root, "metadata");
+  if (metadata == nullptr) return std::nullopt;
+  if (!metadata->is_object()) return invalid(InvalidReason::invalid_field, "metadata is not an object");
+  const json::object& m = metadata->get_object();
+  if (auto bad = read_string_list(m, "events", is_event_type, s.events)) return bad;
+  return read_string_list(
+      m, "projectIds", [](std::string_view id) { return !id.empty(); }, s.project_ids);
+}
+
+// Fills every field but webhook_json from the already validated document.
+std::optional<Invalid> read_fields(std::string_view record_key, const json::object& root,
+                                   Subscription& s) {
+  if (auto bad = read_required_string(root, "id", s.id)) return bad;
+  if (s.id != record_key) return invalid(InvalidReason::key_mismatch, "id differs from the record key");
+
+  const json::value* url = member(root, "url");
+  if (url == nullptr) return invalid(InvalidReason::missing_field, "url is missing");
+  if (!url->is_string()) return invalid(InvalidReason::invalid_field, "url is not a string");
+
+  if (auto bad = read_required_string(root, "companyId", s.company_id)) return bad;
+
+  if (const json::value* secret = member(root, "secret")) {
+    if (!secret->is_string()) return invalid(InvalidReason::invalid_field, "secret is not a string");
+    s.secret = view(secret->get_string());
+  }
+  if (const json::value* enabled = member(root, "enabled")) {
+    if (!enabled->is_bool()) return invalid(InvalidReason::invalid_field, "enabled is not a boolean");
+    s.enabled = enabled->get_bool();
+  }
+  if (const json::value* status = member(root, "status"); status != nullptr && !status->is_string()) {
+    return invalid(InvalidReason::invalid_field, "status is not a string");
+  }
+  if (auto bad = read_metadata(root, s)) return bad;
+
+  if (const json::value* filter = member(root, "filter")) {
+    if (!filter->is_object()) return invalid(InvalidReason::invalid_field, "filter is not an object");
+    if (!filter->get_object().empty()) {
+      return invalid(InvalidReason::filter_unsupported, "record filters are not supported yet");
+    }
+  }
+  // Last, so that a record with several problems reports its shape before its URL.
+  return read_url(view(url->get_string()), s);
+}
+
+}  // namespace
+
+ParseResult parse_subscription(std::string_view record_key, std::string_view value) {
+  detail::ScanResult scan = detail::scan_json(value);
+  switch (scan.status) {
+    case detail::ScanStatus::ok: break;
+    case detail::ScanStatus::not_json: return invalid(InvalidReason::not_json, "value is not valid JSON");
+    case detail::ScanStatus::duplicate_key:
+      // Keys are not secret, but cap what one record can put in a log line.
+      return invalid(InvalidReason::duplicate_key,
+                     "duplicate key \"" + clipped(scan.duplicate_key, 64) + "\"");
+  }
+
+  json::parse_options options;
+  options.max_depth = detail::kMaxDepth;
+  json::error_code ec;
+  const json::value document = json::parse(json::string_view(value.data(), value.size()), ec,
+                                           json::storage_ptr(), options);
+  if (ec) return invalid(InvalidReason::not_json, "value is not valid JSON");  // scan let it pass
+  if (!document.is_object()) return invalid(InvalidReason::not_object, "value is not a JSON object");
+
+  auto subscription = std::make_shared<Subscription>();
+  if (auto bad = read_fields(record_key, document.get_object(), *subscription)) return std::move(*bad);
+  subscription->signing_key = signing::make_signing_key(subscription->secret);
+  subscription->webhook_json = std::move(scan.compact_without_secret);
+  return std::shared_ptr<const Subscription>(std::move(subscription));
+}
+
+}  // namespace hookd::subscriptions

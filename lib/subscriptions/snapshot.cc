@@ -1,0 +1,47 @@
+#include "subscriptions/snapshot.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace hookd::subscriptions {
+namespace {
+
+// Both lists are sorted and unique (parse_subscription sorts them).
+bool contains(const std::vector<std::string>& sorted, std::string_view value) {
+  auto it = std::lower_bound(sorted.begin(), sorted.end(), value,
+                             [](const std::string& a, std::string_view b) { return a < b; });
+  return it != sorted.end() && *it == value;
+}
+
+bool scope_matches(const Subscription& s, const events::Event& event) {
+  if (!s.events.empty() && !contains(s.events, event.type)) return false;
+  if (s.project_ids.empty()) return true;
+  return event.has_project && contains(s.project_ids, event.project_id);
+}
+
+}  // namespace
+
+Snapshot::Snapshot(SubscriptionsById subscriptions) : by_id_(std::move(subscriptions)) {
+  for (const auto& [id, subscription] : by_id_) {
+    if (!subscription->enabled) continue;  // never a candidate: keeps matching lean
+    ++enabled_count_;
+    enabled_by_company_[subscription->company_id].push_back(subscription.get());
+  }
+}
+
+void Snapshot::match(const events::Event& event, std::vector<const Subscription*>& out) const {
+  auto candidates = enabled_by_company_.find(event.company_id);
+  if (candidates == enabled_by_company_.end()) return;
+  for (const Subscription* s : candidates->second) {
+    // The index already guarantees company_id == event.company_id; checked again because
+    // tenant isolation must not rest on a single hash lookup being right.
+    if (s->company_id == event.company_id && scope_matches(*s, event)) out.push_back(s);
+  }
+}
+
+const Subscription* Snapshot::find(std::string_view id) const {
+  auto it = by_id_.find(id);
+  return it == by_id_.end() ? nullptr : it->second.get();
+}
+
+}  // namespace hookd::subscriptions

@@ -1,0 +1,58 @@
+// An immutable set of subscriptions with the index the delivery path matches events against.
+//
+// Matching cost is O(enabled subscriptions of the event's company): the index maps a
+// company id to its enabled subscriptions, so one tenant's 10k webhooks never slow another
+// tenant's events, and a lookup never allocates (the keys are string_views into the
+// subscriptions the snapshot owns).
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "events/envelope.h"
+#include "subscriptions/subscription.h"
+
+namespace hookd::subscriptions {
+
+using SubscriptionsById = std::map<std::string, std::shared_ptr<const Subscription>, std::less<>>;
+
+class Snapshot {
+ public:
+  // An empty snapshot: matches nothing.
+  Snapshot() = default;
+  // Keys are webhook ids equal to each subscription's id; no null entries.
+  explicit Snapshot(SubscriptionsById subscriptions);
+
+  Snapshot(const Snapshot&) = delete;
+  Snapshot& operator=(const Snapshot&) = delete;
+
+  // Appends to `out` every subscription the event must be delivered to, in id order:
+  // enabled, companyId == the event's company id, the event type in `events` (or `events`
+  // empty), and the event's project in `project_ids` (or `project_ids` empty; an event
+  // without a project matches only an empty list). The pointers live as long as this
+  // snapshot; a delivery that outlives it takes `shared_from_this()`.
+  // No allocation beyond `out`'s growth, no lock.
+  void match(const events::Event& event, std::vector<const Subscription*>& out) const;
+
+  // The subscription with this id, enabled or not; nullptr if there is none. For the retry
+  // path, which carries a webhook id and must use the current URL and secret.
+  const Subscription* find(std::string_view id) const;
+
+  std::size_t size() const { return by_id_.size(); }
+  std::size_t enabled_count() const { return enabled_count_; }
+  std::size_t disabled_count() const { return by_id_.size() - enabled_count_; }
+  const SubscriptionsById& all() const { return by_id_; }
+
+ private:
+  SubscriptionsById by_id_;
+  // Views into the subscriptions held by by_id_; enabled subscriptions only, in id order.
+  std::unordered_map<std::string_view, std::vector<const Subscription*>> enabled_by_company_;
+  std::size_t enabled_count_ = 0;
+};
+
+}  // namespace hookd::subscriptions

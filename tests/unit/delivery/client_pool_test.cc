@@ -1,0 +1,199 @@
+// The client's per-origin pools: keep-alive reuse, caps and queues, isolation between
+// origins, and the refusals that happen before any connection is made.
+#include "delivery/client.h"
+
+#include <atomic>
+
+#include "client_fixture.h"
+
+namespace hookd::delivery {
+namespace {
+
+TEST_F(ClientTest, KeepAliveReusesOneConnectionForSequentialRequests) {
+  auto receiver = start_receiver();
+  start_client();
+  for (int i = 0; i < 50; ++i) ASSERT_EQ(send(receiver->url("/seq")).result, AttemptResult::success_2xx);
+  EXPECT_EQ(receiver->request_count(), 50u);
+  EXPECT_EQ(receiver->connections_accepted(), 1u);
+}
+
+TEST_F(ClientTest, ConcurrentRequestsUseAtMostTheInFlightCapOfConnections) {
+  auto receiver = start_receiver();
+  Behaviour slowish = Behaviour::respond(200);
+  slowish.delay = 20ms;
+  receiver->set_default(slowish);
+  ClientOptions o = options();
+  o.max_in_flight_per_origin = 4;
+  start_client(o);
+
+  std::vector<std::future<Outcome>> futures;
+  for (int i = 0; i < 100; ++i) futures.push_back(post(receiver->url("/burst")));
+  for (auto& f : futures) {
+    ASSERT_EQ(f.wait_for(10s), std::future_status::ready);
+    EXPECT_EQ(f.get().result, AttemptResult::success_2xx);
+  }
+  EXPECT_EQ(receiver->request_count(), 100u);
+  EXPECT_LE(receiver->max_requests_in_progress(), 4u);
+  EXPECT_LE(receiver->connections_accepted(), 4u);
+}
+
+TEST_F(ClientTest, FullOriginQueueAnswersAtOnce) {
+  auto receiver = start_receiver();
+  Behaviour slow = Behaviour::respond(200);
+  slow.delay = 300ms;
+  receiver->set_default(slow);
+  ClientOptions o = options();
+  o.max_in_flight_per_origin = 2;
+  o.max_queued_per_origin = 3;
+  start_client(o);
+
+  std::vector<std::future<Outcome>> futures;
+  for (int i = 0; i < 10; ++i) futures.push_back(post(receiver->url("/q")));
+  // The five that do not fit are answered long before the first response (300 ms).
+  int queue_full = 0;
+  for (int i = 5; i < 10; ++i) {
+    ASSERT_EQ(futures[i].wait_for(200ms), std::future_status::ready) << i;
+    const Outcome outcome = futures[i].get();
+    EXPECT_EQ(outcome.result, AttemptResult::origin_queue_full) << describe(outcome);
+    queue_full += outcome.result == AttemptResult::origin_queue_full;
+  }
+  EXPECT_EQ(queue_full, 5);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(futures[i].wait_for(10s), std::future_status::ready);
+    EXPECT_EQ(futures[i].get().result, AttemptResult::success_2xx);
+  }
+  EXPECT_EQ(receiver->request_count(), 5u);
+  EXPECT_LE(receiver->max_requests_in_progress(), 2u);
+}
+
+TEST_F(ClientTest, HangingOriginDoesNotDelayAnotherOrigin) {
+  auto hanging = start_receiver();
+  hanging->set_default(Behaviour::hang());
+  auto healthy = start_receiver();
+  ClientOptions o = options();
+  o.request_timeout = 3s;
+  o.max_in_flight_per_origin = 2;
+  start_client(o);
+
+  std::vector<std::future<Outcome>> stuck;
+  for (int i = 0; i < 6; ++i) stuck.push_back(post(hanging->url("/stuck")));
+  ASSERT_TRUE(hanging->wait_for_requests(2, 5s));
+
+  const auto before = std::chrono::steady_clock::now();
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(send(healthy->url("/fine")).result, AttemptResult::success_2xx);
+  EXPECT_LT(std::chrono::steady_clock::now() - before, 1s);
+  EXPECT_EQ(stuck.front().wait_for(0s), std::future_status::timeout) << "the hanging origin is still hanging";
+  hanging->stop();  // its requests now end (connection closed) instead of waiting for the timeout
+  for (auto& f : stuck) EXPECT_EQ(f.wait_for(10s), std::future_status::ready);
+}
+
+TEST_F(ClientTest, ConnectionDroppedWhileIdleIsRetriedOnceOnAFreshOne) {
+  auto receiver = start_receiver();
+  Behaviour drop = Behaviour::respond(200);
+  drop.drop_after = true;  // answers as keep-alive, then closes
+  receiver->enqueue(drop);
+  start_client();
+  EXPECT_EQ(send(receiver->url("/1")).result, AttemptResult::success_2xx);
+  // Let the close reach the client, as it would for a server's idle timeout.
+  for (int i = 0; i < 100 && receiver->connections_open() > 0; ++i) std::this_thread::sleep_for(10ms);
+  const Outcome o = send(receiver->url("/2"));
+  EXPECT_EQ(o.result, AttemptResult::success_2xx) << describe(o);
+  EXPECT_EQ(receiver->request_count(), 2u);
+  EXPECT_EQ(receiver->connections_accepted(), 2u);
+}
+
+TEST_F(ClientTest, IdleConnectionsAreClosedAfterTheIdleTimeout) {
+  auto receiver = start_receiver();
+  ClientOptions o = options();
+  o.idle_timeout = 1s;
+  start_client(o);
+  EXPECT_EQ(send(receiver->url("/")).result, AttemptResult::success_2xx);
+  EXPECT_EQ(receiver->connections_open(), 1u);
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(receiver->connections_open(), 0u);
+  EXPECT_EQ(send(receiver->url("/")).result, AttemptResult::success_2xx);
+  EXPECT_EQ(receiver->connections_accepted(), 2u);
+}
+
+TEST_F(ClientTest, ShutdownClosesIdleConnections) {
+  auto receiver = start_receiver();
+  start_client();
+  EXPECT_EQ(send(receiver->url("/")).result, AttemptResult::success_2xx);
+  EXPECT_EQ(receiver->connections_open(), 1u);
+  client_->shutdown();
+  for (int i = 0; i < 100 && receiver->connections_open() > 0; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(receiver->connections_open(), 0u);
+}
+
+TEST_F(ClientTest, LoopbackIsBlockedUnlessPrivateNetworksAreAllowed) {
+  auto receiver = start_receiver();
+  ClientOptions o = options();
+  o.allow_private_networks = false;
+  start_client(o);
+  for (const std::string host : {"127.0.0.1", "localhost"}) {
+    const Outcome outcome = send(receiver->url("/", host));
+    EXPECT_EQ(outcome.result, AttemptResult::blocked) << describe(outcome);
+  }
+  EXPECT_EQ(send("https://[::ffff:127.0.0.1]:" + std::to_string(receiver->port()) + "/").result,
+            AttemptResult::blocked);
+  EXPECT_EQ(send("http://169.254.169.254/latest/meta-data/").result, AttemptResult::blocked);
+  EXPECT_EQ(receiver->connections_accepted(), 0u) << "a blocked target is never connected to";
+}
+
+TEST_F(ClientTest, CloudMetadataStaysBlockedWithPrivateNetworksAllowed) {
+  start_client();  // allow_private_networks = true
+  const Outcome o = send("http://169.254.169.254/latest/meta-data/");
+  EXPECT_EQ(o.result, AttemptResult::blocked) << describe(o);
+}
+
+TEST_F(ClientTest, PlainHttpFollowsAllowHttp) {
+  auto receiver = start_plain_receiver();
+  {
+    ClientOptions o = options();
+    o.allow_http = false;
+    start_client(o);
+    const Outcome outcome = send(receiver->url("/plain"));
+    EXPECT_EQ(outcome.result, AttemptResult::blocked) << describe(outcome);
+    EXPECT_EQ(receiver->connections_accepted(), 0u);
+  }
+  start_client(options());
+  const Outcome outcome = send(receiver->url("/plain"), "hello");
+  EXPECT_EQ(outcome.result, AttemptResult::success_2xx) << describe(outcome);
+  ASSERT_EQ(receiver->request_count(), 1u);
+  EXPECT_EQ(receiver->requests().front().body, "hello");
+}
+
+TEST_F(ClientTest, UnusableUrlsAreBlocked) {
+  start_client();
+  for (const char* url : {"ftp://example.com/", "not a url", "https://user:pw@example.com/"})
+    EXPECT_EQ(send(url).result, AttemptResult::blocked) << url;
+}
+
+TEST_F(ClientTest, DoneRunsExactlyOnceUnderConcurrentPostsFromManyThreads) {
+  auto receiver = start_receiver();
+  ClientOptions o = options();
+  o.max_in_flight_per_origin = 8;
+  o.max_queued_per_origin = 10000;
+  start_client(o);
+  std::atomic<int> completed{0};
+  std::atomic<int> succeeded{0};
+  std::vector<std::thread> posters;
+  for (int t = 0; t < 4; ++t) {
+    posters.emplace_back([&] {
+      for (int i = 0; i < 50; ++i)
+        client_->post(Request{receiver->url("/mt"), "{}", {}}, [&](Outcome outcome) {
+          succeeded += outcome.result == AttemptResult::success_2xx;
+          ++completed;
+        });
+    });
+  }
+  for (auto& t : posters) t.join();
+  for (int i = 0; i < 1000 && completed < 200; ++i) std::this_thread::sleep_for(10ms);
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(completed, 200);
+  EXPECT_EQ(succeeded, 200);
+  EXPECT_EQ(receiver->request_count(), 200u);
+}
+
+}  // namespace
+}  // namespace hookd::delivery

@@ -1,0 +1,73 @@
+#include "retry/records.h"
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+namespace hookd::retry {
+namespace {
+
+TEST(RetryRecord, EmbedsBodyAndEnvelopeRaw) {
+  RetryRecord r;
+  r.delivery_id = "msg_abc";
+  r.webhook_id = "wh1";
+  r.event_id = "evt\"1";
+  r.event_type = "TODO_CREATED";
+  r.attempts = 1;
+  r.source = {"blue.events", 3, 42};
+  r.history.push_back({1700000000123, "5xx", 503, 12, ""});
+  r.body = R"({"event":"TODO_CREATED","x":  1})";
+  r.envelope = R"({"id":"evt\"1"})";
+  const std::string text = serialize(r);
+  EXPECT_NE(text.find(R"("body":{"event":"TODO_CREATED","x":  1})"), std::string::npos) << text;
+  const auto json = boost::json::parse(text).as_object();
+  EXPECT_EQ(json.at("eventId").as_string(), "evt\"1");
+  EXPECT_EQ(json.at("attempts").as_int64(), 1);
+  EXPECT_EQ(json.at("source").at("offset").as_int64(), 42);
+  EXPECT_EQ(json.at("history").at(0).at("status").as_int64(), 503);
+  EXPECT_EQ(json.at("history").at(0).at("at").as_string(), "2023-11-14T22:13:20.123Z");
+  EXPECT_TRUE(json.at("history").at(0).at("error").is_null());
+}
+
+TEST(Tiers, TopicNamesAndDistinctDelays) {
+  EXPECT_EQ(tier_topic("hookd.retry", "5s"), "hookd.retry.5s");
+  EXPECT_EQ(distinct_tiers({"5s", "5m", "10h", "10h"}), (std::vector<std::string>{"5s", "5m", "10h"}));
+}
+
+std::string header(const DeadLetterMessage& m, const std::string& name) {
+  for (const auto& [k, v] : m.headers)
+    if (k == name) return v;
+  return "<absent>";
+}
+
+TEST(DeadLetter, InvalidEventCarriesReasonAndSource) {
+  const std::string event = "not json";
+  DeadLetter letter{DeadLetterKind::invalid_event, "not_json", {"blue.events", 0, 7}, "", {}};
+  const auto m = make_dead_letter(letter, event);
+  EXPECT_EQ(m.value, event);
+  EXPECT_EQ(header(m, "hookd-kind"), "invalid_event");
+  EXPECT_EQ(header(m, "hookd-reason"), "not_json");
+  EXPECT_EQ(header(m, "hookd-source"), R"({"topic":"blue.events","partition":0,"offset":7})");
+  EXPECT_EQ(header(m, "hookd-webhook-id"), "<absent>");
+  EXPECT_EQ(header(m, "hookd-truncated"), "<absent>");
+}
+
+TEST(DeadLetter, DeliveryCarriesWebhookAndAttempts) {
+  DeadLetter letter{DeadLetterKind::delivery, "blocked", {"blue.events", 1, 2}, "wh9",
+                    {{1700000000000, "blocked", 0, 0, "address not globally reachable"}}};
+  const auto m = make_dead_letter(letter, "{}");
+  EXPECT_EQ(header(m, "hookd-webhook-id"), "wh9");
+  const auto attempts = boost::json::parse(header(m, "hookd-attempts")).as_array();
+  ASSERT_EQ(attempts.size(), 1u);
+  EXPECT_EQ(attempts[0].at("result").as_string(), "blocked");
+  EXPECT_TRUE(attempts[0].at("status").is_null());
+}
+
+TEST(DeadLetter, OversizedValueIsTruncatedAndMarked) {
+  const std::string event(2 * 1024 * 1024, 'x');
+  const auto m = make_dead_letter({DeadLetterKind::invalid_event, "too_large", {}, "", {}}, event);
+  EXPECT_EQ(m.value.size(), kTruncatedDeadLetterValue);
+  EXPECT_EQ(header(m, "hookd-truncated"), "true");
+}
+
+}  // namespace
+}  // namespace hookd::retry
