@@ -1,0 +1,288 @@
+#include "integration/harness/harness.h"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <librdkafka/rdkafka.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <random>
+#include <regex>
+#include <signal.h>
+#include <sstream>
+#include <stdexcept>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+namespace hookd::it {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string json_list(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (const auto& i : items) out += (out.size() > 1 ? ",\"" : "\"") + i + "\"";
+  return out + "]";
+}
+
+kafka::ClientSettings settings() { return {bootstrap(), {}}; }
+
+}  // namespace
+
+std::string bootstrap() {
+  const char* state = std::getenv("HOOKD_TEST_KAFKA_STATE");
+  if (state == nullptr) return {};
+  std::ifstream in(std::string(state) + "/bootstrap");
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+std::string unique(const std::string& prefix) {
+  static std::atomic<int> counter{0};
+  static const auto salt = std::random_device{}() % 100000;
+  return prefix + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" + std::to_string(salt);
+}
+
+Scenario::Scenario()
+    : events(unique("it.events")),
+      webhooks(unique("it.webhooks")),
+      retry_prefix(unique("it.retry")),
+      dead_letter(unique("it.dlq")),
+      group(unique("it-group")) {}
+
+void Scenario::create_input_topics() const {
+  kafka::TopicAdmin admin(settings());
+  auto error = admin.ensure_topics({{events, 3, 1, {}}, {webhooks, 1, 1, {{"cleanup.policy", "compact"}}}});
+  if (error) throw std::runtime_error(*error);
+}
+
+std::string Scenario::config_yaml(const std::string& ca_file, const std::string& extra,
+                                  const std::string& delivery) const {
+  std::ostringstream y;
+  y << "kafka: {bootstrap_servers: \"" << bootstrap() << "\", group_id: " << group << "}\n"
+    << "topics: {events: [" << events << "], subscriptions: " << webhooks << ", retry_prefix: " << retry_prefix
+    << ", dead_letter: " << dead_letter << ", partitions: 1, replication_factor: 1}\n"
+    << "retry: {group_id: " << group << "-retry}\n"
+    << "admin: {listen: \"127.0.0.1:0\"}\n"
+    << "log: {level: debug}\n";
+  if (!ca_file.empty()) {
+    y << "delivery: {allow_private_networks: true, ca_file: \"" << ca_file << "\", " << delivery << "}\n";
+  }
+  y << extra;
+  return y.str();
+}
+
+Publisher::Publisher() : producer_(settings()) {}
+
+void Publisher::send(const std::string& topic, const std::string& key, const std::string& value) {
+  std::promise<rd_kafka_resp_err_t> acked;
+  producer_.produce(topic, key, value, {}, [&](rd_kafka_resp_err_t err) { acked.set_value(err); });
+  const auto err = acked.get_future().get();
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) throw std::runtime_error(std::string("produce: ") + rd_kafka_err2str(err));
+}
+
+void Publisher::tombstone(const std::string& topic, const std::string& key) {
+  // The project's producer never writes null values (hookd has no use for them); the CLI does.
+  const std::string cmd = std::string(HOOKD_KAFKA_CLI) + " produce --bootstrap " + bootstrap() + " --topic " + topic +
+                          " --key " + key + " --tombstone >/dev/null";
+  if (std::system(cmd.c_str()) != 0) throw std::runtime_error("tombstone failed: " + cmd);
+}
+
+std::vector<Record> read_topic(const std::string& topic, std::size_t count, std::chrono::milliseconds timeout) {
+  char err[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap().c_str(), err, sizeof err);
+  rd_kafka_conf_set(conf, "group.id", unique("it-reader").c_str(), err, sizeof err);
+  rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err);
+  rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", err, sizeof err);
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+  std::vector<Record> records;
+  if (rk == nullptr) throw std::runtime_error(err);
+  rd_kafka_poll_set_consumer(rk);
+  // Assign every partition of the topic from the beginning (topics may not exist yet).
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  int partitions = 0;
+  while (partitions == 0 && std::chrono::steady_clock::now() < deadline) {
+    const rd_kafka_metadata_t* md = nullptr;
+    if (rd_kafka_metadata(rk, 1, nullptr, &md, 2000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      for (int i = 0; i < md->topic_cnt; ++i)
+        if (topic == md->topics[i].topic && md->topics[i].err == RD_KAFKA_RESP_ERR_NO_ERROR)
+          partitions = md->topics[i].partition_cnt;
+      rd_kafka_metadata_destroy(md);
+    }
+    if (partitions == 0) std::this_thread::sleep_for(100ms);
+  }
+  if (partitions > 0) {
+    rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(partitions);
+    for (int p = 0; p < partitions; ++p)
+      rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    rd_kafka_assign(rk, list);
+    rd_kafka_topic_partition_list_destroy(list);
+    while (records.size() < count && std::chrono::steady_clock::now() < deadline) {
+      rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 100);
+      if (m == nullptr) continue;
+      if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        Record r;
+        if (m->key) r.key.assign(static_cast<const char*>(m->key), m->key_len);
+        if (m->payload) r.value.emplace(static_cast<const char*>(m->payload), m->len);
+        r.partition = m->partition;
+        r.offset = m->offset;
+        rd_kafka_headers_t* headers = nullptr;
+        if (rd_kafka_message_headers(m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+          const char* name;
+          const void* value;
+          size_t size;
+          for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i)
+            r.headers[name] = std::string(static_cast<const char*>(value), size);
+        }
+        records.push_back(std::move(r));
+      }
+      rd_kafka_message_destroy(m);
+    }
+  }
+  rd_kafka_consumer_close(rk);
+  rd_kafka_destroy(rk);
+  return records;
+}
+
+std::string webhook_json(const WebhookSpec& s) {
+  std::string out = "{\"id\":\"" + s.id + "\",\"uid\":\"uid-" + s.id + "\",\"name\":\"Test webhook\",\"url\":\"" +
+                    s.url + "\",\"secret\":\"" + s.secret + "\",\"status\":\"HEALTHY\",\"enabled\":" +
+                    (s.enabled ? "true" : "false") + ",\"companyId\":\"" + s.company +
+                    "\",\"metadata\":{\"events\":" + json_list(s.events) + ",\"projectIds\":" +
+                    json_list(s.projects) + "}";
+  if (!s.extra_fields.empty()) out += "," + s.extra_fields;
+  return out + "}";
+}
+
+std::string event_json(const EventSpec& s) {
+  std::string out = "{\"id\":\"" + s.id + "\",\"event\":\"" + s.type +
+                    "\",\"occurredAt\":\"2026-11-23T10:00:00.000Z\",\"company\":{\"id\":\"" + s.company + "\"}";
+  if (!s.project.empty()) out += ",\"project\":{\"id\":\"" + s.project + "\"}";
+  out += ",\"user\":{\"id\":\"user-1\"},\"currentValue\":" + s.current_value + "}";
+  return out;
+}
+
+HookdProcess::HookdProcess(const std::string& config_yaml) {
+  char tmpl[] = "/tmp/hookd-it.XXXXXX";
+  dir_ = ::mkdtemp(tmpl);
+  config_path_ = dir_ + "/hookd.yaml";
+  log_path_ = dir_ + "/hookd.log";
+  std::ofstream(config_path_) << config_yaml;
+}
+
+HookdProcess::~HookdProcess() {
+  if (pid_ > 0) kill9();
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+void HookdProcess::start() {
+  admin_port_ = 0;
+  std::ofstream(log_path_, std::ios::app) << "";
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    FILE* log = std::freopen(log_path_.c_str(), "a", stderr);
+    (void)log;
+    ::execl(HOOKD_BINARY, HOOKD_BINARY, "--config", config_path_.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+}
+
+int HookdProcess::admin_port() const {
+  if (admin_port_ == 0) {
+    // hookd logs {"msg":"admin server listening",...,"port":N}; take the last such line.
+    static const std::regex line(R"re("msg":"admin server listening".*"port":([0-9]+))re");
+    std::ifstream in(log_path_);
+    std::string text;
+    for (std::string l; std::getline(in, l);) {
+      std::smatch m;
+      if (std::regex_search(l, m, line)) admin_port_ = std::stoi(m[1]);
+    }
+  }
+  return admin_port_;
+}
+
+int HookdProcess::admin_get(const std::string& path, std::string* body) const {
+  const int port = admin_port();
+  if (port == 0) return 0;
+  try {
+    namespace http = boost::beast::http;
+    boost::asio::io_context io;
+    boost::beast::tcp_stream stream(io);
+    stream.expires_after(2s);
+    stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"),
+                                                  static_cast<unsigned short>(port)));
+    http::request<http::empty_body> req{http::verb::get, path, 11};
+    req.set(http::field::host, "127.0.0.1");
+    http::write(stream, req);
+    boost::beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    http::read(stream, buffer, res);
+    if (body) *body = res.body();
+    return res.result_int();
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+bool HookdProcess::wait_ready(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!running()) return false;
+    if (admin_get("/readyz") == 200) return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return false;
+}
+
+bool HookdProcess::running() {
+  if (pid_ <= 0) return false;
+  int status = 0;
+  if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+    pid_ = -1;
+    return false;
+  }
+  return true;
+}
+
+int HookdProcess::terminate(std::chrono::milliseconds timeout) {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, SIGTERM);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  kill9();
+  return -1;
+}
+
+void HookdProcess::kill9() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+std::string HookdProcess::log() const {
+  std::ifstream in(log_path_);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace hookd::it

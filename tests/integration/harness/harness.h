@@ -1,0 +1,113 @@
+// Integration-test harness: a real Kafka broker (started by the `kafka.start` ctest fixture),
+// a real hookd process, and helpers to publish subscriptions and events and to read what hookd
+// wrote back (retry records, dead letters).
+#pragma once
+
+#include "kafka/producer.h"
+#include "kafka/topic_admin.h"
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hookd::it {
+
+// The bootstrap address of the test broker; empty when the fixture did not run.
+std::string bootstrap();
+
+// A name no other test (or earlier run) uses: "<prefix>-<pid>-<counter>-<random>".
+std::string unique(const std::string& prefix);
+
+// Everything one test's hookd reads and writes, with names of its own.
+struct Scenario {
+  Scenario();
+  std::string events;
+  std::string webhooks;
+  std::string retry_prefix;
+  std::string dead_letter;
+  std::string group;
+  std::string first_retry_topic() const { return retry_prefix + ".5s"; }
+
+  // Creates the events (3 partitions) and compacted webhooks topics, as the Blue app would.
+  void create_input_topics() const;
+  // hookd's YAML config for this scenario. With a CA file, private networks are allowed and
+  // the delivery section holds `delivery` (default: a 2 s timeout); `extra` is appended.
+  std::string config_yaml(const std::string& ca_file, const std::string& extra = "",
+                          const std::string& delivery = "timeout: 2s") const;
+};
+
+// Blocking publisher over the project's own producer.
+class Publisher {
+ public:
+  Publisher();
+  void send(const std::string& topic, const std::string& key, const std::string& value);
+  void tombstone(const std::string& topic, const std::string& key);
+
+ private:
+  kafka::Producer producer_;
+};
+
+struct Record {
+  std::string key;
+  std::optional<std::string> value;
+  std::map<std::string, std::string> headers;
+  std::int32_t partition = 0;
+  std::int64_t offset = 0;
+};
+
+// Reads a whole topic from the beginning until `count` records were seen or `timeout` passed.
+std::vector<Record> read_topic(const std::string& topic, std::size_t count, std::chrono::milliseconds timeout);
+
+struct WebhookSpec {
+  std::string id;
+  std::string url;
+  std::string secret;
+  std::string company = "company-a";
+  std::vector<std::string> events;
+  std::vector<std::string> projects;
+  bool enabled = true;
+  std::string extra_fields;  // raw JSON members appended, e.g. R"("filter":{"x":1})"
+};
+std::string webhook_json(const WebhookSpec& spec);
+
+struct EventSpec {
+  std::string id;
+  std::string type = "TODO_CREATED";
+  std::string company = "company-a";
+  std::string project = "project-1";  // empty: no project
+  std::string current_value = R"({"id":"todo-1","title":"A todo"})";
+};
+std::string event_json(const EventSpec& spec);
+
+// A hookd process with its own config file and log.
+class HookdProcess {
+ public:
+  explicit HookdProcess(const std::string& config_yaml);
+  ~HookdProcess();  // SIGKILL if still running
+  HookdProcess(const HookdProcess&) = delete;
+  HookdProcess& operator=(const HookdProcess&) = delete;
+
+  void start();
+  // Waits until /readyz answers 200; false on timeout or if the process exited.
+  bool wait_ready(std::chrono::milliseconds timeout);
+  // GET on the admin server; returns the status (0 when unreachable) and fills `body`.
+  int admin_get(const std::string& path, std::string* body = nullptr) const;
+  // SIGTERM, then waits; returns the exit code (or -1 on timeout, after which it is killed).
+  int terminate(std::chrono::milliseconds timeout);
+  void kill9();
+  bool running();
+  std::string log() const;
+  int admin_port() const;
+
+ private:
+  std::string dir_;
+  std::string config_path_;
+  std::string log_path_;
+  int pid_ = -1;
+  mutable int admin_port_ = 0;
+};
+
+}  // namespace hookd::it
