@@ -117,7 +117,7 @@ asio::awaitable<PhaseResult> Connection::exchange_on(Stream& stream, const Targe
     if (beast::iequals(name, "user-agent")) has_user_agent = true;
   }
   if (!has_user_agent && !options.user_agent.empty()) message.set(http::field::user_agent, options.user_agent);
-  message.body() = boost::span<const char>(request.body.data(), request.body.size());
+  message.body() = boost::span<const char>(request.body->data(), request.body->size());
   message.prepare_payload();
 
   beast::tcp_stream& tcp = lowest_layer();

@@ -44,6 +44,7 @@ auto async_resolve(Resolver& resolver, const std::string& host, Token&& token) {
 Resolver::Options resolver_options(const ClientOptions& options) {
   Resolver::Options out;
   out.timeout = options.connect_timeout;
+  out.cache_ttl = options.dns_cache_ttl;
   return out;
 }
 

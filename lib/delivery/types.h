@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -40,7 +41,8 @@ struct Outcome {
 
 struct Request {
   std::string url;
-  std::string body;
+  // Shared, not copied: the caller keeps the same bytes for a retry record if the attempt fails.
+  std::shared_ptr<const std::string> body;
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
@@ -54,6 +56,7 @@ struct ClientOptions {
   bool allow_http = true;
   std::string ca_file;     // extra trusted CAs (PEM), on top of the system's
   std::string user_agent;  // sent when the request does not carry its own User-Agent
+  std::chrono::seconds dns_cache_ttl{30};   // positive answers are reused this long
   std::chrono::seconds idle_timeout{60};  // pooled keep-alive connections unused this long are closed
 };
 

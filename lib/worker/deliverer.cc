@@ -46,7 +46,7 @@ void Deliverer::dispatch(std::shared_ptr<DeliveryJob> job) {
   const auto& sub = *job->subscription;
   delivery::Request request;
   request.url = sub.url;
-  request.body = *job->body;
+  request.body = job->body;
   auto& h = request.headers;
   h.reserve(9);
   h.emplace_back("content-type", "application/json");

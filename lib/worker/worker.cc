@@ -129,6 +129,7 @@ int run(const config::Config& config, const std::atomic<bool>& stop) {
     options.allow_http = config.delivery.allow_http;
     options.ca_file = config.delivery.ca_file;
     options.user_agent = std::string("hookd/") + HOOKD_VERSION;
+    options.dns_cache_ttl = std::chrono::duration_cast<std::chrono::seconds>(config.delivery.dns_cache_ttl);
     client = std::make_unique<delivery::Client>(io, options);
   } catch (const std::exception& e) {
     log::error("cannot set up the HTTP client", {{"key", "delivery.ca_file"}, {"error", e.what()}});

@@ -181,7 +181,7 @@ TEST_F(ClientTest, DoneRunsExactlyOnceUnderConcurrentPostsFromManyThreads) {
   for (int t = 0; t < 4; ++t) {
     posters.emplace_back([&] {
       for (int i = 0; i < 50; ++i)
-        client_->post(Request{receiver->url("/mt"), "{}", {}}, [&](Outcome outcome) {
+        client_->post(Request{receiver->url("/mt"), std::make_shared<const std::string>("{}"), {}}, [&](Outcome outcome) {
           succeeded += outcome.result == AttemptResult::success_2xx;
           ++completed;
         });

@@ -170,6 +170,9 @@ struct BadCase {
   std::string key = "w1";
 };
 
+// Shown by gtest for each case: the expected reason, not the struct's raw bytes.
+void PrintTo(const BadCase& c, std::ostream* os) { *os << to_string(c.reason); }
+
 class ParseRefuses : public ::testing::TestWithParam<BadCase> {};
 
 TEST_P(ParseRefuses, WithItsReason) {
@@ -246,7 +249,11 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{minimal("", "https://h.example/a b"), InvalidReason::invalid_url},
         BadCase{minimal("", "https://[v1.fe]/x"), InvalidReason::invalid_url},
         BadCase{minimal(R"("filter":{"field":"status"})"), InvalidReason::filter_unsupported},
-        BadCase{minimal(R"("filter":{"any":{}})"), InvalidReason::filter_unsupported}));
+        BadCase{minimal(R"("filter":{"any":{}})"), InvalidReason::filter_unsupported}),
+    // Name each case by its index and expected reason, not by the bytes of its value.
+    [](const ::testing::TestParamInfo<BadCase>& info) {
+      return std::to_string(info.index) + "_" + std::string(to_string(info.param.reason));
+    });
 
 TEST(ParseSubscription, RefusalDetailNeverQuotesSecretOrUrl) {
   const std::string secret = R"("secret":"whsec_topsecret")";

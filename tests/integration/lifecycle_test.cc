@@ -1,0 +1,105 @@
+// hookd's process lifecycle: configuration errors, Kafka unreachable at start, metrics.
+#include "integration/harness/harness.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+namespace hookd::it {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+
+struct RunResult {
+  int exit_code = -1;
+  std::string output;
+};
+
+RunResult run_hookd(const std::string& args) {
+  RunResult result;
+  const std::string cmd = std::string(HOOKD_BINARY) + " " + args + " 2>&1";
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  std::array<char, 4096> buf{};
+  for (std::size_t n; (n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0;) result.output.append(buf.data(), n);
+  const int status = ::pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+std::string write_config(const std::string& yaml) {
+  const std::string path = "/tmp/" + unique("hookd-config") + ".yaml";
+  std::ofstream(path) << yaml;
+  return path;
+}
+
+TEST(Lifecycle, VersionAndUsage) {
+  const auto version = run_hookd("--version");
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_THAT(version.output, HasSubstr("hookd "));
+  EXPECT_EQ(run_hookd("--bogus").exit_code, 2);
+  EXPECT_EQ(run_hookd("").exit_code, 2);
+}
+
+TEST(Lifecycle, BadConfigExitsTwoNamingTheKey) {
+  const auto typo = run_hookd("--config " + write_config("delivery: {timeot: 7s}\n"));
+  EXPECT_EQ(typo.exit_code, 2);
+  EXPECT_THAT(typo.output, HasSubstr("delivery.timeot"));
+
+  const auto bad_value = run_hookd("--check-config " + write_config("delivery: {timeout: soon}\n"));
+  EXPECT_EQ(bad_value.exit_code, 2);
+  EXPECT_THAT(bad_value.output, HasSubstr("delivery.timeout"));
+
+  const auto reserved = run_hookd("--config " + write_config("kafka: {properties: {enable.auto.commit: \"true\"}}\n"));
+  EXPECT_EQ(reserved.exit_code, 2);
+  EXPECT_THAT(reserved.output, HasSubstr("enable.auto.commit"));
+
+  EXPECT_EQ(run_hookd("--config /nonexistent/hookd.yaml").exit_code, 2);
+  EXPECT_EQ(run_hookd("--check-config " + write_config("{}\n")).exit_code, 0);
+}
+
+TEST(Lifecycle, KafkaUnreachableAtStartKeepsTryingAndIsNotReady) {
+  // A port nothing listens on: bind one, note it, close it.
+  Scenario scenario;
+  std::string yaml = scenario.config_yaml("");
+  const std::string real = bootstrap();
+  yaml.replace(yaml.find(real), real.size(), "127.0.0.1:1");
+  HookdProcess hookd(yaml);
+  hookd.start();
+  std::this_thread::sleep_for(4s);
+  ASSERT_TRUE(hookd.running()) << "hookd must keep trying, never exit silently\n" << hookd.log();
+  EXPECT_EQ(hookd.admin_get("/healthz"), 200) << hookd.log();
+  EXPECT_EQ(hookd.admin_get("/readyz"), 503);
+  EXPECT_THAT(hookd.log(), HasSubstr("Kafka unreachable"));
+  EXPECT_EQ(hookd.terminate(20s), 0) << hookd.log();
+}
+
+TEST(Lifecycle, MetricsExposeTheContractNames) {
+  Scenario scenario;
+  scenario.create_input_topics();
+  HookdProcess hookd(scenario.config_yaml(""));
+  hookd.start();
+  ASSERT_TRUE(hookd.wait_ready(60s)) << hookd.log();
+  std::string metrics;
+  ASSERT_EQ(hookd.admin_get("/metrics", &metrics), 200);
+  for (const char* name :
+       {"hookd_events_consumed_total", "hookd_delivery_duration_seconds", "hookd_event_to_delivery_seconds",
+        "hookd_subscriptions{state=\"enabled\"}", "hookd_snapshot_ready 1", "hookd_inflight_deliveries"}) {
+    EXPECT_THAT(metrics, HasSubstr(name));
+  }
+  // The retry tiers and dead-letter topic were created by hookd.
+  kafka::TopicAdmin admin({bootstrap(), {}});
+  EXPECT_TRUE(admin.topic_exists(scenario.first_retry_topic(), 5s));
+  EXPECT_TRUE(admin.topic_exists(scenario.retry_prefix + ".10h", 5s));
+  EXPECT_TRUE(admin.topic_exists(scenario.dead_letter, 5s));
+  EXPECT_EQ(hookd.terminate(20s), 0) << hookd.log();
+}
+
+}  // namespace
+}  // namespace hookd::it
