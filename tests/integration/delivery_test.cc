@@ -9,6 +9,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <thread>
 
 namespace hookd::it {
@@ -186,6 +187,57 @@ TEST_F(DeliveryTest, InvalidEventGoesToDeadLetterAndNextIsDelivered) {
   std::string metrics;
   EXPECT_EQ(hookd->admin_get("/metrics", &metrics), 200);
   EXPECT_THAT(metrics, HasSubstr("hookd_events_invalid_total{reason=\"not_json\"} 1"));
+}
+
+TEST_F(DeliveryTest, EveryKindOfInvalidEventIsDeadLetteredWithItsReason) {
+  publish_webhook({.id = "wh-1", .url = receiver.url("/", "localhost")});
+  auto hookd = start_hookd("limits: {max_event_bytes: 4KiB}\n");
+  const std::map<std::string, std::string> bad = {
+      {"k-not-json", "not json at all"},
+      {"k-not-object", R"(["an","array"])"},
+      {"k-missing", R"({"id":"e1","event":"TODO_CREATED","occurredAt":"2026-11-23T10:00:00Z"})"},
+      {"k-invalid", R"({"id":"e1","event":"todo created","occurredAt":"2026-11-23T10:00:00Z","company":{"id":"c"}})"},
+      {"k-duplicate", R"({"id":"e1","id":"e2","event":"X","occurredAt":"2026-11-23T10:00:00Z","company":{"id":"c"}})"},
+      {"k-utf8", "{\"id\":\"e1\",\"event\":\"X\",\"occurredAt\":\"2026-11-23T10:00:00Z\",\"company\":{\"id\":\"\xff\"}}"},
+      {"k-large", event_json({.id = "big", .current_value = "\"" + std::string(5000, 'x') + "\""})},
+  };
+  const std::map<std::string, std::string> expected_reason = {
+      {"k-not-json", "not_json"},   {"k-not-object", "not_object"},     {"k-missing", "missing_field"},
+      {"k-invalid", "invalid_field"}, {"k-duplicate", "duplicate_key"}, {"k-utf8", "invalid_utf8"},
+      {"k-large", "too_large"}};
+  for (const auto& [key, value] : bad) publisher.send(scenario.events, key, value);
+  publish_event({.id = "evt-after"});
+  ASSERT_TRUE(wait_for_event(receiver, "evt-after", 20s)) << hookd->log();
+
+  const auto letters = read_topic(scenario.dead_letter, bad.size(), 20s);
+  ASSERT_EQ(letters.size(), bad.size()) << hookd->log();
+  for (const auto& letter : letters) {
+    SCOPED_TRACE(letter.key);
+    ASSERT_TRUE(expected_reason.count(letter.key));
+    EXPECT_EQ(letter.headers.at("hookd-reason"), expected_reason.at(letter.key));
+    EXPECT_EQ(letter.headers.at("hookd-kind"), "invalid_event");
+    EXPECT_EQ(letter.value.value_or(""), bad.at(letter.key)) << "the original bytes, unchanged";
+  }
+  EXPECT_TRUE(hookd->running());
+}
+
+TEST_F(DeliveryTest, InvalidSubscriptionReplacingValidStopsDeliveries) {
+  HttpsReceiver marker{{.tls = true, .certificate = ca.localhost()}};
+  publish_webhook({.id = "wh-1", .url = receiver.url("/", "localhost")});
+  publish_webhook({.id = "wh-marker", .url = marker.url("/", "localhost")});
+  auto hookd = start_hookd();
+  publish_event({.id = "evt-1"});
+  ASSERT_TRUE(wait_for_event(receiver, "evt-1", 20s)) << hookd->log();
+
+  publish_webhook({.id = "wh-1", .url = "ftp://not-http.example/"});
+  std::this_thread::sleep_for(1500ms);
+  publish_event({.id = "evt-2"});
+  ASSERT_TRUE(wait_for_event(marker, "evt-2", 20s)) << hookd->log();
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(count_event(receiver, "evt-2"), 0u) << "a stale version of an invalid webhook was used";
+  std::string metrics;
+  hookd->admin_get("/metrics", &metrics);
+  EXPECT_THAT(metrics, HasSubstr("hookd_subscriptions_invalid_total{reason=\"invalid_url\"} 1"));
 }
 
 TEST_F(DeliveryTest, FailedAttemptBecomesRetryRecord) {

@@ -1,0 +1,96 @@
+#include "e2e/arrivals.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <numeric>
+
+#include "events/rfc3339.h"
+
+namespace hookd::bench {
+
+std::string rfc3339_now_micros() {
+  const auto now = std::chrono::system_clock::now();
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
+  const std::time_t seconds = static_cast<std::time_t>(micros / 1'000'000);
+  std::tm utc{};
+  ::gmtime_r(&seconds, &utc);
+  char buf[40];
+  const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &utc);
+  std::snprintf(buf + n, sizeof buf - n, ".%06lldZ", static_cast<long long>(micros % 1'000'000));
+  return buf;
+}
+
+std::int64_t parse_rfc3339_micros(std::string_view text) {
+  const auto ms = events::parse_rfc3339_unix_ms(text);
+  if (!ms) return -1;
+  // hookd's parser keeps milliseconds; the 4th-6th fraction digits add the microseconds.
+  std::int64_t extra = 0;
+  const auto dot = text.find('.');
+  if (dot != std::string_view::npos) {
+    for (std::size_t i = dot + 4; i < dot + 7; ++i) {
+      const bool digit = i < text.size() && text[i] >= '0' && text[i] <= '9';
+      extra = extra * 10 + (digit ? text[i] - '0' : 0);
+    }
+  }
+  return *ms * 1000 + extra;
+}
+
+Arrivals::Arrivals(std::size_t expected) {
+  seen_.reserve(expected);
+  latencies_us_.reserve(expected);
+}
+
+void Arrivals::record(const test_support::ReceivedRequest& request) {
+  // The body starts {"event":...,"eventId":...,"occurredAt":"..."}: no full parse needed.
+  static constexpr std::string_view key = "\"occurredAt\":\"";
+  const auto at = request.body.find(key);
+  const auto end = at == std::string::npos ? at : request.body.find('"', at + key.size());
+  const std::string id = request.header("webhook-id");
+  if (end == std::string::npos || id.empty()) {
+    unreadable_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  const auto occurred = parse_rfc3339_micros(std::string_view(request.body).substr(at + key.size(), end - at - key.size()));
+  const auto arrived = std::chrono::duration_cast<std::chrono::microseconds>(request.arrived_wall.time_since_epoch()).count();
+  std::lock_guard lock(mutex_);
+  if (!seen_.insert(id).second) {
+    duplicates_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  latencies_us_.push_back(occurred < 0 ? -1 : arrived - occurred);
+  last_arrival_ = std::max(last_arrival_, request.arrived_wall);
+  distinct_.fetch_add(1, std::memory_order_relaxed);
+}
+
+std::chrono::system_clock::time_point Arrivals::last_arrival() const {
+  std::lock_guard lock(mutex_);
+  return last_arrival_;
+}
+
+LatencySummary Arrivals::latency() const {
+  std::vector<std::int64_t> sorted;
+  {
+    std::lock_guard lock(mutex_);
+    sorted = latencies_us_;
+  }
+  std::erase_if(sorted, [](std::int64_t v) { return v < 0; });
+  LatencySummary s;
+  s.samples = sorted.size();
+  if (sorted.empty()) return s;
+  std::sort(sorted.begin(), sorted.end());
+  // Nearest-rank percentile.
+  auto at = [&](double p) {
+    const auto rank = static_cast<std::size_t>(p * static_cast<double>(sorted.size()) + 0.999999);
+    return static_cast<double>(sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1]) / 1000.0;
+  };
+  s.p50_ms = at(0.50);
+  s.p90_ms = at(0.90);
+  s.p99_ms = at(0.99);
+  s.max_ms = static_cast<double>(sorted.back()) / 1000.0;
+  s.mean_ms = static_cast<double>(std::accumulate(sorted.begin(), sorted.end(), std::int64_t{0})) /
+              static_cast<double>(sorted.size()) / 1000.0;
+  return s;
+}
+
+}  // namespace hookd::bench
