@@ -43,6 +43,11 @@ Arrivals::Arrivals(std::size_t expected) {
 
 void Arrivals::record(const test_support::ReceivedRequest& request) {
   // The body starts {"event":...,"eventId":...,"occurredAt":"..."}: no full parse needed.
+  static const std::string warmup_id = "\"eventId\":\"" + std::string(kWarmupPrefix);
+  if (std::string_view(request.body).substr(0, 200).find(warmup_id) != std::string_view::npos) {
+    warmup_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   static constexpr std::string_view key = "\"occurredAt\":\"";
   const auto at = request.body.find(key);
   const auto end = at == std::string::npos ? at : request.body.find('"', at + key.size());

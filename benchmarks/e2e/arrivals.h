@@ -1,6 +1,7 @@
 // What the benchmark's receivers saw: distinct deliveries (by webhook-id), duplicates, and
 // the event-to-delivery latency of each first arrival (occurredAt, written at publish time,
-// to the moment the receiver read the request).
+// to the moment the receiver read the request). Deliveries of warm-up events (ids starting
+// with kWarmupPrefix) are only counted.
 #pragma once
 
 #include <atomic>
@@ -21,6 +22,8 @@ std::string rfc3339_now_micros();
 // Unix microseconds of such a string; -1 when it is not one.
 std::int64_t parse_rfc3339_micros(std::string_view text);
 
+inline constexpr std::string_view kWarmupPrefix = "warmup-";
+
 struct LatencySummary {
   std::size_t samples = 0;
   double p50_ms = 0, p90_ms = 0, p99_ms = 0, max_ms = 0, mean_ms = 0;
@@ -36,6 +39,7 @@ class Arrivals {
   std::size_t distinct() const { return distinct_.load(std::memory_order_relaxed); }
   std::size_t duplicates() const { return duplicates_.load(std::memory_order_relaxed); }
   std::size_t unreadable() const { return unreadable_.load(std::memory_order_relaxed); }
+  std::size_t warmup() const { return warmup_.load(std::memory_order_relaxed); }
   // Wall-clock time of the last first arrival (the end of the run).
   std::chrono::system_clock::time_point last_arrival() const;
   LatencySummary latency() const;
@@ -48,6 +52,7 @@ class Arrivals {
   std::atomic<std::size_t> distinct_{0};
   std::atomic<std::size_t> duplicates_{0};
   std::atomic<std::size_t> unreadable_{0};
+  std::atomic<std::size_t> warmup_{0};
 };
 
 }  // namespace hookd::bench

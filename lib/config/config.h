@@ -32,6 +32,7 @@ struct TopicsConfig {
   // Retry tiers are "<retry_prefix>.<delay as written>", e.g. "hookd.retry.5s".
   std::string retry_prefix = "hookd.retry";
   std::string dead_letter = "hookd.dlq";
+  std::string attempts = "hookd.attempts";  // the attempts log; empty turns it off
   // Used only for the topics hookd creates (retry tiers, dead letters).
   int partitions = 12;
   int replication_factor = 3;

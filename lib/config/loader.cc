@@ -104,8 +104,8 @@ void read_kafka(const YamlReader& r, const YAML::Node& root, KafkaConfig& c) {
 }
 
 void read_topics(const YamlReader& r, const YAML::Node& root, TopicsConfig& c) {
-  const Section s(r, root, "topics", {"events", "subscriptions", "retry_prefix", "dead_letter", "partitions",
-                                      "replication_factor", "dead_letter_retention"});
+  const Section s(r, root, "topics", {"events", "subscriptions", "retry_prefix", "dead_letter", "attempts",
+                                      "partitions", "replication_factor", "dead_letter_retention"});
   if (const YAML::Node v = s["events"]) {
     auto topic = [&r](const YAML::Node& e, const std::string& key) { return r.topic_name(e, key); };
     c.events = r.list(v, s.key("events"), topic);
@@ -113,6 +113,11 @@ void read_topics(const YamlReader& r, const YAML::Node& root, TopicsConfig& c) {
   s.set(c.subscriptions, "subscriptions", &YamlReader::topic_name);
   s.set(c.retry_prefix, "retry_prefix", &YamlReader::topic_name);
   s.set(c.dead_letter, "dead_letter", &YamlReader::topic_name);
+  if (const YAML::Node v = s["attempts"]) {
+    // An empty name turns the attempts log off.
+    const std::string name = r.text(v, s.key("attempts"));
+    c.attempts = name.empty() ? name : r.topic_name(v, s.key("attempts"));
+  }
   s.set(c.partitions, "partitions", &YamlReader::positive_int);
   s.set(c.replication_factor, "replication_factor", &YamlReader::positive_int);
   s.set(c.dead_letter_retention, "dead_letter_retention", &YamlReader::duration);

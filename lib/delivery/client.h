@@ -10,7 +10,9 @@
 //   the network guard, and connects only to those checked addresses; TLS 1.2+, SNI, peer
 //   and host name verification against the system CAs plus delivery.ca_file.
 // - Redirects are never followed: a 3xx is a failed attempt like a 4xx or 5xx. The status
-//   decides; the response body is read up to max_response_bytes and dropped.
+//   decides; the response body is read up to max_response_bytes and dropped, except its first
+//   1 KiB (Outcome.response_excerpt). Retry-After is parsed on every response
+//   (Outcome.retry_after); which statuses honour it is the caller's business.
 // - A keep-alive connection that fails before any response byte arrives (the server closed
 //   it while idle) is retried once on a fresh connection.
 //

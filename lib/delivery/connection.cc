@@ -1,5 +1,9 @@
 #include "delivery/connection.h"
 
+#include <algorithm>
+#include <cstdint>
+#include <string_view>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -13,6 +17,7 @@
 #include <boost/beast/http/write.hpp>
 #include <openssl/x509.h>
 
+#include "delivery/retry_after.h"
 #include "delivery/tls_context.h"
 
 namespace hookd::delivery {
@@ -48,6 +53,16 @@ std::string host_header(const TargetUrl& url) {
   std::string host = ipv6 ? "[" + url.host + "]" : url.host;
   if (url.port != (url.tls ? 443 : 80)) host += ":" + std::to_string(url.port);
   return host;
+}
+
+// Appends the start of `bytes` to `excerpt` until it holds `cap` bytes. One allocation at
+// most: sized to the announced body when it is shorter than the cap.
+void keep_excerpt(std::string& excerpt, std::string_view bytes, std::size_t cap,
+                  const boost::optional<std::uint64_t>& announced) {
+  if (bytes.empty() || excerpt.size() >= cap) return;
+  if (excerpt.empty())
+    excerpt.reserve(announced ? static_cast<std::size_t>(std::min<std::uint64_t>(cap, *announced)) : cap);
+  excerpt.append(bytes.substr(0, cap - excerpt.size()));
 }
 
 }  // namespace
@@ -128,19 +143,10 @@ asio::awaitable<PhaseResult> Connection::exchange_on(Stream& stream, const Targe
   if (write_error) co_return failure(AttemptResult::protocol_error, "sending the request failed: " + write_error.message());
 
   http::response_parser<http::buffer_body> parser;
-  parser.body_limit(options.max_response_bytes);
+  // No limit while the header is read: a Content-Length beyond max_response_bytes is handled
+  // below, once the status and the first body bytes are known.
+  parser.body_limit(boost::none);
   auto [header_error, header_bytes] = co_await http::async_read_header(stream, buffer_, parser, use_tuple);
-  const int status = static_cast<int>(parser.get().result_int());
-  if (header_error == http::error::body_limit && status != 0) {
-    // Content-Length announced more than we read: the status decides, the connection goes.
-    PhaseResult r;
-    r.http_status = status;
-    r.result = classify_status(status);
-    r.ok = r.result == AttemptResult::success_2xx;
-    r.response_started = true;
-    if (!r.ok) r.error = "HTTP " + std::to_string(status);
-    co_return r;
-  }
   if (header_error) {
     PhaseResult r = header_error == beast::error::timeout
                         ? failure(AttemptResult::timeout, "waiting for the response timed out")
@@ -149,6 +155,7 @@ asio::awaitable<PhaseResult> Connection::exchange_on(Stream& stream, const Targe
     co_return r;
   }
 
+  const int status = static_cast<int>(parser.get().result_int());
   PhaseResult r;
   r.response_started = true;
   r.http_status = status;
@@ -156,14 +163,30 @@ asio::awaitable<PhaseResult> Connection::exchange_on(Stream& stream, const Targe
   r.ok = r.result == AttemptResult::success_2xx;
   if (!r.ok) r.error = r.result == AttemptResult::protocol_error ? "unexpected HTTP status " + std::to_string(status)
                                                                  : "HTTP " + std::to_string(status);
+  if (const auto retry_after = parser.get().find(http::field::retry_after); retry_after != parser.get().end())
+    r.retry_after = parse_retry_after(retry_after->value(), std::chrono::system_clock::now());
 
-  // Read and drop the body. Once the status line is in, the status decides the result: a
-  // body that is too long, cut short or too slow only costs the connection.
-  bool body_complete = true;
+  // Read the body into the discard buffer, keeping its first bytes as the excerpt. Once the
+  // status line is in, the status decides the result: a body that is too long, cut short or
+  // too slow only costs the connection. A Content-Length beyond the limit is not read past
+  // the excerpt; a chunked or close-delimited body is cut by the parser's body limit.
+  const std::size_t limit = options.max_response_bytes;
+  const std::size_t excerpt_cap = std::min(response_excerpt_bytes, limit);
+  const boost::optional<std::uint64_t> announced = parser.content_length();
+  const bool over_limit = !parser.is_done() && announced && *announced > limit;
+  parser.body_limit(limit);
+  bool body_complete = !over_limit;
   while (!parser.is_done()) {
+    std::size_t room = discard_.size();
+    if (over_limit) {
+      room = std::min(room, excerpt_cap - r.response_excerpt.size());
+      if (room == 0) break;
+    }
     parser.get().body().data = discard_.data();
-    parser.get().body().size = discard_.size();
+    parser.get().body().size = room;
     auto [body_error, body_bytes] = co_await http::async_read(stream, buffer_, parser, use_tuple);
+    keep_excerpt(r.response_excerpt, std::string_view(discard_.data(), room - parser.get().body().size), excerpt_cap,
+                 announced);
     if (body_error == http::error::need_buffer) continue;
     if (body_error) {
       body_complete = false;

@@ -37,6 +37,8 @@ struct PhaseResult {
   int http_status = 0;
   std::string error;          // without the origin; the caller prefixes it
   bool response_started = false;  // some response byte arrived (a stale-connection retry is unsafe)
+  std::optional<std::chrono::seconds> retry_after;  // from the response header, whatever the status
+  std::string response_excerpt;                     // the first bytes of the response body
 };
 
 class Connection {
@@ -53,8 +55,9 @@ class Connection {
   boost::asio::awaitable<PhaseResult> open(const std::vector<boost::asio::ip::tcp::endpoint>& endpoints,
                                            const TargetUrl& url, std::chrono::steady_clock::duration budget);
 
-  // Writes the request and reads the response (body discarded), all within
-  // options.request_timeout. On success `http_status` is set and `result` classifies it.
+  // Writes the request and reads the response, all within options.request_timeout. On
+  // success `http_status` is set and `result` classifies it. The body is discarded except for
+  // its first response_excerpt_bytes, kept in `response_excerpt`.
   boost::asio::awaitable<PhaseResult> exchange(const TargetUrl& url, const Request& request,
                                                const ClientOptions& options);
 

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <memory>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -32,11 +33,23 @@ enum class AttemptResult {
 // "protocol_error" "blocked" "origin_queue_full".
 std::string_view to_string(AttemptResult result);
 
+// How much of a response body an Outcome keeps (attempt history in dead letters).
+inline constexpr std::size_t response_excerpt_bytes = 1024;
+
 struct Outcome {
   AttemptResult result = AttemptResult::protocol_error;
   int http_status = 0;                  // 0 when no status line was received
   std::chrono::microseconds duration{};  // from the start of the attempt (not queueing) to its end
   std::string error;  // short human text; names the origin at most, never a path, query or header value
+  // The response's Retry-After as a wait from when it arrived (see delivery/retry_after.h),
+  // whatever the status: the caller decides which statuses honour it. nullopt when absent
+  // or unparseable.
+  std::optional<std::chrono::seconds> retry_after;
+  // The first response_excerpt_bytes of the response body as received (content-encoding not
+  // undone; chunked framing removed), fewer when the body is shorter or was cut short; also
+  // never more than max_response_bytes. Empty when no response arrived. Only ever response
+  // bytes, never request data; it is the endpoint's own text, so treat it as untrusted.
+  std::string response_excerpt;
 };
 
 struct Request {

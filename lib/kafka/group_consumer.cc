@@ -37,7 +37,9 @@ GroupConsumer::GroupConsumer(const ClientSettings& settings, GroupConsumerOption
       settings,
       {{"client.id", "hookd-consumer"},
        {"auto.offset.reset", options_.auto_offset_reset},
-       {"fetch.error.backoff.ms", "100"}},
+       {"fetch.error.backoff.ms", "100"},
+       // Not a guarantee hookd rests on: kafka.properties may shorten it (tests, quick failover).
+       {"session.timeout.ms", std::to_string(options_.session_timeout.count())}},
       {{"group.id", options_.group_id},
        {"partition.assignment.strategy", "range,roundrobin"},
        {"enable.auto.offset.store", "false"},
@@ -45,7 +47,6 @@ GroupConsumer::GroupConsumer(const ClientSettings& settings, GroupConsumerOption
        {"auto.commit.interval.ms", std::to_string(options_.auto_commit_interval.count())},
        {"isolation.level", "read_committed"},
        {"enable.partition.eof", "false"},
-       {"session.timeout.ms", std::to_string(options_.session_timeout.count())},
        {"statistics.interval.ms", std::to_string(options_.statistics_interval.count())}});
   rd_kafka_conf_set_rebalance_cb(conf.get(), &GroupConsumer::on_rebalance);
   rd_kafka_conf_set_stats_cb(conf.get(), &GroupConsumer::on_statistics);
@@ -148,6 +149,20 @@ void GroupConsumer::resume_all() {
   // Partitions paused while assigned and since revoked stay in paused_: librdkafka keeps
   // their pause flag, and assigned() resumes them if they come back.
   set_paused(to_resume, false);
+}
+
+void GroupConsumer::pause(const TopicPartition& tp) {
+  std::lock_guard lock(mutex_);
+  const bool assigned = std::find(assignment_.begin(), assignment_.end(), tp) != assignment_.end();
+  if (assigned && paused_.insert(tp).second) set_paused({tp}, true);
+}
+
+void GroupConsumer::resume(const TopicPartition& tp) {
+  std::lock_guard lock(mutex_);
+  // Never resume what this wrapper did not pause (librdkafka 2.0.2 can rewind, #4686), and
+  // never while everything is held paused.
+  if (want_paused_) return;
+  if (paused_.erase(tp) > 0) set_paused({tp}, false);
 }
 
 bool GroupConsumer::paused() const {

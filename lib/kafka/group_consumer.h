@@ -81,6 +81,9 @@ class GroupConsumer {
   void pause_all();
   // Resumes only the partitions pause_all() paused.
   void resume_all();
+  // One partition, e.g. while a retry record waits for its due time. Resumes only what it paused.
+  void pause(const TopicPartition& tp);
+  void resume(const TopicPartition& tp);
   bool paused() const;
 
   std::uint64_t assignment_generation() const { return generation_.load(std::memory_order_acquire); }

@@ -84,6 +84,24 @@ Metrics::Metrics()
                        .Name("hookd_dead_letters_total")
                        .Help("Dead letters written, by reason")
                        .Register(*registry_)),
+      retry_backlog(BuildGauge()
+                        .Name("hookd_retry_backlog")
+                        .Help("Retry records waiting on a tier (consumer lag of the tier topic)")
+                        .Register(*registry_)),
+      retry_lateness(BuildHistogram()
+                         .Name("hookd_retry_lateness_seconds")
+                         .Help("How late a retry fired versus its due time")
+                         .Register(*registry_)
+                         .Add({}, http_buckets())),
+      retries_dropped(BuildCounter()
+                          .Name("hookd_retries_dropped_total")
+                          .Help("Retries dropped at retry time, by reason")
+                          .Register(*registry_)),
+      replayed(BuildCounter()
+                   .Name("hookd_replayed_total")
+                   .Help("Dead letters re-enqueued by hookd replay")
+                   .Register(*registry_)
+                   .Add({})),
       consumer_lag_(BuildGauge()
                         .Name("hookd_consumer_lag")
                         .Help("Consumer lag of the events topics, per partition (librdkafka statistics)")

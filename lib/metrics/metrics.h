@@ -43,6 +43,10 @@ class Metrics {
   prometheus::Gauge& inflight_deliveries;
   prometheus::Family<prometheus::Counter>& retries_enqueued;        // {tier}
   prometheus::Family<prometheus::Counter>& dead_letters;            // {reason}
+  prometheus::Family<prometheus::Gauge>& retry_backlog;             // {tier}: records waiting
+  prometheus::Histogram& retry_lateness;                            // seconds a retry fired after its due time
+  prometheus::Family<prometheus::Counter>& retries_dropped;         // {reason}
+  prometheus::Counter& replayed;                                    // dead letters re-enqueued by `hookd replay`
 
   // Consumer lag per events-topic partition, from librdkafka statistics (every few seconds).
   void set_consumer_lag(std::string_view topic, int partition, std::int64_t lag);

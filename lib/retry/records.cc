@@ -59,6 +59,8 @@ std::string attempts_json(const std::vector<AttemptRecord>& attempts) {
     } else {
       append_string(out, a.error);
     }
+    out += ",\"response\":";
+    append_string(out, a.response);
     out += '}';
   }
   out += ']';
@@ -78,14 +80,49 @@ std::string serialize(const RetryRecord& r) {
   append_string(out, r.event_type);
   out += ",\"attempts\":";
   out += std::to_string(r.attempts);
+  out += ",\"step\":";
+  out += std::to_string(r.step);
   out += ",\"source\":";
   append_source(out, r.source);
   out += ",\"history\":";
   out += attempts_json(r.history);
   out += ",\"body\":";
-  out += r.body;
+  out += r.body.empty() ? std::string_view("null") : r.body;
   out += ",\"envelope\":";
   out += r.envelope;
+  out += '}';
+  return out;
+}
+
+std::string attempt_log_entry(std::string_view delivery_id, std::string_view webhook_id, std::string_view event_id,
+                              std::string_view event_type, int attempt_number, const AttemptRecord& attempt,
+                              std::optional<std::int64_t> next_due_unix_ms) {
+  std::string out;
+  out.reserve(256);
+  out += "{\"deliveryId\":";
+  append_string(out, delivery_id);
+  out += ",\"webhookId\":";
+  append_string(out, webhook_id);
+  out += ",\"eventId\":";
+  append_string(out, event_id);
+  out += ",\"event\":";
+  append_string(out, event_type);
+  out += ",\"attempt\":";
+  out += std::to_string(attempt_number);
+  out += ",\"result\":";
+  append_string(out, attempt.result);
+  out += ",\"status\":";
+  out += attempt.http_status ? std::to_string(attempt.http_status) : "null";
+  out += ",\"durationMs\":";
+  out += std::to_string(attempt.duration_ms);
+  out += ",\"at\":";
+  append_string(out, rfc3339_ms(attempt.at_unix_ms));
+  out += ",\"nextDueAt\":";
+  if (next_due_unix_ms) {
+    append_string(out, rfc3339_ms(*next_due_unix_ms));
+  } else {
+    out += "null";
+  }
   out += '}';
   return out;
 }

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -27,7 +28,8 @@ struct AttemptRecord {
   std::string result;  // a metric word: 2xx 4xx timeout dns_error ... origin_queue_full
   int http_status = 0;  // 0 when no response
   std::int64_t duration_ms = 0;
-  std::string error;  // short text, never a URL path, query or header value
+  std::string error;     // short text, never a URL path, query or header value
+  std::string response;  // the first 1 KiB of the response body, as received
 };
 
 struct RetryRecord {
@@ -36,14 +38,33 @@ struct RetryRecord {
   std::string event_id;
   std::string event_type;
   int attempts = 0;  // HTTP attempts made so far
+  int step = 0;      // the schedule position this record waits on (policy.h)
   SourcePosition source;
   std::vector<AttemptRecord> history;
-  std::string_view body;      // raw JSON delivery body, sent byte for byte on every retry
+  std::string_view body;      // raw JSON delivery body, sent byte for byte on every retry;
+                              // empty (null in JSON) for a replayed dead letter: rebuilt then
   std::string_view envelope;  // raw JSON original event, for the dead letter at the end
 };
 
 // The retry record as one JSON object (body and envelope embedded raw).
 std::string serialize(const RetryRecord& record);
+
+// A retry record read back: it owns the body and envelope bytes; `record.body` and
+// `record.envelope` are left empty (views would dangle when this moves): use with_bytes().
+struct ParsedRetryRecord {
+  RetryRecord record;
+  std::string body;  // empty for a replayed dead letter: rebuild from the envelope
+  std::string envelope;
+
+  RetryRecord with_bytes() const {
+    RetryRecord r = record;
+    r.body = body;
+    r.envelope = envelope;
+    return r;
+  }
+};
+// nullopt when the bytes are not a retry record hookd wrote.
+std::optional<ParsedRetryRecord> parse_retry_record(std::string_view bytes);
 
 // The topic of a retry tier: "<prefix>.<delay as written>", e.g. "hookd.retry.5s".
 std::string tier_topic(std::string_view prefix, std::string_view delay);
@@ -76,6 +97,12 @@ DeadLetterMessage make_dead_letter(const DeadLetter& letter, std::string_view or
 
 // JSON array of attempts, as in the hookd-attempts header and retry history.
 std::string attempts_json(const std::vector<AttemptRecord>& attempts);
+
+// One line of the attempts log (schemas/attempt-record.schema.json): what Blue's UI shows as a
+// webhook's recent deliveries. No secret, no request body. `next_due_unix_ms` empty = final.
+std::string attempt_log_entry(std::string_view delivery_id, std::string_view webhook_id, std::string_view event_id,
+                              std::string_view event_type, int attempt_number, const AttemptRecord& attempt,
+                              std::optional<std::int64_t> next_due_unix_ms);
 
 std::int64_t unix_ms_now();
 

@@ -3,7 +3,6 @@
 #include "common/log.h"
 #include "signing/signature.h"
 
-#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
@@ -14,29 +13,40 @@ namespace {
 using delivery::AttemptResult;
 
 constexpr std::array kAllResults = {
-    AttemptResult::success_2xx, AttemptResult::status_3xx,   AttemptResult::status_4xx,
-    AttemptResult::status_5xx,  AttemptResult::timeout,      AttemptResult::dns_error,
+    AttemptResult::success_2xx,   AttemptResult::status_3xx, AttemptResult::status_4xx,
+    AttemptResult::status_5xx,    AttemptResult::timeout,    AttemptResult::dns_error,
     AttemptResult::connect_error, AttemptResult::tls_error,  AttemptResult::protocol_error,
-    AttemptResult::blocked,     AttemptResult::origin_queue_full,
+    AttemptResult::blocked,       AttemptResult::origin_queue_full,
 };
+
+constexpr std::array kDeadLetterReasons = {"blocked", "gone", "exhausted"};
 
 std::int64_t unix_seconds_now() {
   using namespace std::chrono;
   return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
 }
 
+std::vector<kafka::Header> to_kafka_headers(const std::vector<std::pair<std::string, std::string>>& headers) {
+  std::vector<kafka::Header> out;
+  out.reserve(headers.size());
+  for (const auto& [name, value] : headers) out.push_back({name, value});
+  return out;
+}
+
 }  // namespace
 
-Deliverer::Deliverer(boost::asio::io_context& io, delivery::Client& client, kafka::Producer& producer,
-                     metrics::Metrics& metrics, DelivererSettings settings)
-    : io_(io), client_(client), producer_(producer), metrics_(metrics), settings_(std::move(settings)) {
+Deliverer::Deliverer(boost::asio::io_context& io, delivery::Sender& client, kafka::Producer& producer,
+                     metrics::Metrics& metrics, const retry::RetryPolicy& policy, DelivererSettings settings)
+    : io_(io), client_(client), producer_(producer), metrics_(metrics), policy_(policy), settings_(std::move(settings)) {
   static_assert(kAllResults.size() == std::tuple_size_v<decltype(attempts_by_result_)>);
   for (auto result : kAllResults) {
     attempts_by_result_[static_cast<std::size_t>(result)] =
         &metrics::Metrics::with(metrics_.delivery_attempts, "result", std::string(delivery::to_string(result)));
   }
-  retries_first_tier_ = &metrics::Metrics::with(metrics_.retries_enqueued, "tier", settings_.first_retry_tier);
-  dead_letters_blocked_ = &metrics::Metrics::with(metrics_.dead_letters, "reason", "blocked");
+  for (const auto& tier : policy_.tiers())
+    retries_by_tier_[tier] = &metrics::Metrics::with(metrics_.retries_enqueued, "tier", tier);
+  for (const char* reason : kDeadLetterReasons)
+    dead_letters_by_reason_[reason] = &metrics::Metrics::with(metrics_.dead_letters, "reason", reason);
 }
 
 void Deliverer::dispatch(std::shared_ptr<DeliveryJob> job) {
@@ -69,93 +79,121 @@ void Deliverer::dispatch(std::shared_ptr<DeliveryJob> job) {
   });
 }
 
+std::optional<retry::Step> Deliverer::next_step(const DeliveryJob& job, const delivery::Outcome& outcome) const {
+  if (outcome.result == AttemptResult::origin_queue_full) {
+    // Deferred, not attempted: wait on the step it was on (the first tier for a new delivery).
+    return policy_.steps()[static_cast<std::size_t>(std::max(job.step, 0))];
+  }
+  std::optional<std::chrono::milliseconds> wait;
+  const int status = outcome.http_status;
+  if ((status == 429 || status == 503) && outcome.retry_after) wait = *outcome.retry_after;
+  if (outcome.result == AttemptResult::timeout || status == 429) {
+    wait = std::max(wait.value_or(std::chrono::milliseconds(0)), settings_.throttle_floor);
+  }
+  return policy_.next(job.attempt, job.step, wait);
+}
+
 void Deliverer::on_outcome(const std::shared_ptr<DeliveryJob>& job, const delivery::Outcome& outcome,
                            std::int64_t started_unix_ms) {
   attempts_by_result_[static_cast<std::size_t>(outcome.result)]->Increment();
-  const double seconds = std::chrono::duration<double>(outcome.duration).count();
-  if (outcome.result != AttemptResult::origin_queue_full && outcome.result != AttemptResult::blocked) {
-    metrics_.delivery_duration.Observe(seconds);
-  }
+  const bool attempted = outcome.result != AttemptResult::origin_queue_full && outcome.result != AttemptResult::blocked;
+  if (attempted) metrics_.delivery_duration.Observe(std::chrono::duration<double>(outcome.duration).count());
 
-  retry::AttemptRecord attempt{started_unix_ms, std::string(delivery::to_string(outcome.result)),
+  retry::AttemptRecord attempt{started_unix_ms,
+                               std::string(delivery::to_string(outcome.result)),
                                outcome.http_status,
                                std::chrono::duration_cast<std::chrono::milliseconds>(outcome.duration).count(),
-                               outcome.error};
-  switch (outcome.result) {
-    case AttemptResult::success_2xx: {
-      const double latency = static_cast<double>(retry::unix_ms_now() - job->occurred_at_unix_ms) / 1000.0;
-      (job->attempt == 1 ? metrics_.event_to_delivery_first : metrics_.event_to_delivery_retry)
-          .Observe(latency < 0 ? 0 : latency);
-      finish(job);
-      return;
-    }
-    case AttemptResult::blocked:
-      log::limited(log::Level::warn, "delivery_blocked", "delivery target refused by the network guard",
-                   {{"webhook_id", job->subscription->id}, {"origin", job->subscription->origin},
-                    {"error", outcome.error}});
-      dead_letter(job, "blocked", std::move(attempt));
-      return;
-    case AttemptResult::status_3xx:
-    case AttemptResult::status_4xx:
-    case AttemptResult::status_5xx:
-    case AttemptResult::timeout:
-    case AttemptResult::dns_error:
-    case AttemptResult::connect_error:
-    case AttemptResult::tls_error:
-    case AttemptResult::protocol_error:
-    case AttemptResult::origin_queue_full:
-      log::limited(log::Level::info, "delivery_failed", "delivery attempt failed, retry enqueued",
-                   {{"webhook_id", job->subscription->id}, {"origin", job->subscription->origin},
-                    {"result", attempt.result}, {"status", outcome.http_status}, {"error", outcome.error}});
-      enqueue_retry(job, std::move(attempt));
-      return;
+                               outcome.error,
+                               outcome.response_excerpt};
+  job->history.push_back(attempt);
+  const auto& sub = *job->subscription;
+
+  if (outcome.result == AttemptResult::success_2xx) {
+    const double latency = static_cast<double>(retry::unix_ms_now() - job->occurred_at_unix_ms) / 1000.0;
+    (job->attempt == 1 ? metrics_.event_to_delivery_first : metrics_.event_to_delivery_retry)
+        .Observe(latency < 0 ? 0 : latency);
+    log_attempt(*job, attempt, std::nullopt);
+    finish(job);
+    return;
   }
+  if (outcome.result == AttemptResult::blocked || outcome.http_status == 410) {
+    const std::string reason = outcome.result == AttemptResult::blocked ? "blocked" : "gone";
+    log::limited(log::Level::warn, "delivery_final", "delivery will not be retried; dead letter written",
+                 {{"webhook_id", sub.id}, {"origin", sub.origin}, {"reason", reason}, {"error", outcome.error}});
+    log_attempt(*job, attempt, std::nullopt);
+    dead_letter(job, reason);
+    return;
+  }
+
+  const int attempts_made = attempted ? job->attempt : job->attempt - 1;
+  const auto step = next_step(*job, outcome);
+  if (!step) {
+    log::limited(log::Level::warn, "delivery_exhausted", "delivery exhausted its retries; dead letter written",
+                 {{"webhook_id", sub.id}, {"origin", sub.origin}, {"attempts", attempts_made}});
+    log_attempt(*job, attempt, std::nullopt);
+    dead_letter(job, "exhausted");
+    return;
+  }
+  log::limited(log::Level::info, "delivery_failed", "delivery attempt failed; retry enqueued",
+               {{"webhook_id", sub.id}, {"origin", sub.origin}, {"result", attempt.result},
+                {"status", outcome.http_status}, {"error", outcome.error}, {"tier", step->delay_text}});
+  log_attempt(*job, attempt, retry::unix_ms_now() + step->delay.count());
+  enqueue_retry(job, *step, attempts_made);
 }
 
-void Deliverer::enqueue_retry(const std::shared_ptr<DeliveryJob>& job, retry::AttemptRecord attempt) {
+void Deliverer::enqueue_retry(const std::shared_ptr<DeliveryJob>& job, const retry::Step& step, int attempts_made) {
   retry::RetryRecord record;
   record.delivery_id = job->delivery_id;
   record.webhook_id = job->subscription->id;
   record.event_id = job->event_id;
   record.event_type = job->event_type;
-  // A delivery deferred by a full origin queue has not spent an attempt.
-  record.attempts = attempt.result == "origin_queue_full" ? job->attempt - 1 : job->attempt;
-  record.source = {std::string(job->ticket->position.topic), job->ticket->position.partition,
-                   job->ticket->position.offset};
-  record.history.push_back(std::move(attempt));
+  record.attempts = attempts_made;
+  record.step = step.index;
+  record.source = job->origin;
+  record.history = job->history;
   record.body = *job->body;
   record.envelope = job->ticket->envelope;
   auto value = std::make_shared<const std::string>(retry::serialize(record));
-  produce_durably(settings_.first_retry_topic, job->subscription->id, std::move(value), {}, job,
-                  retries_first_tier_);
+  produce_durably(retry::tier_topic(settings_.retry_prefix, step.delay_text), job->subscription->id, std::move(value),
+                  {}, job, retries_by_tier_.at(step.delay_text));
 }
 
-void Deliverer::dead_letter(const std::shared_ptr<DeliveryJob>& job, std::string reason,
-                            retry::AttemptRecord attempt) {
+void Deliverer::dead_letter(const std::shared_ptr<DeliveryJob>& job, const std::string& reason) {
   retry::DeadLetter letter;
   letter.kind = retry::DeadLetterKind::delivery;
-  letter.reason = std::move(reason);
-  letter.source = {std::string(job->ticket->position.topic), job->ticket->position.partition,
-                   job->ticket->position.offset};
+  letter.reason = reason;
+  letter.source = job->origin;
   letter.webhook_id = job->subscription->id;
-  letter.attempts.push_back(std::move(attempt));
+  letter.attempts = job->history;
   const auto message = retry::make_dead_letter(letter, job->ticket->envelope);
-  std::vector<kafka::Header> headers;
-  for (const auto& [name, value] : message.headers) headers.push_back({name, value});
-  // The ticket keeps the envelope alive; the value views it, so copy it into the shared value.
   auto value = std::make_shared<const std::string>(message.value);
-  produce_durably(settings_.dead_letter_topic, job->subscription->id, std::move(value), std::move(headers), job,
-                  dead_letters_blocked_);
+  produce_durably(settings_.dead_letter_topic, job->subscription->id, std::move(value),
+                  to_kafka_headers(message.headers), job, dead_letters_by_reason_.at(reason));
+}
+
+void Deliverer::log_attempt(const DeliveryJob& job, const retry::AttemptRecord& attempt,
+                            std::optional<std::int64_t> next_due) {
+  if (settings_.attempts_topic.empty()) return;
+  const std::string value = retry::attempt_log_entry(job.delivery_id, job.subscription->id, job.event_id,
+                                                     job.event_type, job.attempt, attempt, next_due);
+  // Best effort: a lost log line never holds back a commit, so the ack is not waited for.
+  producer_.produce(settings_.attempts_topic, job.subscription->id, value, {}, [](rd_kafka_resp_err_t err) {
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      log::limited(log::Level::warn, "attempts_log", "attempts log record lost", {{"error", rd_kafka_err2str(err)}});
+    }
+  });
 }
 
 void Deliverer::produce_durably(std::string topic, std::string key, std::shared_ptr<const std::string> value,
                                 std::vector<kafka::Header> headers, std::shared_ptr<DeliveryJob> job,
                                 prometheus::Counter* on_success) {
-  // The callback owns copies of everything it needs to produce again.
-  auto retry_state = std::make_shared<std::tuple<std::string, std::string, std::vector<kafka::Header>>>(
-      std::move(topic), std::move(key), std::move(headers));
-  producer_.produce(std::get<0>(*retry_state), std::get<1>(*retry_state), *value, std::get<2>(*retry_state),
-                    [this, retry_state, value, job, on_success](rd_kafka_resp_err_t err) {
+  struct Pending {
+    std::string topic, key;
+    std::vector<kafka::Header> headers;
+  };
+  auto pending = std::make_shared<Pending>(Pending{std::move(topic), std::move(key), std::move(headers)});
+  producer_.produce(pending->topic, pending->key, *value, pending->headers,
+                    [this, pending, value, job, on_success](rd_kafka_resp_err_t err) {
                       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
                         on_success->Increment();
                         finish(job);
@@ -163,11 +201,10 @@ void Deliverer::produce_durably(std::string topic, std::string key, std::shared_
                       }
                       log::limited(log::Level::error, "produce_failed",
                                    "could not write a retry or dead-letter record; trying again",
-                                   {{"topic", std::get<0>(*retry_state)}, {"error", rd_kafka_err2str(err)}});
+                                   {{"topic", pending->topic}, {"error", rd_kafka_err2str(err)}});
                       auto timer = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::seconds(1));
-                      timer->async_wait([this, timer, retry_state, value, job, on_success](auto) {
-                        produce_durably(std::get<0>(*retry_state), std::get<1>(*retry_state), value,
-                                        std::get<2>(*retry_state), job, on_success);
+                      timer->async_wait([this, timer, pending, value, job, on_success](auto) {
+                        produce_durably(pending->topic, pending->key, value, pending->headers, job, on_success);
                       });
                     });
 }

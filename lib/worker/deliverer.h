@@ -1,12 +1,14 @@
-// Makes one HTTP attempt for a DeliveryJob and turns its outcome into a durable fact:
-// a 2xx, a retry record on the first retry tier, or a dead letter.
+// Makes one HTTP attempt for a DeliveryJob and turns its outcome into a durable fact: a 2xx,
+// a retry record on the tier the retry policy picks, or a dead letter.
 //
-// Runs entirely on the delivery io_context threads; it never blocks the event loop.
+// First attempts and retries take the same path, so the response rules live in one place.
+// Runs entirely on the delivery io_context threads; it never blocks a poll loop.
 #pragma once
 
 #include "delivery/client.h"
 #include "kafka/producer.h"
 #include "metrics/metrics.h"
+#include "retry/policy.h"
 #include "retry/records.h"
 #include "worker/delivery_job.h"
 
@@ -14,22 +16,24 @@
 
 #include <array>
 #include <atomic>
+#include <map>
 #include <memory>
 #include <string>
 
 namespace hookd::worker {
 
 struct DelivererSettings {
-  std::string first_retry_topic;  // e.g. hookd.retry.5s
-  std::string first_retry_tier;   // e.g. 5s, the metric label
+  std::string retry_prefix;       // tier topics are "<prefix>.<delay>"
   std::string dead_letter_topic;
+  std::string attempts_topic;     // empty: no attempts log
   std::string user_agent;
+  std::chrono::milliseconds throttle_floor{60'000};  // minimum wait after a timeout or a 429
 };
 
 class Deliverer {
  public:
-  Deliverer(boost::asio::io_context& io, delivery::Client& client, kafka::Producer& producer,
-            metrics::Metrics& metrics, DelivererSettings settings);
+  Deliverer(boost::asio::io_context& io, delivery::Sender& client, kafka::Producer& producer,
+            metrics::Metrics& metrics, const retry::RetryPolicy& policy, DelivererSettings settings);
 
   // Signs and sends the job's request; the job's ticket is finished once the outcome is durable.
   void dispatch(std::shared_ptr<DeliveryJob> job);
@@ -40,25 +44,29 @@ class Deliverer {
  private:
   void on_outcome(const std::shared_ptr<DeliveryJob>& job, const delivery::Outcome& outcome,
                   std::int64_t started_unix_ms);
-  void enqueue_retry(const std::shared_ptr<DeliveryJob>& job, retry::AttemptRecord attempt);
-  void dead_letter(const std::shared_ptr<DeliveryJob>& job, std::string reason, retry::AttemptRecord attempt);
+  // Where a failed (or deferred) attempt waits next; nullopt = exhausted.
+  std::optional<retry::Step> next_step(const DeliveryJob& job, const delivery::Outcome& outcome) const;
+  void enqueue_retry(const std::shared_ptr<DeliveryJob>& job, const retry::Step& step, int attempts_made);
+  void dead_letter(const std::shared_ptr<DeliveryJob>& job, const std::string& reason);
+  void log_attempt(const DeliveryJob& job, const retry::AttemptRecord& attempt, std::optional<std::int64_t> next_due);
   // Produces until Kafka acknowledges; a failed produce is tried again after a pause, because
-  // committing the event without the record would lose the delivery.
+  // committing the record without its successor would lose the delivery.
   void produce_durably(std::string topic, std::string key, std::shared_ptr<const std::string> value,
                        std::vector<kafka::Header> headers, std::shared_ptr<DeliveryJob> job,
                        prometheus::Counter* on_success);
   void finish(const std::shared_ptr<DeliveryJob>& job);
 
   boost::asio::io_context& io_;
-  delivery::Client& client_;
+  delivery::Sender& client_;
   kafka::Producer& producer_;
   metrics::Metrics& metrics_;
+  const retry::RetryPolicy& policy_;
   DelivererSettings settings_;
   std::atomic<std::int64_t> in_flight_{0};
-  // Resolved once: one counter per attempt result, indexed by the enum.
+  // Resolved once: one counter per attempt result (indexed by the enum), per tier, per reason.
   std::array<prometheus::Counter*, 11> attempts_by_result_{};
-  prometheus::Counter* retries_first_tier_ = nullptr;
-  prometheus::Counter* dead_letters_blocked_ = nullptr;
+  std::map<std::string, prometheus::Counter*, std::less<>> retries_by_tier_;
+  std::map<std::string, prometheus::Counter*, std::less<>> dead_letters_by_reason_;
 };
 
 }  // namespace hookd::worker

@@ -5,6 +5,7 @@
 // acknowledged by Kafka). Each DeliveryJob holds the ticket and calls finish() exactly once.
 #pragma once
 
+#include "retry/records.h"
 #include "subscriptions/subscription.h"
 
 #include <atomic>
@@ -55,14 +56,17 @@ struct EventTicket {
 };
 
 struct DeliveryJob {
-  std::shared_ptr<EventTicket> ticket;
+  std::shared_ptr<EventTicket> ticket;  // the consumed record (an event, or a retry record)
   std::shared_ptr<const subscriptions::Subscription> subscription;  // as matched: a later snapshot never changes it
   std::string delivery_id;
   std::string event_id;
   std::string event_type;
   std::int64_t occurred_at_unix_ms = 0;
   std::shared_ptr<const std::string> body;  // built once; the request and a retry record share it
-  int attempt = 1;
+  int attempt = 1;                          // the number of the attempt about to be made
+  int step = -1;                            // the schedule step last waited on; -1 before any retry
+  retry::SourcePosition origin;             // the event's position in the events topic
+  std::vector<retry::AttemptRecord> history;  // earlier attempts (from the retry record)
 };
 
 }  // namespace hookd::worker

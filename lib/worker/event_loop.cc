@@ -7,54 +7,60 @@
 
 namespace hookd::worker {
 
-EventLoop::EventLoop(EventLoopSettings settings, kafka::GroupConsumer& consumer, kafka::Producer& producer,
-                     const subscriptions::SnapshotStore& snapshots, Deliverer& deliverer,
-                     metrics::Metrics& metrics)
-    : settings_(std::move(settings)),
-      consumer_(consumer),
-      producer_(producer),
-      snapshot_(snapshots),
-      deliverer_(deliverer),
-      metrics_(metrics),
-      parser_(settings_.max_event_bytes) {
-  for (const auto& topic : settings_.topics) trackers_.emplace(topic, kafka::OffsetTracker{});
-}
+PollLoop::PollLoop(kafka::GroupConsumer& consumer, const std::vector<std::string>& topics, Deliverer& deliverer)
+    : consumer_(consumer), offsets_(consumer, topics), deliverer_(deliverer) {}
 
-std::string_view EventLoop::stable_topic(std::string_view topic) const {
-  // Completions outlive the message: point them at our own copy of the topic name.
-  auto it = trackers_.find(topic);
-  return it != trackers_.end() ? std::string_view(it->first) : std::string_view();
-}
-
-void EventLoop::run(const std::atomic<bool>& stop) {
+void PollLoop::run(const std::atomic<bool>& stop) {
   while (!stop.load(std::memory_order_relaxed)) {
-    last_loop_.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
-    apply_completions();
-    apply_backpressure();
-    kafka::Message message = consumer_.poll(std::chrono::milliseconds(50));
+    last_turn_.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+    offsets_.apply();
+    before_poll();
+    kafka::Message message = consumer_.poll(std::chrono::milliseconds(20));
     if (!message) continue;
     if (message.error() != RD_KAFKA_RESP_ERR_NO_ERROR) {
       if (message.error() != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-        log::limited(log::Level::warn, "consumer_error", "events consumer error",
+        log::limited(log::Level::warn, "consumer_error", "consumer error",
                      {{"error", std::string(message.error_text())}});
       }
       continue;
     }
-    handle(message);
+    handle(std::move(message));
   }
-  apply_completions();
+  offsets_.apply();
 }
 
-void EventLoop::handle(const kafka::Message& message) {
+void PollLoop::on_revoke() {
+  offsets_.apply();
+  offsets_.reset();
+}
+
+void PollLoop::drain(std::chrono::milliseconds grace) {
+  consumer_.pause_all();
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (deliverer_.in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
+    // Keep serving the consumer (heartbeats, rebalance callbacks) while deliveries finish.
+    (void)consumer_.poll(std::chrono::milliseconds(50));
+    offsets_.apply();
+  }
+  offsets_.apply();
+}
+
+EventLoop::EventLoop(EventLoopSettings settings, kafka::GroupConsumer& consumer, kafka::Producer& producer,
+                     const subscriptions::SnapshotStore& snapshots, Deliverer& deliverer, metrics::Metrics& metrics)
+    : PollLoop(consumer, settings.topics, deliverer),
+      settings_(std::move(settings)),
+      producer_(producer),
+      snapshot_(snapshots),
+      metrics_(metrics),
+      parser_(settings_.max_event_bytes) {}
+
+void EventLoop::handle(kafka::Message message) {
   metrics_.events_consumed.Increment();
-  const std::string_view topic = stable_topic(message.topic());
-  auto& tracker = trackers_.find(topic)->second;
-  tracker.dispatched(message.partition(), message.offset());
-  const Completion position{consumer_.assignment_generation(), topic, message.partition(), message.offset()};
+  const Completion position = offsets_.dispatched(message);
 
   const std::string_view bytes = message.has_value() ? message.value() : std::string_view();
   if (auto invalid = parser_.parse(bytes, event_)) {
-    dead_letter_invalid(message, topic, *invalid);
+    dead_letter_invalid(message, position, *invalid);
     return;
   }
 
@@ -62,7 +68,7 @@ void EventLoop::handle(const kafka::Message& message) {
   const auto& snapshot = snapshot_.current_ptr();
   snapshot->match(event_, matches_);
   if (matches_.empty()) {
-    completions_.push(position);
+    offsets_.completions().push(position);
     return;
   }
 
@@ -70,7 +76,7 @@ void EventLoop::handle(const kafka::Message& message) {
   ticket->position = position;
   ticket->remaining.store(static_cast<int>(matches_.size()), std::memory_order_relaxed);
   ticket->envelope.assign(bytes);
-  ticket->completions = &completions_;
+  ticket->completions = &offsets_.completions();
   for (const auto* sub : matches_) {
     auto job = std::make_shared<DeliveryJob>();
     job->ticket = ticket;
@@ -79,6 +85,7 @@ void EventLoop::handle(const kafka::Message& message) {
     job->event_id.assign(event_.id);
     job->event_type.assign(event_.type);
     job->occurred_at_unix_ms = event_.occurred_at_unix_ms;
+    job->origin = {std::string(position.topic), position.partition, position.offset};
     auto body = std::make_shared<std::string>();
     payload::build_body(event_, sub->webhook_json, *body);
     job->body = std::move(body);
@@ -86,21 +93,21 @@ void EventLoop::handle(const kafka::Message& message) {
   }
 }
 
-void EventLoop::dead_letter_invalid(const kafka::Message& message, std::string_view topic,
+void EventLoop::dead_letter_invalid(const kafka::Message& message, const Completion& position,
                                     events::InvalidReason reason) {
   const std::string_view reason_word = events::to_string(reason);
   metrics::Metrics::with(metrics_.events_invalid, "reason", std::string(reason_word)).Increment();
   log::limited(log::Level::warn, "invalid_event", "invalid event sent to the dead-letter topic",
-               {{"reason", reason_word}, {"topic", topic}, {"partition", message.partition()},
-                {"offset", static_cast<long long>(message.offset())}});
+               {{"reason", reason_word}, {"topic", position.topic}, {"partition", position.partition},
+                {"offset", static_cast<long long>(position.offset)}});
 
   retry::DeadLetter letter{retry::DeadLetterKind::invalid_event, std::string(reason_word),
-                           {std::string(topic), message.partition(), message.offset()}, "", {}};
+                           {std::string(position.topic), position.partition, position.offset}, "", {}};
   auto ticket = std::make_shared<EventTicket>();
-  ticket->position = {consumer_.assignment_generation(), topic, message.partition(), message.offset()};
+  ticket->position = position;
   ticket->remaining.store(1, std::memory_order_relaxed);
   ticket->envelope.assign(message.has_value() ? message.value() : std::string_view());
-  ticket->completions = &completions_;
+  ticket->completions = &offsets_.completions();
   auto dl = std::make_shared<retry::DeadLetterMessage>(retry::make_dead_letter(letter, ticket->envelope));
   std::vector<kafka::Header> headers;
   for (const auto& [name, value] : dl->headers) headers.push_back({name, value});
@@ -126,24 +133,7 @@ void EventLoop::dead_letter_invalid(const kafka::Message& message, std::string_v
   (*attempt)();
 }
 
-void EventLoop::apply_completions() {
-  completions_.drain(drained_);
-  const std::uint64_t generation = consumer_.assignment_generation();
-  for (const auto& c : drained_) {
-    if (c.generation != generation) continue;  // from a revoked assignment: its new owner redelivers it
-    auto& tracker = trackers_.find(c.topic)->second;
-    if (auto committable = tracker.completed(c.partition, c.offset)) {
-      consumer_.store_offset(c.topic, c.partition, *committable);
-    }
-  }
-}
-
-void EventLoop::on_revoke() {
-  apply_completions();
-  for (auto& [topic, tracker] : trackers_) tracker.reset();
-}
-
-void EventLoop::apply_backpressure() {
+void EventLoop::before_poll() {
   const auto in_flight = deliverer_.in_flight();
   if (!paused_for_backpressure_ && in_flight >= settings_.max_in_flight) {
     consumer_.pause_all();
@@ -153,21 +143,6 @@ void EventLoop::apply_backpressure() {
   } else if (paused_for_backpressure_ && in_flight < settings_.max_in_flight * 3 / 4) {
     consumer_.resume_all();
     paused_for_backpressure_ = false;
-  }
-}
-
-void EventLoop::drain(std::chrono::milliseconds grace) {
-  consumer_.pause_all();
-  const auto deadline = std::chrono::steady_clock::now() + grace;
-  while (deliverer_.in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
-    // Keep serving the consumer (heartbeats, rebalance callbacks) while deliveries finish.
-    (void)consumer_.poll(std::chrono::milliseconds(50));
-    apply_completions();
-  }
-  apply_completions();
-  if (deliverer_.in_flight() > 0) {
-    log::warn("shutdown grace period over; unfinished deliveries stay uncommitted",
-              {{"in_flight", static_cast<long long>(deliverer_.in_flight())}});
   }
 }
 

@@ -5,16 +5,14 @@
 
 #include "events/parser.h"
 #include "kafka/group_consumer.h"
-#include "kafka/offset_tracker.h"
 #include "kafka/producer.h"
 #include "metrics/metrics.h"
 #include "subscriptions/store.h"
 #include "worker/deliverer.h"
-#include "worker/delivery_job.h"
+#include "worker/offset_keeper.h"
 
 #include <atomic>
 #include <chrono>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -27,48 +25,58 @@ struct EventLoopSettings {
   std::int64_t max_in_flight = 2048;
 };
 
-class EventLoop {
+// What the event and retry loops share: a poll loop that keeps turning, offsets stored only
+// behind durable outcomes, and a drain on shutdown.
+class PollLoop {
+ public:
+  PollLoop(kafka::GroupConsumer& consumer, const std::vector<std::string>& topics, Deliverer& deliverer);
+  virtual ~PollLoop() = default;
+
+  // Polls until `stop` turns true. Returns with every finished delivery's offset stored.
+  void run(const std::atomic<bool>& stop);
+  // After run(): waits up to `grace` for in-flight deliveries, storing offsets as they finish.
+  // Unfinished ones stay uncommitted and are redelivered after a restart.
+  void drain(std::chrono::milliseconds grace);
+  // Called by the consumer's revoke hook (inside poll, on this thread): stores what is done.
+  virtual void on_revoke();
+
+  std::chrono::steady_clock::time_point last_turn() const {
+    return std::chrono::steady_clock::time_point(
+        std::chrono::steady_clock::duration(last_turn_.load(std::memory_order_relaxed)));
+  }
+
+ protected:
+  virtual void handle(kafka::Message message) = 0;
+  // Once per turn, before polling (backpressure, due retries).
+  virtual void before_poll() {}
+
+  kafka::GroupConsumer& consumer_;
+  OffsetKeeper offsets_;
+  Deliverer& deliverer_;
+
+ private:
+  std::atomic<std::chrono::steady_clock::rep> last_turn_{0};
+};
+
+class EventLoop final : public PollLoop {
  public:
   EventLoop(EventLoopSettings settings, kafka::GroupConsumer& consumer, kafka::Producer& producer,
             const subscriptions::SnapshotStore& snapshots, Deliverer& deliverer, metrics::Metrics& metrics);
 
-  // Polls until `stop` turns true. Returns with every finished delivery's offset stored.
-  void run(const std::atomic<bool>& stop);
-
-  // After run(): waits up to `grace` for in-flight deliveries, storing offsets as they finish.
-  // Unfinished ones stay uncommitted and are redelivered after a restart.
-  void drain(std::chrono::milliseconds grace);
-
-  // Called by the consumer's revoke hook (inside poll, on this thread): stores what is done.
-  void on_revoke();
-
-  std::chrono::steady_clock::time_point last_loop() const {
-    return std::chrono::steady_clock::time_point(
-        std::chrono::steady_clock::duration(last_loop_.load(std::memory_order_relaxed)));
-  }
-
  private:
-  void handle(const kafka::Message& message);
-  void dead_letter_invalid(const kafka::Message& message, std::string_view topic, events::InvalidReason reason);
-  void apply_completions();
-  void apply_backpressure();
-  std::string_view stable_topic(std::string_view topic) const;
+  void handle(kafka::Message message) override;
+  void before_poll() override;
+  void dead_letter_invalid(const kafka::Message& message, const Completion& position, events::InvalidReason reason);
 
   EventLoopSettings settings_;
-  kafka::GroupConsumer& consumer_;
   kafka::Producer& producer_;
   subscriptions::SnapshotReader snapshot_;
-  Deliverer& deliverer_;
   metrics::Metrics& metrics_;
 
   events::EventParser parser_;
-  events::Event event_;                                   // reused: its field vector keeps its capacity
+  events::Event event_;                                      // reused: its field vector keeps its capacity
   std::vector<const subscriptions::Subscription*> matches_;  // reused
-  CompletionQueue completions_;
-  std::vector<Completion> drained_;                       // reused
-  std::map<std::string, kafka::OffsetTracker, std::less<>> trackers_;
   bool paused_for_backpressure_ = false;
-  std::atomic<std::int64_t> last_loop_{0};
 };
 
 }  // namespace hookd::worker

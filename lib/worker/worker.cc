@@ -12,6 +12,7 @@
 #include "retry/records.h"
 #include "worker/deliverer.h"
 #include "worker/event_loop.h"
+#include "worker/retry_loop.h"
 #include "worker/subscription_feed.h"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -48,6 +49,11 @@ std::vector<kafka::TopicSpec> topics_hookd_writes(const config::Config& config) 
   }
   specs.push_back({config.topics.dead_letter, config.topics.partitions, config.topics.replication_factor,
                    {{"retention.ms", std::to_string(config.topics.dead_letter_retention.count())}}});
+  if (!config.topics.attempts.empty()) {
+    // A UI's recent deliveries: a week is plenty, and the log must never grow without bound.
+    specs.push_back({config.topics.attempts, config.topics.partitions, config.topics.replication_factor,
+                     {{"retention.ms", std::to_string(std::chrono::milliseconds(std::chrono::hours(24 * 7)).count())}}});
+  }
   return specs;
 }
 
@@ -166,29 +172,14 @@ int run(const config::Config& config, const std::atomic<bool>& stop) {
   }
   liveness.snapshot_ready = feed.ready();
 
-  const auto first_tier = retry::distinct_tiers(config.retry.schedule).front();
-  Deliverer deliverer(io, *client, producer, metrics,
-                      {retry::tier_topic(config.topics.retry_prefix, first_tier), first_tier,
-                       config.topics.dead_letter, std::string("hookd/") + HOOKD_VERSION});
+  const retry::RetryPolicy policy(config.retry.schedule);
+  Deliverer deliverer(io, *client, producer, metrics, policy,
+                      {config.topics.retry_prefix, config.topics.dead_letter, config.topics.attempts,
+                       std::string("hookd/") + HOOKD_VERSION, config.retry.throttle_floor});
 
   int exit_code = kExitClean;
   if (!stop.load()) {
-    EventLoop* loop_ptr = nullptr;
-    kafka::GroupConsumerOptions options;
-    options.group_id = config.kafka.group_id;
-    options.topics = config.topics.events;
-    options.statistics_interval = 5s;
-    options.on_revoke = [&](const std::vector<kafka::TopicPartition>&) {
-      if (loop_ptr) loop_ptr->on_revoke();
-    };
-    options.on_stats = [&](std::string_view stats) {
-      kafka::parse_consumer_lag(stats, [&](std::string_view topic, std::int32_t partition, std::int64_t lag) {
-        metrics.set_consumer_lag(topic, partition, lag);
-      });
-      // Any broker UP in the statistics means Kafka is reachable again.
-      if (stats.find("\"state\":\"UP\"") != std::string_view::npos) liveness.kafka_down_since = 0;
-    };
-    options.on_error = [&](rd_kafka_resp_err_t err, std::string_view reason) {
+    auto on_error = [&](rd_kafka_resp_err_t err, std::string_view reason) {
       if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
         Clock::rep expected = 0;
         liveness.kafka_down_since.compare_exchange_strong(expected, Clock::now().time_since_epoch().count());
@@ -196,30 +187,87 @@ int run(const config::Config& config, const std::atomic<bool>& stop) {
       log::limited(log::Level::warn, "kafka_error", "Kafka client error",
                    {{"error", rd_kafka_err2str(err)}, {"reason", reason}});
     };
-    kafka::GroupConsumer consumer(kafka_settings, options);
-    EventLoop loop({config.topics.events, config.topics.dead_letter, config.limits.max_event_bytes,
-                    config.delivery.max_in_flight},
-                   consumer, producer, snapshots, deliverer, metrics);
-    loop_ptr = &loop;
-    liveness.consumer = &consumer;
+    auto broker_up = [&](std::string_view stats) {
+      // Any broker UP in the statistics means Kafka is reachable again.
+      if (stats.find("\"state\":\"UP\"") != std::string_view::npos) liveness.kafka_down_since = 0;
+    };
+
+    PollLoop* event_loop_ptr = nullptr;
+    kafka::GroupConsumerOptions event_options;
+    event_options.group_id = config.kafka.group_id;
+    event_options.topics = config.topics.events;
+    event_options.statistics_interval = 5s;
+    event_options.on_revoke = [&](const std::vector<kafka::TopicPartition>&) {
+      if (event_loop_ptr) event_loop_ptr->on_revoke();
+    };
+    event_options.on_stats = [&](std::string_view stats) {
+      kafka::parse_consumer_lag(stats, [&](std::string_view topic, std::int32_t partition, std::int64_t lag) {
+        metrics.set_consumer_lag(topic, partition, lag);
+      });
+      broker_up(stats);
+    };
+    event_options.on_error = on_error;
+
+    PollLoop* retry_loop_ptr = nullptr;
+    kafka::GroupConsumerOptions retry_options;
+    retry_options.group_id = config.retry.group_id;
+    retry_options.topics = RetryLoop::topics(config.topics.retry_prefix, policy);
+    retry_options.statistics_interval = 5s;
+    retry_options.on_revoke = [&](const std::vector<kafka::TopicPartition>&) {
+      if (retry_loop_ptr) retry_loop_ptr->on_revoke();
+    };
+    retry_options.on_stats = [&](std::string_view stats) {
+      // The backlog of a tier is its consumer lag: records written and not yet retried.
+      std::map<std::string, std::int64_t, std::less<>> backlog;
+      for (const auto& tier : policy.tiers()) backlog[retry::tier_topic(config.topics.retry_prefix, tier)] = 0;
+      kafka::parse_consumer_lag(stats, [&](std::string_view topic, std::int32_t, std::int64_t lag) {
+        if (auto it = backlog.find(topic); it != backlog.end()) it->second += lag;
+      });
+      for (const auto& tier : policy.tiers()) {
+        metrics.retry_backlog.Add({{"tier", tier}})
+            .Set(static_cast<double>(backlog[retry::tier_topic(config.topics.retry_prefix, tier)]));
+      }
+    };
+    retry_options.on_error = on_error;
+
+    kafka::GroupConsumer event_consumer(kafka_settings, event_options);
+    kafka::GroupConsumer retry_consumer(kafka_settings, retry_options);
+    EventLoop event_loop({config.topics.events, config.topics.dead_letter, config.limits.max_event_bytes,
+                          config.delivery.max_in_flight},
+                         event_consumer, producer, snapshots, deliverer, metrics);
+    RetryLoop retry_loop(retry_consumer, config.topics.retry_prefix, policy, snapshots, deliverer, metrics,
+                         config.limits.max_event_bytes);
+    event_loop_ptr = &event_loop;
+    retry_loop_ptr = &retry_loop;
+    liveness.consumer = &event_consumer;
     liveness.consuming = true;
 
     std::thread heartbeat([&] {
-      // /healthz follows the event loop: it answers 200 while the loop keeps turning.
+      // /healthz follows the poll loops: it answers 200 while both keep turning.
       while (liveness.consuming.load()) {
-        if (Clock::now() - loop.last_loop() < 30s) liveness.beat();
+        const auto now = Clock::now();
+        if (now - event_loop.last_turn() < 30s && now - retry_loop.last_turn() < 30s) liveness.beat();
         std::this_thread::sleep_for(1s);
       }
     });
-    log::info("consuming events", {{"group_id", config.kafka.group_id}});
-    loop.run(stop);
-
-    log::info("stopping: draining in-flight deliveries",
-              {{"in_flight", static_cast<long long>(deliverer.in_flight())},
-               {"grace_ms", static_cast<long long>(config.shutdown.grace_period.count())}});
-    loop.drain(config.shutdown.grace_period);
-    loop_ptr = nullptr;
-    consumer.close();
+    log::info("consuming events and retries",
+              {{"group_id", config.kafka.group_id}, {"retry_group_id", config.retry.group_id}});
+    // Each loop drains its own consumer on the thread that polls it.
+    auto run_and_drain = [&](PollLoop& loop) {
+      loop.run(stop);
+      loop.drain(config.shutdown.grace_period);
+    };
+    std::thread retry_thread([&] { run_and_drain(retry_loop); });
+    run_and_drain(event_loop);
+    retry_thread.join();
+    if (deliverer.in_flight() > 0) {
+      log::warn("shutdown grace period over; unfinished deliveries stay uncommitted",
+                {{"in_flight", static_cast<long long>(deliverer.in_flight())}});
+    }
+    event_loop_ptr = nullptr;
+    retry_loop_ptr = nullptr;
+    retry_consumer.close();
+    event_consumer.close();
     liveness.consuming = false;
     liveness.consumer = nullptr;
     heartbeat.join();

@@ -67,7 +67,9 @@ void Scenario::create_input_topics() const {
 std::string Scenario::config_yaml(const std::string& ca_file, const std::string& extra,
                                   const std::string& delivery) const {
   std::ostringstream y;
-  y << "kafka: {bootstrap_servers: \"" << bootstrap() << "\", group_id: " << group << "}\n"
+  // Short sessions: a killed hookd's partitions move to its successor in seconds, not 45.
+  y << "kafka: {bootstrap_servers: \"" << bootstrap() << "\", group_id: " << group
+    << ", properties: {session.timeout.ms: \"6000\", heartbeat.interval.ms: \"1000\"}}\n"
     << "topics: {events: [" << events << "], subscriptions: " << webhooks << ", retry_prefix: " << retry_prefix
     << ", dead_letter: " << dead_letter << ", partitions: 1, replication_factor: 1}\n"
     << "retry: {group_id: " << group << "-retry}\n"

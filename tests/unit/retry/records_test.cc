@@ -14,7 +14,7 @@ TEST(RetryRecord, EmbedsBodyAndEnvelopeRaw) {
   r.event_type = "TODO_CREATED";
   r.attempts = 1;
   r.source = {"blue.events", 3, 42};
-  r.history.push_back({1700000000123, "5xx", 503, 12, ""});
+  r.history.push_back({1700000000123, "5xx", 503, 12, "", ""});
   r.body = R"({"event":"TODO_CREATED","x":  1})";
   r.envelope = R"({"id":"evt\"1"})";
   const std::string text = serialize(r);
@@ -53,7 +53,7 @@ TEST(DeadLetter, InvalidEventCarriesReasonAndSource) {
 
 TEST(DeadLetter, DeliveryCarriesWebhookAndAttempts) {
   DeadLetter letter{DeadLetterKind::delivery, "blocked", {"blue.events", 1, 2}, "wh9",
-                    {{1700000000000, "blocked", 0, 0, "address not globally reachable"}}};
+                    {{1700000000000, "blocked", 0, 0, "address not globally reachable", ""}}};
   const auto m = make_dead_letter(letter, "{}");
   EXPECT_EQ(header(m, "hookd-webhook-id"), "wh9");
   const auto attempts = boost::json::parse(header(m, "hookd-attempts")).as_array();
@@ -67,6 +67,82 @@ TEST(DeadLetter, OversizedValueIsTruncatedAndMarked) {
   const auto m = make_dead_letter({DeadLetterKind::invalid_event, "too_large", {}, "", {}}, event);
   EXPECT_EQ(m.value.size(), kTruncatedDeadLetterValue);
   EXPECT_EQ(header(m, "hookd-truncated"), "true");
+}
+
+}  // namespace
+}  // namespace hookd::retry
+
+namespace hookd::retry {
+namespace {
+
+TEST(RetryRecordParse, RoundTripsEveryFieldAndTheExactBytes) {
+  RetryRecord r;
+  r.delivery_id = "msg_1";
+  r.webhook_id = "wh\"1";
+  r.event_id = "evt-1";
+  r.event_type = "TODO_CREATED";
+  r.attempts = 3;
+  r.step = 2;
+  r.source = {"blue.events", 4, 99};
+  r.history.push_back({1700000000123, "5xx", 503, 12, "", "Service \"Unavailable\"\n"});
+  r.history.push_back({1700000001000, "timeout", 0, 7000, "example.com: timed out", ""});
+  r.body = R"({"event":"TODO_CREATED",  "a": [1, 2.50, "x"]})";
+  r.envelope = R"({"id":"evt-1","event":"TODO_CREATED"})";
+  const auto parsed = parse_retry_record(serialize(r));
+  ASSERT_TRUE(parsed);
+  const auto back = parsed->with_bytes();
+  EXPECT_EQ(back.delivery_id, r.delivery_id);
+  EXPECT_EQ(back.webhook_id, r.webhook_id);
+  EXPECT_EQ(back.attempts, 3);
+  EXPECT_EQ(back.step, 2);
+  EXPECT_EQ(back.source.offset, 99);
+  ASSERT_EQ(back.history.size(), 2u);
+  EXPECT_EQ(back.history[0].at_unix_ms, 1700000000123);
+  EXPECT_EQ(back.history[0].http_status, 503);
+  EXPECT_EQ(back.history[0].response, "Service \"Unavailable\"\n");
+  EXPECT_EQ(back.history[1].error, "example.com: timed out");
+  EXPECT_EQ(back.body, r.body) << "the body comes back byte for byte";
+  EXPECT_EQ(back.envelope, r.envelope);
+}
+
+TEST(RetryRecordParse, NullBodyMeansRebuild) {
+  RetryRecord r;
+  r.delivery_id = "msg_1";
+  r.webhook_id = "wh";
+  r.event_id = "e";
+  r.event_type = "X";
+  r.envelope = R"({"id":"e"})";
+  const auto text = serialize(r);
+  EXPECT_NE(text.find("\"body\":null"), std::string::npos);
+  const auto parsed = parse_retry_record(text);
+  ASSERT_TRUE(parsed);
+  EXPECT_TRUE(parsed->body.empty());
+}
+
+TEST(RetryRecordParse, RefusesWhatHookdDidNotWrite) {
+  for (const char* bad : {"", "{}", "[]", "not json", R"({"deliveryId":"x"})"}) {
+    EXPECT_FALSE(parse_retry_record(bad)) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace hookd::retry
+
+namespace hookd::retry {
+namespace {
+
+TEST(AttemptLog, CarriesTheContractFieldsAndNoSecrets) {
+  const AttemptRecord a{1700000000000, "5xx", 502, 31, "x.example:443: bad gateway", "upstream said no"};
+  const auto pending = boost::json::parse(attempt_log_entry("msg_1", "wh1", "e1", "TODO_CREATED", 2, a,
+                                                            1700000300000)).as_object();
+  EXPECT_EQ(pending.at("deliveryId").as_string(), "msg_1");
+  EXPECT_EQ(pending.at("attempt").as_int64(), 2);
+  EXPECT_EQ(pending.at("status").as_int64(), 502);
+  EXPECT_EQ(pending.at("durationMs").as_int64(), 31);
+  EXPECT_EQ(pending.at("nextDueAt").as_string(), "2023-11-14T22:18:20.000Z");
+  EXPECT_FALSE(pending.contains("response")) << "the attempts log carries no response or request body";
+  const auto final_entry = boost::json::parse(attempt_log_entry("m", "w", "e", "X", 8, a, std::nullopt)).as_object();
+  EXPECT_TRUE(final_entry.at("nextDueAt").is_null());
 }
 
 }  // namespace

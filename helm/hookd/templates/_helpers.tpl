@@ -1,0 +1,136 @@
+{{/* Names and labels. */}}
+{{- define "hookd.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "hookd.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "hookd.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "hookd.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "hookd.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{ include "hookd.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end -}}
+
+{{- define "hookd.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "hookd.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The image reference: a digest wins over a tag; the tag defaults to appVersion. */}}
+{{- define "hookd.image" -}}
+{{- $tag := default .Chart.AppVersion .Values.image.tag -}}
+{{- if eq $tag "latest" -}}
+{{- fail "image.tag: \"latest\" is refused; name a version (or set image.digest)" -}}
+{{- end -}}
+{{- if .Values.image.digest -}}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" .Values.image.repository $tag -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Where the CA bundle file is mounted (delivery.ca_file). */}}
+{{- define "hookd.caFile" -}}
+/etc/hookd/ca/{{ .Values.caBundle.key }}
+{{- end -}}
+
+{{/*
+hookd.yaml: the user's config plus what the chart owns (admin.listen, delivery.ca_file, the SASL
+password reference). Refuses a value the chart would silently override.
+*/}}
+{{- define "hookd.config" -}}
+{{- $config := deepCopy (.Values.config | default dict) -}}
+{{- $admin := dict "listen" (printf "0.0.0.0:%d" (int .Values.adminPort)) -}}
+{{- $_ := set $config "admin" $admin -}}
+{{- if and .Values.caBundle.existingSecret .Values.caBundle.existingConfigMap -}}
+{{- fail "caBundle: set existingSecret or existingConfigMap, not both" -}}
+{{- end -}}
+{{- if or .Values.caBundle.existingSecret .Values.caBundle.existingConfigMap -}}
+{{- $delivery := (get $config "delivery") | default dict -}}
+{{- if hasKey $delivery "ca_file" -}}
+{{- fail "config.delivery.ca_file: leave it out when caBundle is set (the chart mounts the bundle and sets it)" -}}
+{{- end -}}
+{{- $_ := set $delivery "ca_file" (include "hookd.caFile" .) -}}
+{{- $_ := set $config "delivery" $delivery -}}
+{{- end -}}
+{{- if .Values.kafkaPassword.existingSecret -}}
+{{- $kafka := (get $config "kafka") | default dict -}}
+{{- $props := (get $kafka "properties") | default dict -}}
+{{- if hasKey $props "sasl.password" -}}
+{{- fail "config.kafka.properties.sasl.password: leave it out when kafkaPassword.existingSecret is set (the chart sets it to ${HOOKD_KAFKA_PASSWORD})" -}}
+{{- end -}}
+{{- $_ := set $props "sasl.password" "${HOOKD_KAFKA_PASSWORD}" -}}
+{{- $_ := set $kafka "properties" $props -}}
+{{- $_ := set $config "kafka" $kafka -}}
+{{- end -}}
+{{- toYaml $config -}}
+{{- end -}}
+
+{{/*
+Seconds of config.shutdown.grace_period (a hookd duration: digits and ms, s, m or h), rounded
+up, plus terminationGraceExtraSeconds: the pod's terminationGracePeriodSeconds.
+*/}}
+{{- define "hookd.terminationGracePeriodSeconds" -}}
+{{- $grace := "15s" -}}
+{{- with .Values.config -}}{{- with .shutdown -}}{{- with .grace_period -}}{{- $grace = toString . -}}{{- end -}}{{- end -}}{{- end -}}
+{{- if not (regexMatch "^[0-9]+(ms|s|m|h)$" $grace) -}}
+{{- fail (printf "config.shutdown.grace_period: the chart needs a literal duration (digits and ms, s, m or h) to size terminationGracePeriodSeconds, got %q" $grace) -}}
+{{- end -}}
+{{- $number := regexFind "^[0-9]+" $grace | int64 -}}
+{{- $unit := trimPrefix (regexFind "^[0-9]+" $grace) $grace -}}
+{{- $seconds := 0 -}}
+{{- if eq $unit "ms" -}}{{- $seconds = div (add $number 999) 1000 -}}
+{{- else if eq $unit "s" -}}{{- $seconds = $number -}}
+{{- else if eq $unit "m" -}}{{- $seconds = mul $number 60 -}}
+{{- else -}}{{- $seconds = mul $number 3600 -}}
+{{- end -}}
+{{- add $seconds .Values.terminationGraceExtraSeconds -}}
+{{- end -}}
+
+{{/* The events topics and consumer group, as hookd will read them. */}}
+{{- define "hookd.eventsTopics" -}}
+{{- $topics := list "blue.events" -}}
+{{- with .Values.config -}}{{- with .topics -}}{{- with .events -}}{{- $topics = . -}}{{- end -}}{{- end -}}{{- end -}}
+{{- toJson $topics -}}
+{{- end -}}
+
+{{- define "hookd.groupId" -}}
+{{- $group := "hookd" -}}
+{{- with .Values.config -}}{{- with .kafka -}}{{- with .group_id -}}{{- $group = . -}}{{- end -}}{{- end -}}{{- end -}}
+{{- $group -}}
+{{- end -}}
+
+{{/* Upper replica bound for an autoscaler: maxReplicas, at most the partition count. */}}
+{{- define "hookd.maxReplicas" -}}
+{{- min (int .Values.scaling.maxReplicas) (int .Values.scaling.partitions) -}}
+{{- end -}}
+
+{{/* Fails when a kind's API is not known to the cluster (or to helm template's --api-versions). */}}
+{{- define "hookd.requireApi" -}}
+{{- $ := index . 0 -}}
+{{- $api := index . 1 -}}
+{{- $value := index . 2 -}}
+{{- if not ($.Capabilities.APIVersions.Has $api) -}}
+{{- fail (printf "%s needs the %s API, which this cluster does not serve (helm template: add --api-versions %s)" $value $api $api) -}}
+{{- end -}}
+{{- end -}}

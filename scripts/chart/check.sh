@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# The offline checks of the Helm chart, the dashboard and the alert rules; ctest runs each step
+# as one entry (tests/chart/CMakeLists.txt, label chart). No cluster, no Grafana, no Prometheus
+# server: helm, promtool and node do the checking.
+#   check.sh tools                     fetch helm, promtool and the npm dependencies (once)
+#   check.sh lint                      helm lint --strict, default and full values
+#   check.sh template OUT              render default, full (all APIs) and hpa values into OUT
+#   check.sh typos                     every helm/tests/typos/*.yaml must fail, with its message
+#   check.sh manifests OUT             validate OUT/*.yaml against the Kubernetes/KEDA/operator models
+#   check.sh config OUT HOOKD          hookd --check-config on each rendered hookd.yaml
+#   check.sh values-schema             values.schema.json's config part matches schemas/config.schema.json
+#   check.sh rules                     promtool check rules + test rules
+#   check.sh dashboard OUT             dashboard expressions as recording rules, parsed by promtool
+#   check.sh metric-names METRICS      every metric of the dashboard and the rules is in METRICS
+#   check.sh dockerfile HOOKD          the Dockerfile's shape; every library HOOKD links is in [runtime]
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+chart=$chart_repo_root/helm/hookd
+tests=$chart_repo_root/helm/tests
+apis=(--api-versions monitoring.coreos.com/v1 --api-versions keda.sh/v1alpha1)
+
+helm() { "$helm_bin" "$@"; }
+promtool() { "$promtool_bin" "$@"; }
+node_script() { "$chart_scripts_dir/node.sh" "$@"; }
+
+step=${1:?usage: check.sh STEP [ARGS]}
+shift
+case $step in
+  tools)
+    "$chart_scripts_dir/fetch-helm.sh" >/dev/null
+    "$chart_scripts_dir/fetch-promtool.sh" >/dev/null
+    "$chart_scripts_dir/npm-deps.sh" >/dev/null
+    helm version --short
+    promtool --version | head -n 1
+    ;;
+  lint)
+    helm lint --strict "$chart"
+    # helm lint has no --api-versions: the full values are linted with the CRD kinds off
+    # (chart.template renders them with the APIs, chart.manifests validates them).
+    helm lint --strict "$chart" -f "$tests/values-full.yaml" \
+      --set serviceMonitor.enabled=false,prometheusRule.enabled=false,scaling.mode=none
+    helm lint --strict "$chart" -f "$tests/values-hpa.yaml"
+    ;;
+  template)
+    out=${1:?OUT dir}
+    mkdir -p "$out"
+    helm template hookd "$chart" --namespace webhooks >"$out/default.yaml"
+    helm template hookd-prod "$chart" --namespace webhooks -f "$tests/values-full.yaml" "${apis[@]}" >"$out/full.yaml"
+    helm template hookd "$chart" --namespace webhooks -f "$tests/values-hpa.yaml" >"$out/hpa.yaml"
+    for f in "$out"/{default,full,hpa}.yaml; do echo "$(basename "$f"): $(grep -c '^kind:' "$f") objects"; done
+    # Autoscalers stop at the partition count (values-full: maxReplicas 48, partitions 24;
+    # values-hpa: 30 and 12).
+    grep -q '^  maxReplicaCount: 24$' "$out/full.yaml" || { echo "FAIL KEDA maxReplicaCount not capped at 24"; exit 1; }
+    grep -q '^  maxReplicas: 12$' "$out/hpa.yaml" || { echo "FAIL HPA maxReplicas not capped at 12"; exit 1; }
+    # A config change changes the pod template (checksum annotation), so the pods roll.
+    checksum() { sed -n 's/^ *checksum\/config: //p' "$1"; }
+    helm template hookd "$chart" --namespace webhooks --set config.log.level=debug >"$out/changed.yaml.txt"
+    [[ -n $(checksum "$out/default.yaml") && $(checksum "$out/default.yaml") != $(checksum "$out/changed.yaml.txt") ]] \
+      || { echo "FAIL checksum/config does not follow the config"; exit 1; }
+    echo "ok   autoscalers capped at the partition count; checksum/config follows the config"
+    ;;
+  typos)
+    failed=0
+    for values in "$tests"/typos/*.yaml; do
+      expect=$(sed -n 's/^# expect: //p' "$values")
+      [[ -n $expect ]] || { echo "FAIL $(basename "$values"): no '# expect:' line"; failed=1; continue; }
+      extra=("${apis[@]}")
+      grep -q '^# no-api-versions' "$values" && extra=()
+      if output=$(helm template t "$chart" -f "$values" "${extra[@]}" 2>&1 >/dev/null); then
+        echo "FAIL $(basename "$values"): rendered, but must fail with: $expect"
+        failed=1
+      elif [[ $output != *"$expect"* ]]; then
+        echo "FAIL $(basename "$values"): failed, but without \"$expect\":"
+        echo "$output" | sed 's/^/    /'
+        failed=1
+      else
+        echo "ok   $(basename "$values"): $expect"
+      fi
+    done
+    exit $failed
+    ;;
+  manifests)
+    out=${1:?OUT dir}
+    node_script validate-manifests.js "$out/default.yaml" "$out/full.yaml" "$out/hpa.yaml"
+    ;;
+  config)
+    out=${1:?OUT dir}
+    hookd=${2:?hookd binary}
+    mkdir -p "$out/config"
+    node_script extract-config.js "$out/config" "$out/default.yaml" "$out/full.yaml" "$out/hpa.yaml"
+    # The full values read ${HOOKD_KAFKA_PASSWORD} and ${HOOKD_LOG_LEVEL} as in the pod, and
+    # mount a CA bundle at delivery.ca_file: the check needs a readable file there.
+    for config in "$out"/config/*.hookd.yaml; do
+      ca=$(sed -n 's/^ *ca_file: //p' "$config")
+      checked=$config
+      if [[ -n $ca ]]; then
+        checked=$out/config/$(basename "$config" .yaml).local.yaml
+        sed "s#ca_file: .*#ca_file: $out/config/test-ca.pem#" "$config" >"$checked"
+        openssl req -x509 -newkey rsa:2048 -nodes -keyout /dev/null -subj /CN=chart-check-ca \
+          -days 1 -out "$out/config/test-ca.pem" 2>/dev/null
+      fi
+      echo "$(basename "$config"):"
+      HOOKD_KAFKA_PASSWORD=secret HOOKD_LOG_LEVEL=info "$hookd" --check-config "$checked"
+    done
+    ;;
+  values-schema)
+    node_script values-schema.js check
+    ;;
+  rules)
+    promtool check rules "$chart/rules/hookd.rules.yaml"
+    promtool test rules "$tests/rules.test.yaml"
+    node_script rules-runbooks.js "$chart/rules/hookd.rules.yaml" "$chart_repo_root/docs/operations.md"
+    ;;
+  dashboard)
+    out=${1:?OUT dir}
+    mkdir -p "$out"
+    node_script dashboard.js "$chart/dashboards/hookd.json" "$out/dashboard.rules.yaml"
+    promtool check rules "$out/dashboard.rules.yaml"
+    ;;
+  metric-names)
+    metrics=${1:?saved /metrics file}
+    node_script metric-names.js "$metrics" "$chart/dashboards/hookd.json" "$chart/rules/hookd.rules.yaml"
+    ;;
+  dockerfile)
+    hookd=${1:?hookd binary}
+    dockerfile=$chart_repo_root/Dockerfile
+    manifest=$chart_repo_root/scripts/packages.txt
+    failed=0
+    expect() { # expect WHAT EXTENDED-REGEX: the Dockerfile has a line matching it
+      if grep -Eq "$2" "$dockerfile"; then echo "ok   $1"; else echo "FAIL $1"; failed=1; fi
+    }
+    expect "build stage on Debian bookworm" '^FROM debian:bookworm AS build$'
+    expect "runtime stage on bookworm-slim" '^FROM debian:bookworm-slim$'
+    expect "build packages from the manifest" 'HOOKD_PACKAGE_SECTIONS=build .*setup\.sh'
+    expect "runtime packages from the manifest" 'HOOKD_PACKAGE_SECTIONS=runtime .*setup\.sh'
+    expect "numeric non-root user" '^USER [1-9][0-9]*:[1-9][0-9]*$'
+    expect "runs hookd" '^ENTRYPOINT \["/usr/local/bin/hookd"\]$'
+    expect "with --config /etc/hookd/hookd.yaml" '^CMD \["--config", "/etc/hookd/hookd.yaml"\]$'
+    if grep -Eq '^FROM .*:latest' "$dockerfile"; then echo "FAIL an image tagged latest"; failed=1; fi
+    # What the slim image has without the manifest: the C and C++ runtimes.
+    runtime=" libc6 libgcc-s1 libstdc++6 $(awk '/^\[/{on=($0=="[runtime]"); next} on && NF && $1 !~ /^#/ {print $1}' "$manifest" | tr '\n' ' ')"
+    while read -r lib; do
+      file=$(ldd "$hookd" | awk -v l="$lib" '$1 == l {print $3}')
+      package=$(dpkg -S "$(readlink -f "$file")" 2>/dev/null | head -n 1 | cut -d: -f1 || true)
+      [[ -n $package ]] || package=$(dpkg -S "$file" 2>/dev/null | head -n 1 | cut -d: -f1 || true)
+      if [[ $runtime == *" $package "* ]]; then
+        echo "ok   $lib from $package, in [runtime]"
+      else
+        echo "FAIL $lib (package ${package:-unknown}) is not in scripts/packages.txt [runtime]"
+        failed=1
+      fi
+    done < <(readelf -d "$hookd" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+    exit $failed
+    ;;
+  *)
+    echo "check.sh: unknown step $step" >&2
+    exit 2
+    ;;
+esac

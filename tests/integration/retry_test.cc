@@ -1,0 +1,235 @@
+// The retry life of a delivery on the real broker (issue 3), with a schedule of short delays.
+#include "integration/harness/harness.h"
+#include "support/https_receiver.h"
+#include "support/test_ca.h"
+
+#include <boost/json.hpp>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <set>
+#include <thread>
+
+namespace hookd::it {
+namespace {
+
+using namespace std::chrono_literals;
+using test_support::Behaviour;
+using test_support::HttpsReceiver;
+using test_support::TestCa;
+using ::testing::HasSubstr;
+
+Behaviour with_retry_after(int status, const std::string& seconds) {
+  Behaviour b = Behaviour::respond(status);
+  b.headers.emplace_back("Retry-After", seconds);
+  return b;
+}
+
+class RetryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_FALSE(bootstrap().empty()) << "HOOKD_TEST_KAFKA_STATE not set: run through ctest (kafka.start fixture)";
+    scenario.create_input_topics();
+  }
+
+  std::unique_ptr<HookdProcess> start_hookd(const std::string& schedule = "[200ms, 400ms, 800ms]") {
+    std::string yaml = scenario.config_yaml(ca.ca_file(), "", "timeout: 2s");
+    // The scenario's config sets retry.group_id; replace the retry section with this test's schedule.
+    const auto at = yaml.find("retry: {");
+    const auto end = yaml.find('\n', at);
+    yaml.replace(at, end - at,
+                 "retry: {schedule: " + schedule + ", throttle_floor: 300ms, group_id: " + scenario.group + "-retry}");
+    auto hookd = std::make_unique<HookdProcess>(yaml);
+    hookd->start();
+    EXPECT_TRUE(hookd->wait_ready(60s)) << hookd->log();
+    return hookd;
+  }
+
+  void publish_webhook(const WebhookSpec& spec) { publisher.send(scenario.webhooks, spec.id, webhook_json(spec)); }
+  void publish_event(const EventSpec& spec) { publisher.send(scenario.events, spec.id, event_json(spec)); }
+
+  static std::vector<test_support::ReceivedRequest> requests_for(const HttpsReceiver& r, const std::string& event_id) {
+    std::vector<test_support::ReceivedRequest> out;
+    for (auto& req : r.requests())
+      if (req.body.find("\"eventId\":\"" + event_id + "\"") != std::string::npos) out.push_back(req);
+    return out;
+  }
+
+  static bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (condition()) return true;
+      std::this_thread::sleep_for(50ms);
+    }
+    return condition();
+  }
+
+  TestCa ca;
+  HttpsReceiver receiver{{.tls = true, .certificate = ca.localhost()}};
+  Scenario scenario;
+  Publisher publisher;
+};
+
+TEST_F(RetryTest, ReceiverDownThenUpGetsEveryDeliveryWithRisingAttempts) {
+  std::atomic<int> answered{0};
+  receiver.set_handler([&](const test_support::ReceivedRequest&) {
+    return ++answered <= 6 ? Behaviour::respond(503) : Behaviour::respond(200);
+  });
+  publish_webhook({.id = "wh-1", .url = receiver.url("/", "localhost"), .secret = "s"});
+  auto hookd = start_hookd("[200ms, 400ms, 800ms, 1s, 1s]");
+  for (int i = 0; i < 3; ++i) publish_event({.id = "evt-" + std::to_string(i)});
+
+  // 6 failures then successes: each event fails at most 4 times (of 6 attempts), so each is
+  // delivered exactly once in the end: 9 requests in all.
+  ASSERT_TRUE(wait_until([&] { return answered >= 9; }, 30s)) << hookd->log();
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(receiver.request_count(), 9u);
+  for (int i = 0; i < 3; ++i) {
+    const auto rs = requests_for(receiver, "evt-" + std::to_string(i));
+    ASSERT_FALSE(rs.empty());
+    std::set<std::string> ids;
+    int previous = 0;
+    for (const auto& r : rs) {
+      ids.insert(r.header("webhook-id"));
+      const int attempt = std::stoi(r.header("x-blue-attempt"));
+      EXPECT_GT(attempt, previous) << "attempt numbers rise";
+      previous = attempt;
+    }
+    EXPECT_EQ(ids.size(), 1u) << "one webhook-id for every attempt of a delivery";
+  }
+}
+
+TEST_F(RetryTest, AlwaysFailingEndsInADeadLetterWithTheFullHistory) {
+  Behaviour failing = Behaviour::respond(500);
+  failing.body = "upstream is down";
+  receiver.set_default(failing);
+  publish_webhook({.id = "wh-1", .url = receiver.url("/", "localhost")});
+  auto hookd = start_hookd("[100ms, 200ms, 300ms]");
+  publish_event({.id = "evt-1"});
+
+  const auto letters = read_topic(scenario.dead_letter, 1, 30s);
+  ASSERT_EQ(letters.size(), 1u) << hookd->log();
+  EXPECT_EQ(letters[0].headers.at("hookd-kind"), "delivery");
+  EXPECT_EQ(letters[0].headers.at("hookd-reason"), "exhausted");
+  EXPECT_EQ(letters[0].headers.at("hookd-webhook-id"), "wh-1");
+  EXPECT_EQ(letters[0].value.value_or(""), event_json({.id = "evt-1"})) << "the original event bytes";
+  const auto history = boost::json::parse(letters[0].headers.at("hookd-attempts")).as_array();
+  ASSERT_EQ(history.size(), 4u) << "3 delays = 4 attempts";
+  for (const auto& a : history) {
+    EXPECT_EQ(a.at("status").as_int64(), 500);
+    EXPECT_EQ(a.at("response").as_string(), "upstream is down");
+  }
+  EXPECT_EQ(receiver.request_count(), 4u);
+  // The counter moves in the producer's acknowledgement, which may trail the record by a moment.
+  std::string metrics;
+  EXPECT_TRUE(wait_until([&] {
+    hookd->admin_get("/metrics", &metrics);
+    return metrics.find("hookd_dead_letters_total{reason=\"exhausted\"} 1") != std::string::npos;
+  }, 5s)) << metrics;
+}
+
+TEST_F(RetryTest, GoneStopsAtOnce) {
+  receiver.set_default(Behaviour::respond(410));
+  publish_webhook({.id = "wh-1", .url = receiver.url("/", "localhost")});
+  auto hookd = start_hookd("[100ms, 200ms]");
+  publish_event({.id = "evt-1"});
+  const auto letters = read_topic(scenario.dead_letter, 1, 20s);
+  ASSERT_EQ(letters.size(), 1u) << hookd->log();
+  EXPECT_EQ(letters[0].headers.at("hookd-reason"), "gone");
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(receiver.request_count(), 1u) << "no attempt after a 410";
+}
+
+TEST_F(RetryTest, RetryAfterSendsTheRecordToALongEnoughTier) {
+  receiver.enqueue(with_retry_after(503, "2"));
+  receiver.set_default(Behaviour::respond(200));
+  publish_webhook({.id = "wh-1", .url = receiver.url("/", "localhost")});
+  auto hookd = start_hookd("[100ms, 3s, 5s]");
+  publish_event({.id = "evt-1"});
+  ASSERT_TRUE(receiver.wait_for_requests(2, 30s)) << hookd->log();
+  const auto rs = receiver.requests();
+  EXPECT_GE(rs[1].arrived - rs[0].arrived, 2s) << "Retry-After honoured";
+  EXPECT_EQ(rs[1].header("x-blue-attempt"), "2");
+  const auto on_3s = read_topic(scenario.retry_prefix + ".3s", 1, 10s);
+  EXPECT_EQ(on_3s.size(), 1u) << "the first tier at least as long as Retry-After";
+  EXPECT_TRUE(read_topic(scenario.retry_prefix + ".100ms", 1, 1s).empty());
+}
+
+TEST_F(RetryTest, ALaterDueRecordDoesNotDelayAnotherTier) {
+  HttpsReceiver slow_lane{{.tls = true, .certificate = ca.localhost()}};
+  slow_lane.enqueue(with_retry_after(503, "20"));  // waits on the 30s tier
+  slow_lane.set_default(Behaviour::respond(200));
+  receiver.enqueue(Behaviour::respond(500));        // waits on the 100ms tier
+  receiver.set_default(Behaviour::respond(200));
+  publish_webhook({.id = "wh-slow", .url = slow_lane.url("/", "localhost")});
+  publish_webhook({.id = "wh-fast", .url = receiver.url("/", "localhost")});
+  auto hookd = start_hookd("[100ms, 30s]");
+  publish_event({.id = "evt-1"});
+  ASSERT_TRUE(slow_lane.wait_for_requests(1, 20s));
+  ASSERT_TRUE(receiver.wait_for_requests(2, 10s)) << "the fast tier's retry waited for the slow tier\n" << hookd->log();
+  EXPECT_EQ(slow_lane.request_count(), 1u);
+}
+
+TEST_F(RetryTest, WebhookDeletedOrMovedWhileARetryWaits) {
+  HttpsReceiver moved_to{{.tls = true, .certificate = ca.localhost()}};
+  receiver.set_default(Behaviour::respond(500));
+  publish_webhook({.id = "wh-deleted", .url = receiver.url("/deleted", "localhost")});
+  publish_webhook({.id = "wh-moved", .url = receiver.url("/moved", "localhost")});
+  auto hookd = start_hookd("[3s, 3s]");
+  publish_event({.id = "evt-1"});
+  ASSERT_TRUE(receiver.wait_for_requests(2, 20s)) << hookd->log();
+  publisher.tombstone(scenario.webhooks, "wh-deleted");
+  publish_webhook({.id = "wh-moved", .url = moved_to.url("/new", "localhost")});
+
+  ASSERT_TRUE(moved_to.wait_for_requests(1, 20s)) << hookd->log();
+  EXPECT_EQ(moved_to.requests()[0].header("x-blue-attempt"), "2");
+  std::this_thread::sleep_for(4s);
+  EXPECT_EQ(receiver.request_count(), 2u) << "no retry to a deleted webhook or an old URL";
+  std::string metrics;
+  EXPECT_TRUE(wait_until([&] {
+    hookd->admin_get("/metrics", &metrics);
+    return metrics.find("hookd_retries_dropped_total{reason=\"deleted\"} 1") != std::string::npos;
+  }, 5s)) << metrics;
+}
+
+TEST_F(RetryTest, KillNineWithRetriesPendingLosesNothing) {
+  std::atomic<bool> healthy{false};
+  receiver.set_handler([&](const test_support::ReceivedRequest&) {
+    return healthy ? Behaviour::respond(200) : Behaviour::respond(500);
+  });
+  publish_webhook({.id = "wh-1", .url = receiver.url("/", "localhost")});
+  auto hookd = start_hookd("[2s, 2s, 2s, 2s]");
+  for (int i = 0; i < 5; ++i) publish_event({.id = "evt-" + std::to_string(i)});
+  ASSERT_TRUE(receiver.wait_for_requests(5, 20s)) << hookd->log();
+  std::this_thread::sleep_for(500ms);  // retry records written, not yet due
+  hookd->kill9();
+  healthy = true;
+  auto again = start_hookd("[2s, 2s, 2s, 2s]");
+  ASSERT_TRUE(wait_until([&] {
+    for (int i = 0; i < 5; ++i) {
+      bool delivered = false;
+      for (const auto& r : requests_for(receiver, "evt-" + std::to_string(i))) delivered |= r.header("x-blue-attempt") != "1";
+      if (!delivered) return false;
+    }
+    return true;
+  }, 40s)) << again->log();
+}
+
+TEST_F(RetryTest, RebalanceWhileAPartitionIsPausedLosesNothing) {
+  std::atomic<bool> healthy{false};
+  receiver.set_handler([&](const test_support::ReceivedRequest&) {
+    return healthy ? Behaviour::respond(200) : Behaviour::respond(500);
+  });
+  publish_webhook({.id = "wh-1", .url = receiver.url("/", "localhost")});
+  auto first = start_hookd("[4s, 4s]");
+  publish_event({.id = "evt-1"});
+  ASSERT_TRUE(receiver.wait_for_requests(1, 20s)) << first->log();
+  std::this_thread::sleep_for(1s);  // the retry record is held, its partition paused
+  healthy = true;
+  auto second = start_hookd("[4s, 4s]");  // joins both groups: a rebalance while paused
+  ASSERT_TRUE(receiver.wait_for_requests(2, 40s)) << first->log() << second->log();
+  EXPECT_EQ(receiver.requests()[1].header("x-blue-attempt"), "2");
+}
+
+}  // namespace
+}  // namespace hookd::it
