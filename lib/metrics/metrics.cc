@@ -118,4 +118,12 @@ void Metrics::set_consumer_lag(std::string_view topic, int partition, std::int64
   it->second->Set(static_cast<double>(lag));
 }
 
+void Metrics::remove_consumer_lag(std::string_view topic, int partition) {
+  std::lock_guard lock(lag_mu_);
+  auto it = lag_gauges_.find(std::make_pair(std::string(topic), partition));
+  if (it == lag_gauges_.end()) return;
+  consumer_lag_.Remove(it->second);
+  lag_gauges_.erase(it);
+}
+
 }  // namespace hookd::metrics

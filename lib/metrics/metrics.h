@@ -50,6 +50,8 @@ class Metrics {
 
   // Consumer lag per events-topic partition, from librdkafka statistics (every few seconds).
   void set_consumer_lag(std::string_view topic, int partition, std::int64_t lag);
+  // Forgets a partition this worker no longer owns, so it stops reporting a stale lag.
+  void remove_consumer_lag(std::string_view topic, int partition);
 
   // Resolves a child by its fixed label word once; callers keep the reference.
   static prometheus::Counter& with(prometheus::Family<prometheus::Counter>& family,

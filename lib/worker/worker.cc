@@ -197,8 +197,9 @@ int run(const config::Config& config, const std::atomic<bool>& stop) {
     event_options.group_id = config.kafka.group_id;
     event_options.topics = config.topics.events;
     event_options.statistics_interval = 5s;
-    event_options.on_revoke = [&](const std::vector<kafka::TopicPartition>&) {
+    event_options.on_revoke = [&](const std::vector<kafka::TopicPartition>& revoked) {
       if (event_loop_ptr) event_loop_ptr->on_revoke();
+      for (const auto& tp : revoked) metrics.remove_consumer_lag(tp.topic, tp.partition);
     };
     event_options.on_stats = [&](std::string_view stats) {
       kafka::parse_consumer_lag(stats, [&](std::string_view topic, std::int32_t partition, std::int64_t lag) {
