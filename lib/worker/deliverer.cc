@@ -171,6 +171,19 @@ void Deliverer::dead_letter(const std::shared_ptr<DeliveryJob>& job, const std::
                   to_kafka_headers(message.headers), job, dead_letters_by_reason_.at(reason));
 }
 
+void Deliverer::dead_letter_event(std::shared_ptr<EventTicket> ticket, std::string key,
+                                  const retry::DeadLetter& letter) {
+  in_flight_.fetch_add(1, std::memory_order_relaxed);
+  metrics_.inflight_deliveries.Increment();
+  auto job = std::make_shared<DeliveryJob>();
+  job->ticket = std::move(ticket);
+  const auto message = retry::make_dead_letter(letter, job->ticket->envelope);
+  auto value = std::make_shared<const std::string>(message.value);
+  auto* counter = &metrics::Metrics::with(metrics_.dead_letters, "reason", letter.reason);
+  produce_durably(settings_.dead_letter_topic, std::move(key), std::move(value), to_kafka_headers(message.headers),
+                  std::move(job), counter);
+}
+
 void Deliverer::log_attempt(const DeliveryJob& job, const retry::AttemptRecord& attempt,
                             std::optional<std::int64_t> next_due) {
   if (settings_.attempts_topic.empty()) return;
@@ -198,6 +211,9 @@ void Deliverer::produce_durably(std::string topic, std::string key, std::shared_
                         on_success->Increment();
                         finish(job);
                         return;
+                      }
+                      if (err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) {
+                        return;  // shutting down: left uncommitted, redelivered after a restart
                       }
                       log::limited(log::Level::error, "produce_failed",
                                    "could not write a retry or dead-letter record; trying again",

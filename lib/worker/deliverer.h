@@ -38,7 +38,10 @@ class Deliverer {
   // Signs and sends the job's request; the job's ticket is finished once the outcome is durable.
   void dispatch(std::shared_ptr<DeliveryJob> job);
 
-  // Deliveries dispatched and not yet durable.
+  // Writes an invalid event's dead letter; finishes `ticket` once Kafka acknowledged it.
+  void dead_letter_event(std::shared_ptr<EventTicket> ticket, std::string key, const retry::DeadLetter& letter);
+
+  // Deliveries (and dead letters) dispatched and not yet durable.
   std::int64_t in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
 
  private:

@@ -45,11 +45,10 @@ void PollLoop::drain(std::chrono::milliseconds grace) {
   offsets_.apply();
 }
 
-EventLoop::EventLoop(EventLoopSettings settings, kafka::GroupConsumer& consumer, kafka::Producer& producer,
+EventLoop::EventLoop(EventLoopSettings settings, kafka::GroupConsumer& consumer,
                      const subscriptions::SnapshotStore& snapshots, Deliverer& deliverer, metrics::Metrics& metrics)
     : PollLoop(consumer, settings.topics, deliverer),
       settings_(std::move(settings)),
-      producer_(producer),
       snapshot_(snapshots),
       metrics_(metrics),
       parser_(settings_.max_event_bytes) {}
@@ -108,29 +107,8 @@ void EventLoop::dead_letter_invalid(const kafka::Message& message, const Complet
   ticket->remaining.store(1, std::memory_order_relaxed);
   ticket->envelope.assign(message.has_value() ? message.value() : std::string_view());
   ticket->completions = &offsets_.completions();
-  auto dl = std::make_shared<retry::DeadLetterMessage>(retry::make_dead_letter(letter, ticket->envelope));
-  std::vector<kafka::Header> headers;
-  for (const auto& [name, value] : dl->headers) headers.push_back({name, value});
-  auto* counter = &metrics::Metrics::with(metrics_.dead_letters, "reason", std::string(reason_word));
-  const std::string key(message.key());
-  // Retried until acknowledged: the event's offset must not be committed before its dead letter is durable.
-  auto attempt = std::make_shared<std::function<void()>>();
-  *attempt = [this, ticket, dl, headers, counter, key, attempt] {
-    producer_.produce(settings_.dead_letter_topic, key, dl->value, headers,
-                      [ticket, counter, attempt](rd_kafka_resp_err_t err) {
-                        if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-                          counter->Increment();
-                          ticket->finish_one();
-                          *attempt = nullptr;  // break the self-reference
-                          return;
-                        }
-                        log::limited(log::Level::error, "dlq_produce_failed",
-                                     "could not write a dead letter; trying again",
-                                     {{"error", rd_kafka_err2str(err)}});
-                        (*attempt)();
-                      });
-  };
-  (*attempt)();
+  // The event's offset is committed only once its dead letter is durable.
+  deliverer_.dead_letter_event(std::move(ticket), std::string(message.key()), letter);
 }
 
 void EventLoop::before_poll() {

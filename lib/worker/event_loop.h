@@ -5,7 +5,6 @@
 
 #include "events/parser.h"
 #include "kafka/group_consumer.h"
-#include "kafka/producer.h"
 #include "metrics/metrics.h"
 #include "subscriptions/store.h"
 #include "worker/deliverer.h"
@@ -39,6 +38,8 @@ class PollLoop {
   void drain(std::chrono::milliseconds grace);
   // Called by the consumer's revoke hook (inside poll, on this thread): stores what is done.
   virtual void on_revoke();
+  // Stores the offsets of records finished since the last turn (after the loop stopped).
+  void store_finished() { offsets_.apply(); }
 
   std::chrono::steady_clock::time_point last_turn() const {
     return std::chrono::steady_clock::time_point(
@@ -60,7 +61,7 @@ class PollLoop {
 
 class EventLoop final : public PollLoop {
  public:
-  EventLoop(EventLoopSettings settings, kafka::GroupConsumer& consumer, kafka::Producer& producer,
+  EventLoop(EventLoopSettings settings, kafka::GroupConsumer& consumer,
             const subscriptions::SnapshotStore& snapshots, Deliverer& deliverer, metrics::Metrics& metrics);
 
  private:
@@ -69,7 +70,6 @@ class EventLoop final : public PollLoop {
   void dead_letter_invalid(const kafka::Message& message, const Completion& position, events::InvalidReason reason);
 
   EventLoopSettings settings_;
-  kafka::Producer& producer_;
   subscriptions::SnapshotReader snapshot_;
   metrics::Metrics& metrics_;
 

@@ -144,6 +144,7 @@ int run(const config::Config& config, const std::atomic<bool>& stop) {
   std::vector<std::thread> io_threads;
   for (int i = 0; i < config.delivery.threads; ++i) io_threads.emplace_back([&io] { io.run(); });
   auto stop_io = [&] {
+    if (io_threads.empty()) return;
     work.reset();
     client->shutdown();
     io.stop();
@@ -235,7 +236,7 @@ int run(const config::Config& config, const std::atomic<bool>& stop) {
     kafka::GroupConsumer retry_consumer(kafka_settings, retry_options);
     EventLoop event_loop({config.topics.events, config.topics.dead_letter, config.limits.max_event_bytes,
                           config.delivery.max_in_flight},
-                         event_consumer, producer, snapshots, deliverer, metrics);
+                         event_consumer, snapshots, deliverer, metrics);
     RetryLoop retry_loop(retry_consumer, config.topics.retry_prefix, policy, snapshots, deliverer, metrics,
                          config.limits.max_event_bytes);
     event_loop_ptr = &event_loop;
@@ -265,6 +266,12 @@ int run(const config::Config& config, const std::atomic<bool>& stop) {
       log::warn("shutdown grace period over; unfinished deliveries stay uncommitted",
                 {{"in_flight", static_cast<long long>(deliverer.in_flight())}});
     }
+    // No completion may arrive once the loops are gone: stop HTTP, wait for the producer's
+    // last acknowledgements, store what they finished, then commit by closing the consumers.
+    stop_io();
+    producer.flush(5s);
+    event_loop.store_finished();
+    retry_loop.store_finished();
     event_loop_ptr = nullptr;
     retry_loop_ptr = nullptr;
     retry_consumer.close();
