@@ -1,6 +1,7 @@
 // hookd: flags, config, run the worker. No logic lives here.
 #include "common/log.h"
 #include "config/loader.h"
+#include "replay_command.h"
 #include "worker/worker.h"
 
 #include <atomic>
@@ -17,7 +18,8 @@ static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler writes
 extern "C" void on_signal(int) { g_stop.store(true); }
 
 int usage() {
-  std::cerr << "usage: hookd --config FILE | --check-config FILE | --version\n";
+  std::cerr << "usage: hookd --config FILE | --check-config FILE | --version\n"
+               "       hookd replay --config FILE --since T [--until T] [--webhook ID] [--reason R] [--dry-run]\n";
   return hookd::worker::kExitConfig;
 }
 
@@ -28,6 +30,7 @@ int main(int argc, char** argv) {
     std::cout << "hookd " << HOOKD_VERSION << "\n";
     return 0;
   }
+  if (argc >= 2 && std::strcmp(argv[1], "replay") == 0) return hookd::app::replay_command(argc - 2, argv + 2);
   if (argc != 3) return usage();
   const std::string flag = argv[1];
   if (flag != "--config" && flag != "--check-config") return usage();

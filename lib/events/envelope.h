@@ -2,6 +2,7 @@
 // an event was refused (dead-letter `hookd-reason` header and metric label values).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -22,12 +23,38 @@ enum class InvalidReason {
 // Exactly the enumerator's name ("too_large", "not_json", ...).
 std::string_view to_string(InvalidReason reason);
 
+// One value inside the envelope, as record filters read it (lib/subscriptions/filter*):
+// Event::values lists them depth first, each container followed by its children, so the
+// next sibling of values[i] is values[values[i].end]. Filled by the parser's validating walk
+// at almost no cost (it already visits and unescapes every value), which spares filters a
+// second pass over the bytes.
+struct IndexedValue {
+  enum class Kind : std::uint8_t { object, array, string, number, true_value, false_value, null };
+  const char* key = nullptr;   // member name; null for array elements and field roots
+  const char* text = nullptr;  // string: its contents; number: its token
+  std::uint32_t key_size = 0;
+  std::uint32_t text_size = 0;
+  std::uint32_t end = 0;  // index one past the last value of this value's subtree
+  Kind kind = Kind::null;
+  // True when key/text are raw JSON with escapes still in them. The parser always stores
+  // unescaped text (false); other producers of IndexedValue (the filters' own scanner) may not.
+  bool key_escaped = false;
+  bool text_escaped = false;
+};
+
 // One top-level member of the envelope, in input order.
 struct TopLevelField {
   std::string_view key;        // the key's raw bytes as in the input, without the quotes
   std::string_view raw_value;  // the value's exact input bytes (no surrounding whitespace)
   std::string_view name;       // the key unescaped: what a JSON reader sees; compare on this
+  // Index in Event::values of this field's value, or -1 when it is not indexed: the known
+  // fields (id, event, occurredAt, company, project, user) and any field whose subtree
+  // exceeds kMaxIndexedValues. Readers fall back to raw_value for those.
+  std::int32_t first_value = -1;
 };
+
+// Bounds Event::values (and so the memory one hostile 1 MiB event can pin per parser).
+inline constexpr std::size_t kMaxIndexedValues = 1 << 16;
 
 // A validated envelope. LIFETIME: every view points into buffers owned by the EventParser
 // that filled it (its padded copy of the input, or simdjson's string buffer for unescaped
@@ -45,6 +72,7 @@ struct Event {
   bool has_project = false;      // `project` present and not null
   std::int64_t occurred_at_unix_ms = 0;
   std::vector<TopLevelField> fields;  // every top-level field, known or not, in input order
+  std::vector<IndexedValue> values;   // the values of the indexed top-level fields (see above)
 };
 
 }  // namespace hookd::events

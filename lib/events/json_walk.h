@@ -5,6 +5,9 @@
 #include <simdjson.h>
 
 #include <string_view>
+#include <vector>
+
+#include "events/envelope.h"
 
 namespace hookd::events::detail {
 
@@ -21,10 +24,19 @@ bool is_json_number(std::string_view token);
 // Drops the spaces, tabs and line breaks that raw_json_token() keeps after a token.
 std::string_view trim_trailing_whitespace(std::string_view text);
 
+// Where a walk records the values it passes (Event::values), or null for no recording.
+// `overflow` is set instead of growing `values` beyond kMaxIndexedValues.
+struct ValueIndex {
+  std::vector<IndexedValue>* values = nullptr;
+  bool overflow = false;
+};
+
 // Consumes `value` (at nesting `depth`, the root being 1) and every value inside it,
-// unescaping every string and key. False if anything in it is not valid JSON.
-bool walk_value(simdjson::ondemand::value& value, int depth);
-bool walk_object(simdjson::ondemand::object& object, int depth);
-bool walk_array(simdjson::ondemand::array& array, int depth);
+// unescaping every string and key. False if anything in it is not valid JSON. With `index`,
+// appends every value to it (`key` names the member `value` belongs to, if any).
+bool walk_value(simdjson::ondemand::value& value, int depth, ValueIndex* index = nullptr,
+                std::string_view key = {}, bool is_member = false);
+bool walk_object(simdjson::ondemand::object& object, int depth, ValueIndex* index = nullptr);
+bool walk_array(simdjson::ondemand::array& array, int depth, ValueIndex* index = nullptr);
 
 }  // namespace hookd::events::detail

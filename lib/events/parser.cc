@@ -115,6 +115,7 @@ void reset(Event& out) {
   out.has_project = false;
   out.occurred_at_unix_ms = 0;
   out.fields.clear();  // keeps its capacity
+  out.values.clear();
 }
 
 // A root that is not an object: not_object if it is valid JSON, else not_json.
@@ -227,6 +228,7 @@ std::optional<InvalidReason> EventParser::Impl::parse_loaded(std::string_view in
     const bool is_container = !token.empty() && (token.front() == '{' || token.front() == '[');
 
     Check check = Check::ok;
+    std::int32_t first_value = -1;
     if (name == "id") {
       seen_id = true;
       check = read_string(value, kFieldDepth, out.id);
@@ -253,7 +255,16 @@ std::optional<InvalidReason> EventParser::Impl::parse_loaded(std::string_view in
       bool present = false;
       check = read_id_object(value, kFieldDepth, /*allow_null=*/true, out.user_id, present);
     } else {
-      check = walk_value(value, kFieldDepth) ? Check::ok : Check::not_json;
+      // The generic fields (currentValue, previousValue, ...) are what record filters read:
+      // index their values during this walk rather than have filters scan the bytes again.
+      const std::size_t first = out.values.size();
+      detail::ValueIndex index{&out.values};
+      check = walk_value(value, kFieldDepth, &index) ? Check::ok : Check::not_json;
+      if (index.overflow) {
+        out.values.resize(first);  // too many values: filters fall back to raw_value
+      } else if (out.values.size() > first) {
+        first_value = static_cast<std::int32_t>(first);
+      }
     }
     if (check == Check::not_json) return InvalidReason::not_json;
     invalid = invalid || check == Check::invalid;
@@ -266,7 +277,7 @@ std::optional<InvalidReason> EventParser::Impl::parse_loaded(std::string_view in
       if (doc.current_location().get(next) != simdjson::SUCCESS) return InvalidReason::not_json;
       raw_value = trim_trailing_whitespace(std::string_view(token.data(), static_cast<std::size_t>(next - token.data())));
     }
-    out.fields.push_back(TopLevelField{key, raw_value, name});
+    out.fields.push_back(TopLevelField{key, raw_value, name, first_value});
   }
 
   const char* trailing = nullptr;

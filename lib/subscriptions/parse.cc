@@ -1,6 +1,7 @@
 #include "subscriptions/parse.h"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
@@ -179,7 +180,14 @@ std::optional<Invalid> read_fields(std::string_view record_key, const json::obje
   if (const json::value* filter = member(root, "filter")) {
     if (!filter->is_object()) return invalid(InvalidReason::invalid_field, "filter is not an object");
     if (!filter->get_object().empty()) {
-      return invalid(InvalidReason::filter_unsupported, "record filters are not supported yet");
+      // Compiled from compact text: the 16 KiB limit counts the filter, not its whitespace.
+      FilterResult compiled = compile_filter(json::serialize(*filter));
+      if (auto* error = std::get_if<FilterError>(&compiled)) {
+        return invalid(error->kind == FilterError::Kind::too_large ? InvalidReason::filter_too_large
+                                                                   : InvalidReason::invalid_filter,
+                       "filter: " + error->detail);
+      }
+      s.filter = std::get<std::shared_ptr<const Filter>>(std::move(compiled));
     }
   }
   // Last, so that a record with several problems reports its shape before its URL.

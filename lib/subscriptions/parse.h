@@ -30,8 +30,9 @@ using ParseResult = std::variant<std::shared_ptr<const Subscription>, Invalid>;
 //   key_mismatch        id differs from record_key
 //   invalid_url         not an absolute http/https URL with a host (Boost.URL), user info
 //                       present, a bad port, or a percent-escaped host
-//   filter_unsupported  a non-empty "filter" object (record filters are a later issue;
-//                       refusing beats sending the receiver more than it asked for)
+//   invalid_filter      the "filter" object breaks the filter grammar (docs/filters.md):
+//                       unknown operator, wrong operand type, bad path, invalid RE2 regex
+//   filter_too_large    the filter is over a limit (filter::kMax*): never match-all
 // null counts as absent for the optional members (secret, enabled, status, metadata,
 // metadata.events, metadata.projectIds, filter). Unknown members are passed through.
 ParseResult parse_subscription(std::string_view record_key, std::string_view value);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "subscriptions/filter_document.h"
+
 namespace hookd::subscriptions {
 namespace {
 
@@ -19,6 +21,13 @@ bool scope_matches(const Subscription& s, const events::Event& event) {
   return event.has_project && contains(s.project_ids, event.project_id);
 }
 
+// One per thread (the event loop, the retry loop), reused for every event, so a warm
+// document allocates nothing. match() resets it before the first filter of each event.
+EventDocument& thread_document() {
+  thread_local EventDocument document;
+  return document;
+}
+
 }  // namespace
 
 Snapshot::Snapshot(SubscriptionsById subscriptions) : by_id_(std::move(subscriptions)) {
@@ -32,10 +41,19 @@ Snapshot::Snapshot(SubscriptionsById subscriptions) : by_id_(std::move(subscript
 void Snapshot::match(const events::Event& event, std::vector<const Subscription*>& out) const {
   auto candidates = enabled_by_company_.find(event.company_id);
   if (candidates == enabled_by_company_.end()) return;
+  EventDocument* document = nullptr;  // read lazily: only if a candidate has a filter
   for (const Subscription* s : candidates->second) {
     // The index already guarantees company_id == event.company_id; checked again because
     // tenant isolation must not rest on a single hash lookup being right.
-    if (s->company_id == event.company_id && scope_matches(*s, event)) out.push_back(s);
+    if (s->company_id != event.company_id || !scope_matches(*s, event)) continue;
+    if (s->filter) {
+      if (document == nullptr) {
+        document = &thread_document();
+        document->reset(event);
+      }
+      if (!s->filter->matches(*document)) continue;
+    }
+    out.push_back(s);
   }
 }
 

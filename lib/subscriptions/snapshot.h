@@ -33,8 +33,10 @@ class Snapshot {
 
   // Appends to `out` every subscription the event must be delivered to, in id order:
   // enabled, companyId == the event's company id, the event type in `events` (or `events`
-  // empty), and the event's project in `project_ids` (or `project_ids` empty; an event
-  // without a project matches only an empty list). The pointers live as long as this
+  // empty), the event's project in `project_ids` (or `project_ids` empty; an event
+  // without a project matches only an empty list), and the record filter, if any, holds
+  // (evaluated last, only for candidates that passed the rest, on a per-thread
+  // EventDocument read once per event). The pointers live as long as this
   // snapshot; a delivery that outlives it takes `shared_from_this()`.
   // No allocation beyond `out`'s growth, no lock.
   void match(const events::Event& event, std::vector<const Subscription*>& out) const;

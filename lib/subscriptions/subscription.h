@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "signing/signature.h"
+#include "subscriptions/filter.h"
 
 namespace hookd::subscriptions {
 
@@ -25,6 +26,8 @@ struct Subscription : std::enable_shared_from_this<Subscription> {
   bool enabled = true;
   std::vector<std::string> events;       // sorted, unique; empty = every event type
   std::vector<std::string> project_ids;  // sorted, unique; empty = every project (and none)
+  // The compiled record filter; null when the record has none (absent, null or {}).
+  std::shared_ptr<const Filter> filter;
   // The subscription object as received minus its "secret" member, compact JSON: what the
   // delivery body carries as "webhook". Member order, strings and number spellings are
   // kept; only insignificant whitespace and string escapes are normalised.
@@ -50,13 +53,14 @@ enum class InvalidReason : std::uint8_t {
   invalid_field,       // a known field has the wrong type or shape
   key_mismatch,        // "id" differs from the Kafka record key
   invalid_url,         // not an absolute http(s) URL with a host, or carries user info
-  filter_unsupported,  // a non-empty record filter: refused until filters are implemented
+  invalid_filter,      // the filter breaks its grammar (docs/filters.md) or has a bad regex
+  filter_too_large,    // the filter is over a limit: depth, clauses, bytes, regex size
 };
 
-inline constexpr std::array<InvalidReason, 8> kInvalidReasons = {
-    InvalidReason::not_json,      InvalidReason::not_object,   InvalidReason::duplicate_key,
-    InvalidReason::missing_field, InvalidReason::invalid_field, InvalidReason::key_mismatch,
-    InvalidReason::invalid_url,   InvalidReason::filter_unsupported,
+inline constexpr std::array<InvalidReason, 9> kInvalidReasons = {
+    InvalidReason::not_json,      InvalidReason::not_object,     InvalidReason::duplicate_key,
+    InvalidReason::missing_field, InvalidReason::invalid_field,  InvalidReason::key_mismatch,
+    InvalidReason::invalid_url,   InvalidReason::invalid_filter, InvalidReason::filter_too_large,
 };
 
 constexpr std::string_view to_string(InvalidReason reason) {
@@ -68,7 +72,8 @@ constexpr std::string_view to_string(InvalidReason reason) {
     case InvalidReason::invalid_field: return "invalid_field";
     case InvalidReason::key_mismatch: return "key_mismatch";
     case InvalidReason::invalid_url: return "invalid_url";
-    case InvalidReason::filter_unsupported: return "filter_unsupported";
+    case InvalidReason::invalid_filter: return "invalid_filter";
+    case InvalidReason::filter_too_large: return "filter_too_large";
   }
   return "unknown";
 }

@@ -112,6 +112,7 @@ void RetryLoop::process(const kafka::Message& message, const Completion& positio
   job->history = record.history;
   if (parsed->body.empty()) {
     // A replayed dead letter carries only the event: build the body as a first attempt would.
+    metrics_.replayed.Increment();
     auto body = std::make_shared<std::string>();
     payload::build_body(event_, sub->webhook_json, *body);
     job->body = std::move(body);

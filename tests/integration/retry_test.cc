@@ -33,12 +33,7 @@ class RetryTest : public ::testing::Test {
   }
 
   std::unique_ptr<HookdProcess> start_hookd(const std::string& schedule = "[200ms, 400ms, 800ms]") {
-    std::string yaml = scenario.config_yaml(ca.ca_file(), "", "timeout: 2s");
-    // The scenario's config sets retry.group_id; replace the retry section with this test's schedule.
-    const auto at = yaml.find("retry: {");
-    const auto end = yaml.find('\n', at);
-    yaml.replace(at, end - at,
-                 "retry: {schedule: " + schedule + ", throttle_floor: 300ms, group_id: " + scenario.group + "-retry}");
+    const std::string yaml = scenario.config_yaml_with_schedule(ca.ca_file(), schedule);
     auto hookd = std::make_unique<HookdProcess>(yaml);
     hookd->start();
     EXPECT_TRUE(hookd->wait_ready(60s)) << hookd->log();

@@ -82,6 +82,14 @@ std::string Scenario::config_yaml(const std::string& ca_file, const std::string&
   return y.str();
 }
 
+std::string Scenario::config_yaml_with_schedule(const std::string& ca_file, const std::string& schedule) const {
+  std::string yaml = config_yaml(ca_file);
+  const auto at = yaml.find("retry: {");
+  const auto end = yaml.find('\n', at);
+  yaml.replace(at, end - at, "retry: {schedule: " + schedule + ", throttle_floor: 300ms, group_id: " + group + "-retry}");
+  return yaml;
+}
+
 Publisher::Publisher() : producer_(settings()) {}
 
 void Publisher::send(const std::string& topic, const std::string& key, const std::string& value) {

@@ -37,6 +37,8 @@ struct Scenario {
   // the delivery section holds `delivery` (default: a 2 s timeout); `extra` is appended.
   std::string config_yaml(const std::string& ca_file, const std::string& extra = "",
                           const std::string& delivery = "timeout: 2s") const;
+  // The same with a retry schedule of short delays (e.g. "[100ms, 200ms]") and a 300 ms throttle floor.
+  std::string config_yaml_with_schedule(const std::string& ca_file, const std::string& schedule) const;
 };
 
 // Blocking publisher over the project's own producer.
@@ -101,6 +103,8 @@ class HookdProcess {
   bool running();
   std::string log() const;
   int admin_port() const;
+  // The config file this process runs with (e.g. for `hookd replay --config`).
+  const std::string& config_path() const { return config_path_; }
 
  private:
   std::string dir_;

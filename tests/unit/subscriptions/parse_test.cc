@@ -248,8 +248,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{minimal("", "https://h.example/x#fragment"), InvalidReason::invalid_url},
         BadCase{minimal("", "https://h.example/a b"), InvalidReason::invalid_url},
         BadCase{minimal("", "https://[v1.fe]/x"), InvalidReason::invalid_url},
-        BadCase{minimal(R"("filter":{"field":"status"})"), InvalidReason::filter_unsupported},
-        BadCase{minimal(R"("filter":{"any":{}})"), InvalidReason::filter_unsupported}),
+        BadCase{minimal(R"("filter":{"field":{"$unknown":1}})"), InvalidReason::invalid_filter},
+        BadCase{minimal(R"("filter":{"any":{}})"), InvalidReason::invalid_filter}),
     // Name each case by its index and expected reason, not by the bytes of its value.
     [](const ::testing::TestParamInfo<BadCase>& info) {
       return std::to_string(info.index) + "_" + std::string(to_string(info.param.reason));
@@ -260,7 +260,7 @@ TEST(ParseSubscription, RefusalDetailNeverQuotesSecretOrUrl) {
   for (const std::string& value :
        {minimal(secret, "https://user:pw@h.example/path?token=T0KEN"),
         minimal(secret, "ftp://h.example/path?token=T0KEN"),
-        minimal(secret + R"(,"filter":{"a":1})", "https://h.example/path?token=T0KEN"),
+        minimal(secret + R"(,"filter":{"a":{"$x":1}})", "https://h.example/path?token=T0KEN"),
         minimal(secret + R"(,"enabled":1)", "https://h.example/path?token=T0KEN")}) {
     Invalid bad = parse_bad("w1", value);
     EXPECT_EQ(bad.detail.find("T0KEN"), std::string::npos) << bad.detail;
@@ -275,7 +275,7 @@ TEST(ParseSubscription, EveryReasonHasItsWord) {
   for (InvalidReason r : kInvalidReasons) words.emplace_back(to_string(r));
   EXPECT_EQ(words, (std::vector<std::string>{"not_json", "not_object", "duplicate_key", "missing_field",
                                              "invalid_field", "key_mismatch", "invalid_url",
-                                             "filter_unsupported"}));
+                                             "invalid_filter", "filter_too_large"}));
 }
 
 }  // namespace

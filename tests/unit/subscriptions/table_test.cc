@@ -81,8 +81,8 @@ TEST(SubscriptionTable, InvalidReasonsAreReturned) {
   EXPECT_EQ(table.apply("w1", "{oops")->reason, InvalidReason::not_json);
   EXPECT_EQ(table.apply("w1", "[]")->reason, InvalidReason::not_object);
   EXPECT_EQ(table.apply("w2", to_json({.id = "w1"}))->reason, InvalidReason::key_mismatch);
-  EXPECT_EQ(table.apply("w1", R"({"id":"w1","companyId":"c1","url":"https://h/","filter":{"a":1}})")->reason,
-            InvalidReason::filter_unsupported);
+  EXPECT_EQ(table.apply("w1", R"({"id":"w1","companyId":"c1","url":"https://h/","filter":{"a":{"$x":1}}})")->reason,
+            InvalidReason::invalid_filter);
   EXPECT_EQ(table.size(), 0u);
 }
 

@@ -1,0 +1,150 @@
+#include "replay/dead_letter_reader.h"
+
+#include "common/log.h"
+#include "kafka/partition_list.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <random>
+#include <thread>
+
+namespace hookd::replay {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+std::string unique_group_id() {
+  std::random_device random;
+  std::array<char, 40> text{};
+  std::snprintf(text.data(), text.size(), "hookd-replay-%08x%08x", random(), random());
+  return text.data();
+}
+
+void on_reader_error(rd_kafka_t*, int err, const char* reason, void*) {
+  log::limited(log::Level::warn, "replay.kafka.error", "Kafka client error",
+               {{"error", kafka::describe(static_cast<rd_kafka_resp_err_t>(err))}, {"reason", reason}});
+}
+
+int remaining_ms(Clock::time_point deadline) {
+  return static_cast<int>(std::max<long long>(
+      0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count()));
+}
+
+}  // namespace
+
+DeadLetterReader::DeadLetterReader(const kafka::ClientSettings& settings, std::string topic,
+                                   std::chrono::milliseconds unreachable_after)
+    : topic_(std::move(topic)), unreachable_after_(unreachable_after) {
+  auto conf = kafka::make_conf_or_throw(settings, {{"client.id", "hookd-replay"}, {"fetch.error.backoff.ms", "100"}},
+                                        {{"group.id", unique_group_id()},
+                                         {"enable.auto.commit", "false"},
+                                         {"enable.auto.offset.store", "false"},
+                                         {"enable.partition.eof", "true"},
+                                         {"auto.offset.reset", "earliest"},
+                                         {"isolation.level", "read_committed"}});
+  rd_kafka_conf_set_error_cb(conf.get(), on_reader_error);
+  handle_ = kafka::make_handle(RD_KAFKA_CONSUMER, std::move(conf));
+  rd_kafka_poll_set_consumer(handle_.get());
+}
+
+DeadLetterReader::~DeadLetterReader() {
+  // Nothing to commit: closing only stops the fetchers before destroy.
+  rd_kafka_consumer_close(handle_.get());
+}
+
+kafka::TopicLookup DeadLetterReader::lookup(const std::string& topic) {
+  const auto deadline = Clock::now() + unreachable_after_;
+  kafka::TopicLookup result;
+  do {
+    const std::chrono::milliseconds wait(std::clamp(remaining_ms(deadline), 500, 5000));
+    result = kafka::lookup_topic(handle_.get(), topic, wait);
+    if (result.error == RD_KAFKA_RESP_ERR_NO_ERROR) return result;
+    std::this_thread::sleep_for(200ms);
+  } while (Clock::now() < deadline);
+  return result;
+}
+
+kafka::MaybeError DeadLetterReader::start() {
+  const auto found = lookup(topic_);
+  if (found.error != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return "Kafka unreachable while looking up the dead-letter topic " + topic_ + ": " + kafka::describe(found.error);
+  }
+  if (!found.exists || found.partitions <= 0) return "the dead-letter topic " + topic_ + " does not exist";
+
+  const auto deadline = Clock::now() + unreachable_after_;
+  start_high_.assign(static_cast<std::size_t>(found.partitions), 0);
+  done_.assign(start_high_.size(), true);
+  kafka::PartitionListPtr list(rd_kafka_topic_partition_list_new(found.partitions));
+  for (std::int32_t p = 0; p < found.partitions; ++p) {
+    std::int64_t low = 0, high = 0;
+    rd_kafka_resp_err_t err;
+    while ((err = rd_kafka_query_watermark_offsets(handle_.get(), topic_.c_str(), p, &low, &high,
+                                                   std::clamp(remaining_ms(deadline), 500, 5000))) !=
+           RD_KAFKA_RESP_ERR_NO_ERROR) {
+      if (Clock::now() >= deadline) {
+        return "cannot read the watermarks of " + topic_ + " partition " + std::to_string(p) + ": " +
+               kafka::describe(err);
+      }
+      std::this_thread::sleep_for(200ms);
+    }
+    start_high_[static_cast<std::size_t>(p)] = high;
+    if (high <= low) continue;  // nothing to read: done at once
+    done_[static_cast<std::size_t>(p)] = false;
+    ++progress_.partitions;
+    rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+  }
+  if (list->cnt == 0) return std::nullopt;
+  if (const auto err = rd_kafka_assign(handle_.get(), list.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return "cannot assign the partitions of " + topic_ + ": " + kafka::describe(err);
+  }
+  return std::nullopt;
+}
+
+void DeadLetterReader::partition_done(std::int32_t partition) {
+  if (partition < 0 || static_cast<std::size_t>(partition) >= done_.size()) return;
+  if (done_[static_cast<std::size_t>(partition)]) return;
+  done_[static_cast<std::size_t>(partition)] = true;
+  ++progress_.partitions_done;
+}
+
+kafka::MaybeError DeadLetterReader::read_all(const std::function<void(const kafka::Message&)>& on_record,
+                                             const std::function<void(const ReaderProgress&)>& on_tick) {
+  auto last_progress = Clock::now();
+  while (progress_.partitions_done < progress_.partitions) {
+    kafka::Message m(rd_kafka_consumer_poll(handle_.get(), 100));
+    on_tick(progress_);
+    if (!m) {
+      if (Clock::now() - last_progress >= unreachable_after_) {
+        return "no record from " + topic_ + " for " + std::to_string(unreachable_after_.count()) +
+               " ms while " + std::to_string(progress_.partitions - progress_.partitions_done) +
+               " partitions remained: Kafka unreachable?";
+      }
+      continue;
+    }
+    if (m.error() == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      // Under read_committed the last stable offset may sit below the high watermark.
+      last_progress = Clock::now();
+      partition_done(m.partition());
+      continue;
+    }
+    if (m.error() != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      log::limited(log::Level::warn, "replay.consume", "error reading the dead-letter topic",
+                   {{"topic", topic_}, {"error", kafka::describe(m.error())}, {"reason", m.error_text()}});
+      continue;
+    }
+    last_progress = Clock::now();
+    const auto p = static_cast<std::size_t>(m.partition());
+    if (p >= done_.size() || done_[p]) continue;  // past its start watermark: written after we began
+    if (m.offset() >= start_high_[p]) {
+      partition_done(m.partition());
+      continue;
+    }
+    on_record(m);
+    if (m.offset() + 1 >= start_high_[p]) partition_done(m.partition());
+  }
+  return std::nullopt;
+}
+
+}  // namespace hookd::replay
