@@ -115,6 +115,18 @@ TEST_F(RetryTest, AlwaysFailingEndsInADeadLetterWithTheFullHistory) {
     EXPECT_EQ(a.at("response").as_string(), "upstream is down");
   }
   EXPECT_EQ(receiver.request_count(), 4u);
+
+  // The attempts log: one record per attempt, the last one final, no secret and no body.
+  const auto log = read_topic(scenario.attempts(), 4, 20s);
+  ASSERT_EQ(log.size(), 4u) << hookd->log();
+  for (std::size_t i = 0; i < log.size(); ++i) {
+    EXPECT_EQ(log[i].key, "wh-1");
+    const auto entry = boost::json::parse(log[i].value.value_or("{}")).as_object();
+    EXPECT_EQ(entry.at("attempt").as_int64(), static_cast<std::int64_t>(i + 1));
+    EXPECT_EQ(entry.at("result").as_string(), "5xx");
+    EXPECT_EQ(entry.at("nextDueAt").is_null(), i == 3) << "only the last attempt is final";
+    EXPECT_THAT(*log[i].value, ::testing::Not(HasSubstr("currentValue")));
+  }
   // The counter moves in the producer's acknowledgement, which may trail the record by a moment.
   std::string metrics;
   EXPECT_TRUE(wait_until([&] {

@@ -71,7 +71,8 @@ std::string Scenario::config_yaml(const std::string& ca_file, const std::string&
   y << "kafka: {bootstrap_servers: \"" << bootstrap() << "\", group_id: " << group
     << ", properties: {session.timeout.ms: \"6000\", heartbeat.interval.ms: \"1000\"}}\n"
     << "topics: {events: [" << events << "], subscriptions: " << webhooks << ", retry_prefix: " << retry_prefix
-    << ", dead_letter: " << dead_letter << ", partitions: 1, replication_factor: 1}\n"
+    << ", dead_letter: " << dead_letter << ", attempts: " << attempts()
+    << ", partitions: 1, replication_factor: 1}\n"
     << "retry: {group_id: " << group << "-retry}\n"
     << "admin: {listen: \"127.0.0.1:0\"}\n"
     << "log: {level: debug}\n";

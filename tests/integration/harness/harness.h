@@ -30,6 +30,7 @@ struct Scenario {
   std::string dead_letter;
   std::string group;
   std::string first_retry_topic() const { return retry_prefix + ".5s"; }
+  std::string attempts() const { return retry_prefix + ".attempts"; }
 
   // Creates the events (3 partitions) and compacted webhooks topics, as the Blue app would.
   void create_input_topics() const;
