@@ -33,7 +33,7 @@
 
 #include "e2e/arrivals.h"
 #include "e2e/broker.h"
-#include "e2e/hookd_child.h"
+#include "support/hookd_process.h"
 #include "kafka/producer.h"
 #include "kafka/topic_admin.h"
 #include "support/https_receiver.h"
@@ -192,7 +192,7 @@ int run(const Options& o) {
          << "delivery: {allow_private_networks: true, ca_file: \"" << ca.ca_file() << "\"}\n"
          << "admin: {listen: \"127.0.0.1:0\"}\n"
          << "log: {level: info}\n";
-  HookdChild hookd(o.hookd, config.str());
+  test_support::HookdProcess hookd(o.hookd, config.str());
   if (o.keep_log) hookd.keep_files();
   hookd.start();
   if (!hookd.wait_ready(90s)) {

@@ -33,6 +33,7 @@ struct TopicsConfig {
   std::string retry_prefix = "hookd.retry";
   std::string dead_letter = "hookd.dlq";
   std::string attempts = "hookd.attempts";  // the attempts log; empty turns it off
+  std::string status = "hookd.webhook-status";  // compacted webhook status records; empty turns them off
   // Used only for the topics hookd creates (retry tiers, dead letters).
   int partitions = 12;
   int replication_factor = 3;
@@ -51,6 +52,14 @@ struct RetryConfig {
   friend bool operator==(const RetryConfig&, const RetryConfig&) = default;
 };
 
+struct HealthConfig {
+  // Consecutive failed attempts after which a webhook is UNHEALTHY and its breaker opens.
+  int failures_to_unhealthy = 5;
+  // While the breaker is open, one probe attempt per webhook per worker this often.
+  std::chrono::milliseconds probe_interval = std::chrono::seconds(30);
+  friend bool operator==(const HealthConfig&, const HealthConfig&) = default;
+};
+
 struct DeliveryConfig {
   // The whole request, connect included.
   std::chrono::milliseconds timeout = std::chrono::seconds(7);
@@ -65,6 +74,7 @@ struct DeliveryConfig {
   std::string ca_file;                  // extra CAs (PEM) besides the system store
   int threads = 2;                      // io_context threads
   std::chrono::milliseconds dns_cache_ttl = std::chrono::seconds(30);
+  std::string proxy;                              // egress proxy "http://host:port"; "" = direct
   friend bool operator==(const DeliveryConfig&, const DeliveryConfig&) = default;
 };
 
@@ -94,6 +104,7 @@ struct Config {
   KafkaConfig kafka;
   TopicsConfig topics;
   RetryConfig retry;
+  HealthConfig health;
   DeliveryConfig delivery;
   LimitsConfig limits;
   ShutdownConfig shutdown;

@@ -105,7 +105,7 @@ void read_kafka(const YamlReader& r, const YAML::Node& root, KafkaConfig& c) {
 
 void read_topics(const YamlReader& r, const YAML::Node& root, TopicsConfig& c) {
   const Section s(r, root, "topics", {"events", "subscriptions", "retry_prefix", "dead_letter", "attempts",
-                                      "partitions", "replication_factor", "dead_letter_retention"});
+                                      "status", "partitions", "replication_factor", "dead_letter_retention"});
   if (const YAML::Node v = s["events"]) {
     auto topic = [&r](const YAML::Node& e, const std::string& key) { return r.topic_name(e, key); };
     c.events = r.list(v, s.key("events"), topic);
@@ -117,6 +117,11 @@ void read_topics(const YamlReader& r, const YAML::Node& root, TopicsConfig& c) {
     // An empty name turns the attempts log off.
     const std::string name = r.text(v, s.key("attempts"));
     c.attempts = name.empty() ? name : r.topic_name(v, s.key("attempts"));
+  }
+  if (const YAML::Node v = s["status"]) {
+    // An empty name turns status records off (metrics and logs remain).
+    const std::string name = r.text(v, s.key("status"));
+    c.status = name.empty() ? name : r.topic_name(v, s.key("status"));
   }
   s.set(c.partitions, "partitions", &YamlReader::positive_int);
   s.set(c.replication_factor, "replication_factor", &YamlReader::positive_int);
@@ -137,11 +142,17 @@ void read_retry(const YamlReader& r, const YAML::Node& root, RetryConfig& c) {
   s.set(c.group_id, "group_id", &YamlReader::non_empty_text);
 }
 
+void read_health(const YamlReader& r, const YAML::Node& root, HealthConfig& c) {
+  const Section s(r, root, "health", {"failures_to_unhealthy", "probe_interval"});
+  s.set(c.failures_to_unhealthy, "failures_to_unhealthy", &YamlReader::positive_int);
+  s.set(c.probe_interval, "probe_interval", &YamlReader::duration);
+}
+
 void read_delivery(const YamlReader& r, const YAML::Node& root, DeliveryConfig& c) {
   const Section s(r, root, "delivery",
                   {"timeout", "connect_timeout", "max_in_flight", "max_in_flight_per_origin",
                    "max_queued_per_origin", "max_response_bytes", "allow_private_networks", "allow_http",
-                   "ca_file", "threads", "dns_cache_ttl"});
+                   "ca_file", "threads", "dns_cache_ttl", "proxy"});
   s.set(c.timeout, "timeout", &YamlReader::duration);
   s.set(c.connect_timeout, "connect_timeout", &YamlReader::duration);
   s.set(c.max_in_flight, "max_in_flight", &YamlReader::positive_int);
@@ -159,6 +170,7 @@ void read_delivery(const YamlReader& r, const YAML::Node& root, DeliveryConfig& 
   }
   s.set(c.threads, "threads", &YamlReader::positive_int);
   s.set(c.dns_cache_ttl, "dns_cache_ttl", &YamlReader::duration);
+  s.set(c.proxy, "proxy", &YamlReader::text);  // its form is checked by the HTTP client at start
 }
 
 void read_log(const YamlReader& r, const YAML::Node& root, LogConfig& c) {
@@ -228,6 +240,12 @@ void check_consistency(const YAML::Node& root, const Config& c) {
     fail(node_at("topics", "dead_letter"), "topics.dead_letter",
          "topics.dead_letter: \"" + c.topics.dead_letter + "\" is already used by another role");
   }
+  if (!c.topics.status.empty() &&
+      (is_event_topic(c.topics.status) || c.topics.status == c.topics.subscriptions ||
+       c.topics.status == c.topics.dead_letter || c.topics.status == c.topics.attempts)) {
+    fail(node_at("topics", "status"), "topics.status",
+         "topics.status: \"" + c.topics.status + "\" is already used by another role");
+  }
   for (std::size_t i = 0; i < c.retry.schedule.size(); ++i) {
     const std::string tier = c.topics.retry_prefix + "." + c.retry.schedule[i];
     const std::string key = "retry.schedule[" + std::to_string(i) + "]";
@@ -235,7 +253,8 @@ void check_consistency(const YAML::Node& root, const Config& c) {
       fail(node_at("retry", "schedule"), key,
            key + ": retry topic \"" + tier + "\" is not a valid Kafka topic name");
     }
-    if (is_event_topic(tier) || tier == c.topics.subscriptions || tier == c.topics.dead_letter) {
+    if (is_event_topic(tier) || tier == c.topics.subscriptions || tier == c.topics.dead_letter ||
+        tier == c.topics.status) {
       fail(node_at("retry", "schedule"), key,
            key + ": retry topic \"" + tier + "\" is already used by another role");
     }
@@ -247,11 +266,12 @@ void check_consistency(const YAML::Node& root, const Config& c) {
 }
 
 Config read_config(const YamlReader& r, const YAML::Node& root) {
-  r.expect_section(root, "", {"kafka", "topics", "retry", "delivery", "limits", "shutdown", "log", "admin"});
+  r.expect_section(root, "", {"kafka", "topics", "retry", "health", "delivery", "limits", "shutdown", "log", "admin"});
   Config c;
   read_kafka(r, root, c.kafka);
   read_topics(r, root, c.topics);
   read_retry(r, root, c.retry);
+  read_health(r, root, c.health);
   read_delivery(r, root, c.delivery);
   Section(r, root, "limits", {"max_event_bytes"})
       .set(c.limits.max_event_bytes, "max_event_bytes", &YamlReader::size);

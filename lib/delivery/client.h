@@ -9,6 +9,12 @@
 // - A new connection resolves the host (asynchronously, cached), checks every address with
 //   the network guard, and connects only to those checked addresses; TLS 1.2+, SNI, peer
 //   and host name verification against the system CAs plus delivery.ca_file.
+// - With ClientOptions::proxy set, every connection goes through that HTTP proxy: https
+//   targets through a CONNECT tunnel to the checked IP literal (TLS to the target inside it,
+//   verified for the target's name), http targets in absolute form. The guard still checks
+//   the target first; a refused target never reaches the proxy. Proxy failures are
+//   connect_error (a non-2xx CONNECT answer names the proxy's status) or timeout. Tunnelled
+//   connections are pooled per origin like direct ones. Details in delivery/proxy.h.
 // - Redirects are never followed: a 3xx is a failed attempt like a 4xx or 5xx. The status
 //   decides; the response body is read up to max_response_bytes and dropped, except its first
 //   1 KiB (Outcome.response_excerpt). Retry-After is parsed on every response
@@ -47,7 +53,8 @@ class Sender {
 
 class Client final : public Sender {
  public:
-  // Throws std::runtime_error when options.ca_file cannot be loaded.
+  // Throws std::runtime_error when options.ca_file cannot be loaded, std::invalid_argument
+  // (naming the problem, not repeating the value) when options.proxy is not http://host:port.
   Client(boost::asio::io_context& io, ClientOptions options);
   // Shuts down. Attempts still running keep what they need alive and complete normally
   // as long as the io_context runs.

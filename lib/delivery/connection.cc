@@ -17,6 +17,7 @@
 #include <boost/beast/http/write.hpp>
 #include <openssl/x509.h>
 
+#include "delivery/proxy.h"
 #include "delivery/retry_after.h"
 #include "delivery/tls_context.h"
 
@@ -92,7 +93,47 @@ asio::awaitable<PhaseResult> Connection::open(const std::vector<asio::ip::tcp::e
   if (connect_error == beast::error::timeout) co_return failure(AttemptResult::timeout, "connect timed out");
   if (connect_error) co_return failure(AttemptResult::connect_error, "connect failed: " + connect_error.message());
   tcp.socket().set_option(asio::ip::tcp::no_delay(true), connect_error);  // best effort
+  co_return co_await handshake(url);
+}
 
+asio::awaitable<PhaseResult> Connection::open_through_proxy(const std::vector<asio::ip::tcp::endpoint>& proxy_endpoints,
+                                                            const ProxyAddress& proxy,
+                                                            const std::vector<asio::ip::tcp::endpoint>& targets,
+                                                            const TargetUrl& url, std::chrono::steady_clock::duration budget) {
+  if (tls_ && targets.empty()) co_return failure(AttemptResult::connect_error, "no address to connect to");
+  beast::tcp_stream& tcp = lowest_layer();
+  // One deadline for every proxy connection and CONNECT below, as for a direct connect.
+  const auto deadline = std::chrono::steady_clock::now() + budget;
+  for (std::size_t next = 0;; ++next) {
+    tcp.expires_at(deadline);
+    auto [connect_error, endpoint] = co_await tcp.async_connect(proxy_endpoints, use_tuple);
+    if (connect_error == beast::error::timeout)
+      co_return failure(AttemptResult::timeout, "connecting to the proxy " + proxy.origin + " timed out");
+    if (connect_error)
+      co_return failure(AttemptResult::connect_error,
+                        "connecting to the proxy " + proxy.origin + " failed: " + connect_error.message());
+    tcp.socket().set_option(asio::ip::tcp::no_delay(true), connect_error);  // best effort
+
+    if (!tls_) {
+      // Plain http: the proxy forwards each request to the name in its absolute URL,
+      // resolving it itself (see delivery/proxy.h for what that means for the guard).
+      absolute_form_ = true;
+      tcp.expires_never();
+      co_return PhaseResult{};
+    }
+    TunnelResult tunnel = co_await open_tunnel(tcp, targets[next], proxy);
+    if (tunnel.phase.ok) co_return co_await handshake(url);
+    // The proxy could not reach this address: like a refused direct connect, try the next
+    // checked one, on a fresh proxy connection (the proxy may close this one anyway).
+    if (!tunnel.try_next_address || next + 1 == targets.size()) co_return std::move(tunnel.phase);
+    error_code ignored;
+    tcp.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    tcp.close();
+  }
+}
+
+asio::awaitable<PhaseResult> Connection::handshake(const TargetUrl& url) {
+  beast::tcp_stream& tcp = lowest_layer();
   if (tls_) {
     if (!set_peer_identity(tls_->native_handle(), url.host))
       co_return failure(AttemptResult::tls_error, "cannot set the TLS peer identity");
@@ -123,7 +164,12 @@ asio::awaitable<PhaseResult> Connection::exchange_on(Stream& stream, const Targe
   // span_body points at the caller's bytes: the body is never copied, whatever its size.
   http::request<http::span_body<const char>> message;
   message.method(http::verb::post);
-  message.target(url.target);
+  // Absolute form costs one string per request, and only behind a proxy.
+  if (absolute_form_) {
+    message.target(url.origin + url.target);
+  } else {
+    message.target(url.target);
+  }
   message.version(11);
   message.set(http::field::host, host_header(url));
   bool has_user_agent = false;

@@ -28,6 +28,8 @@
 
 namespace hookd::delivery {
 
+struct ProxyAddress;
+
 using ConnectionExecutor = boost::asio::strand<boost::asio::io_context::executor_type>;
 
 // What one phase (open or exchange) produced. `result` is meaningful when !ok.
@@ -55,6 +57,16 @@ class Connection {
   boost::asio::awaitable<PhaseResult> open(const std::vector<boost::asio::ip::tcp::endpoint>& endpoints,
                                            const TargetUrl& url, std::chrono::steady_clock::duration budget);
 
+  // The same through the egress proxy (see delivery/proxy.h), all within `budget`: connects
+  // to the first of `proxy_endpoints` that accepts. For TLS, asks the proxy for a tunnel to
+  // each of `targets` (the guard-checked addresses, as IP literals) in order until one
+  // opens, then does the TLS handshake for `url.host` inside it. For plain http the
+  // connection sends its requests in absolute form and `targets` is not used.
+  boost::asio::awaitable<PhaseResult> open_through_proxy(
+      const std::vector<boost::asio::ip::tcp::endpoint>& proxy_endpoints, const ProxyAddress& proxy,
+      const std::vector<boost::asio::ip::tcp::endpoint>& targets, const TargetUrl& url,
+      std::chrono::steady_clock::duration budget);
+
   // Writes the request and reads the response, all within options.request_timeout. On
   // success `http_status` is set and `result` classifies it. The body is discarded except for
   // its first response_excerpt_bytes, kept in `response_excerpt`.
@@ -71,6 +83,7 @@ class Connection {
   template <class Stream>
   boost::asio::awaitable<PhaseResult> exchange_on(Stream& stream, const TargetUrl& url, const Request& request,
                                                   const ClientOptions& options);
+  boost::asio::awaitable<PhaseResult> handshake(const TargetUrl& url);
   boost::beast::tcp_stream& lowest_layer();
 
   ConnectionExecutor executor_;
@@ -79,6 +92,8 @@ class Connection {
   boost::beast::flat_buffer buffer_;
   std::array<char, 4096> discard_{};  // response bodies are read into this and dropped
   bool reusable_ = false;
+  // Plain http through a proxy: requests carry the absolute URL as their target.
+  bool absolute_form_ = false;
 };
 
 }  // namespace hookd::delivery

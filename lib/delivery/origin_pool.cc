@@ -41,6 +41,14 @@ auto async_resolve(Resolver& resolver, const std::string& host, Token&& token) {
       token, host);
 }
 
+PhaseResult connect_timed_out() {
+  PhaseResult r;
+  r.ok = false;
+  r.result = AttemptResult::timeout;
+  r.error = "connect timed out";
+  return r;
+}
+
 Resolver::Options resolver_options(const ClientOptions& options) {
   Resolver::Options out;
   out.timeout = options.connect_timeout;
@@ -53,6 +61,7 @@ Resolver::Options resolver_options(const ClientOptions& options) {
 ClientContext::ClientContext(asio::io_context& io_context, ClientOptions client_options)
     : io(io_context),
       options(std::move(client_options)),
+      proxy(parse_proxy_option(options.proxy)),
       tls(make_client_tls_context(options.ca_file)),
       resolver(io_context, resolver_options(options)) {}
 
@@ -150,6 +159,12 @@ void OriginPool::arm_idle_timer() {
   });
 }
 
+// A known GCC 12 false positive at -O2: once asio's awaitable-frame operator new/delete are
+// inlined into these coroutines, -Wmismatched-new-delete no longer sees that aligned_alloc is
+// paired with free (the same warning is reported against Boost 1.81 asio elsewhere). Whether
+// it fires depends on the coroutine's size, so it is silenced here rather than dodged.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 asio::awaitable<PhaseResult> OriginPool::open_fresh(std::shared_ptr<Connection>& connection, const TargetUrl& url,
                                                     Clock::time_point started) {
   auto [resolve_error, addresses] = co_await async_resolve(context_->resolver, url.host, use_tuple);
@@ -178,23 +193,35 @@ asio::awaitable<PhaseResult> OriginPool::open_fresh(std::shared_ptr<Connection>&
     endpoints.emplace_back(address, url.port);
   }
 
-  const auto budget = context_->options.connect_timeout - (Clock::now() - started);
-  if (budget <= Clock::duration::zero()) {
+  if (!context_->proxy) {
+    const auto budget = context_->options.connect_timeout - (Clock::now() - started);
+    if (budget <= Clock::duration::zero()) co_return connect_timed_out();
+    co_return co_await connection->open(endpoints, url, budget);
+  }
+
+  // Through the egress proxy: the target was checked above and is reached by its checked
+  // addresses; the proxy's own addresses are the operator's choice and are not checked.
+  const ProxyAddress& proxy = *context_->proxy;
+  auto [proxy_resolve_error, proxy_addresses] = co_await async_resolve(context_->resolver, proxy.host, use_tuple);
+  if (proxy_resolve_error) {
     PhaseResult r;
     r.ok = false;
-    r.result = AttemptResult::timeout;
-    r.error = "connect timed out";
+    const bool timed_out = proxy_resolve_error == asio::error::timed_out;
+    // Not a dns_error: that result speaks about the endpoint's name, and this is ours.
+    r.result = timed_out ? AttemptResult::timeout : AttemptResult::connect_error;
+    r.error = "name resolution of the proxy " + proxy.origin +
+              (timed_out ? " timed out" : " failed: " + proxy_resolve_error.message());
     co_return r;
   }
-  co_return co_await connection->open(endpoints, url, budget);
+  std::vector<asio::ip::tcp::endpoint> proxy_endpoints;
+  proxy_endpoints.reserve(proxy_addresses.size());
+  for (const auto& address : proxy_addresses) proxy_endpoints.emplace_back(address, proxy.port);
+
+  const auto budget = context_->options.connect_timeout - (Clock::now() - started);
+  if (budget <= Clock::duration::zero()) co_return connect_timed_out();
+  co_return co_await connection->open_through_proxy(proxy_endpoints, proxy, endpoints, url, budget);
 }
 
-// A known GCC 12 false positive at -O2: once asio's awaitable-frame operator new/delete are
-// inlined into this coroutine, -Wmismatched-new-delete no longer sees that aligned_alloc is
-// paired with free (the same warning is reported against Boost 1.81 asio elsewhere). Whether
-// it fires depends on the coroutine's size, so it is silenced here rather than dodged.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 asio::awaitable<void> OriginPool::attempt(std::shared_ptr<OriginPool> self, std::shared_ptr<Connection> connection,
                                           bool reused, PendingRequest pending) {
   const auto started = Clock::now();

@@ -13,6 +13,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
@@ -22,6 +23,7 @@
 #include <boost/asio/strand.hpp>
 
 #include "delivery/connection.h"
+#include "delivery/proxy.h"
 #include "delivery/resolver.h"
 #include "delivery/target_url.h"
 #include "delivery/types.h"
@@ -30,9 +32,12 @@ namespace hookd::delivery {
 
 // Shared by the client and all its pools; outlives both while attempts are running.
 struct ClientContext {
+  // Throws std::invalid_argument for an unusable options.proxy, std::runtime_error for an
+  // unloadable options.ca_file.
   ClientContext(boost::asio::io_context& io, ClientOptions options);
   boost::asio::io_context& io;
   const ClientOptions options;
+  const std::optional<ProxyAddress> proxy;  // options.proxy, parsed; nullopt = direct
   boost::asio::ssl::context tls;
   Resolver resolver;
 };

@@ -71,6 +71,10 @@ struct ClientOptions {
   std::string user_agent;  // sent when the request does not carry its own User-Agent
   std::chrono::seconds dns_cache_ttl{30};   // positive answers are reused this long
   std::chrono::seconds idle_timeout{60};  // pooled keep-alive connections unused this long are closed
+  // Egress proxy (config delivery.proxy) as "http://host:port"; empty = connect directly.
+  // https targets go through a CONNECT tunnel to the guard-checked IP, http targets in
+  // absolute form (see delivery/proxy.h). Checked when the Client is constructed.
+  std::string proxy;
 };
 
 }  // namespace hookd::delivery

@@ -102,6 +102,18 @@ Metrics::Metrics()
                    .Help("Dead letters re-enqueued by hookd replay")
                    .Register(*registry_)
                    .Add({})),
+      webhooks(BuildGauge()
+                   .Name("hookd_webhooks")
+                   .Help("Webhooks in each health status, as this worker has seen them (docs/endpoints.md)")
+                   .Register(*registry_)),
+      breaker_transitions(BuildCounter()
+                              .Name("hookd_breaker_transitions_total")
+                              .Help("Circuit breaker transitions of webhooks, by the state entered (open, closed)")
+                              .Register(*registry_)),
+      deliveries_deferred(BuildCounter()
+                              .Name("hookd_deliveries_deferred_total")
+                              .Help("Deliveries sent back to a retry tier without an attempt, by reason")
+                              .Register(*registry_)),
       consumer_lag_(BuildGauge()
                         .Name("hookd_consumer_lag")
                         .Help("Consumer lag of the events topics, per partition (librdkafka statistics)")

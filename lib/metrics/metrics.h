@@ -47,6 +47,9 @@ class Metrics {
   prometheus::Histogram& retry_lateness;                            // seconds a retry fired after its due time
   prometheus::Family<prometheus::Counter>& retries_dropped;         // {reason}
   prometheus::Counter& replayed;                                    // dead letters re-enqueued by `hookd replay`
+  prometheus::Family<prometheus::Gauge>& webhooks;                  // {status}: healthy unhealthy gone, as this worker sees them
+  prometheus::Family<prometheus::Counter>& breaker_transitions;     // {to}: open closed
+  prometheus::Family<prometheus::Counter>& deliveries_deferred;     // {reason}: breaker (rate_limit reserved)
 
   // Consumer lag per events-topic partition, from librdkafka statistics (every few seconds).
   void set_consumer_lag(std::string_view topic, int partition, std::int64_t lag);

@@ -25,6 +25,13 @@ SigningKey make_signing_key(std::string_view secret) {
   return key;
 }
 
+void append_standard_webhooks_signature(std::string& out, const SigningKey& key, std::string_view msg_id,
+                                        std::string_view timestamp, std::string_view body) {
+  const Sha256Digest mac = hmac_sha256(key.hmac_key, {msg_id, ".", timestamp, ".", body});
+  out.append("v1,");
+  append_base64(out, mac);
+}
+
 std::string standard_webhooks_signature(const SigningKey& key, std::string_view msg_id,
                                         std::int64_t unix_seconds, std::string_view body) {
   char timestamp[24];
@@ -32,11 +39,9 @@ std::string standard_webhooks_signature(const SigningKey& key, std::string_view 
   (void)ec;  // 24 bytes hold any int64
   const std::string_view timestamp_text(timestamp, static_cast<std::size_t>(end - timestamp));
 
-  const Sha256Digest mac = hmac_sha256(key.hmac_key, {msg_id, ".", timestamp_text, ".", body});
   std::string out;
   out.reserve(3 + 44);  // "v1," + base64 of 32 bytes
-  out.append("v1,");
-  append_base64(out, mac);
+  append_standard_webhooks_signature(out, key, msg_id, timestamp_text, body);
   return out;
 }
 

@@ -31,6 +31,10 @@ SigningKey make_signing_key(std::string_view secret);
 std::string standard_webhooks_signature(const SigningKey& key, std::string_view msg_id,
                                         std::int64_t unix_seconds, std::string_view body);
 
+// Appends the same "v1,<base64 signature>" to `out`, with the timestamp already as text.
+void append_standard_webhooks_signature(std::string& out, const SigningKey& key, std::string_view msg_id,
+                                        std::string_view timestamp, std::string_view body);
+
 // 64 lowercase hex characters for the `x-signature` header.
 std::string blue_signature_hex(const SigningKey& key, std::string_view body);
 

@@ -3,7 +3,9 @@
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/error.hpp>
 
+#include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -15,8 +17,12 @@ namespace {
 
 namespace json = boost::json;
 
+bool is_secret_member(std::string_view key) {
+  return std::find(std::begin(kSecretMembers), std::end(kSecretMembers), key) != std::end(kSecretMembers);
+}
+
 // SAX handler: writes the compact rendering while it checks keys. Member order is kept;
-// the "secret" member of the root object is skipped together with its whole value.
+// the root object's secret members (kSecretMembers) are skipped together with their values.
 class CompactWriter {
  public:
   static constexpr std::size_t max_object_size = std::size_t(-1);
@@ -50,7 +56,7 @@ class CompactWriter {
       ec = json::error::syntax;
       return false;
     }
-    if (!skipping_ && stack_.size() == 1 && pending_ == "secret") {
+    if (!skipping_ && stack_.size() == 1 && is_secret_member(pending_)) {
       skipping_ = true;
       skip_depth_ = stack_.size();
     } else if (!skipping_) {

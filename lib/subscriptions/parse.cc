@@ -11,6 +11,7 @@
 #include <string>
 #include <utility>
 
+#include "events/rfc3339.h"
 #include "subscriptions/json_scan.h"
 
 namespace hookd::subscriptions {
@@ -142,6 +143,55 @@ std::optional<Invalid> read_url(std::string_view text, Subscription& s) {
   return std::nullopt;
 }
 
+// More previous secrets than this is a mistake, not a rotation, and each one costs an
+// HMAC per delivery.
+constexpr std::size_t kMaxPreviousSecrets = 10;
+
+// "previousSecrets": [{"secret": "...", "expiresAt": "RFC 3339"}, ...]. Details name the
+// rule, never the value.
+std::optional<Invalid> read_previous_secrets(const json::object& root, Subscription& s) {
+  const json::value* v = member(root, "previousSecrets");
+  if (v == nullptr) return std::nullopt;
+  if (!v->is_array()) return invalid(InvalidReason::invalid_field, "previousSecrets is not an array");
+  const json::array& entries = v->get_array();
+  if (entries.size() > kMaxPreviousSecrets) {
+    return invalid(InvalidReason::invalid_field,
+                   "previousSecrets has more than " + std::to_string(kMaxPreviousSecrets) + " entries");
+  }
+  for (const json::value& entry : entries) {
+    if (!entry.is_object()) return invalid(InvalidReason::invalid_field, "previousSecrets has a non-object entry");
+    const json::object& object = entry.get_object();
+    const json::value* secret = member(object, "secret");
+    if (secret == nullptr || !secret->is_string() || secret->get_string().empty()) {
+      return invalid(InvalidReason::invalid_field, "previousSecrets entry has no non-empty string secret");
+    }
+    const json::value* expires = member(object, "expiresAt");
+    std::optional<std::int64_t> expires_ms;
+    if (expires != nullptr && expires->is_string()) {
+      expires_ms = events::parse_rfc3339_unix_ms(view(expires->get_string()));
+    }
+    if (!expires_ms) {
+      return invalid(InvalidReason::invalid_field, "previousSecrets entry has no RFC 3339 expiresAt");
+    }
+    s.previous_keys.push_back({signing::make_signing_key(view(secret->get_string())), *expires_ms});
+  }
+  return std::nullopt;
+}
+
+// "signingKey": "whsk_<base64 ed25519 key>". An empty string means none, as for "secret".
+std::optional<Invalid> read_signing_key(const json::object& root, Subscription& s) {
+  const json::value* v = member(root, "signingKey");
+  if (v == nullptr) return std::nullopt;
+  if (!v->is_string()) return invalid(InvalidReason::invalid_field, "signingKey is not a string");
+  if (v->get_string().empty()) return std::nullopt;
+  s.ed25519_key = signing::Ed25519Key::from_whsk(view(v->get_string()));
+  if (!s.ed25519_key) {
+    return invalid(InvalidReason::invalid_field,
+                   "signingKey is not whsk_ and the base64 of a 32- or 64-byte ed25519 key");
+  }
+  return std::nullopt;
+}
+
 std::optional<Invalid> read_metadata(const json::object& root, Subscription& s) {
   const json::value* metadata = member(root, "metadata");
   if (metadata == nullptr) return std::nullopt;
@@ -168,6 +218,8 @@ std::optional<Invalid> read_fields(std::string_view record_key, const json::obje
     if (!secret->is_string()) return invalid(InvalidReason::invalid_field, "secret is not a string");
     s.secret = view(secret->get_string());
   }
+  if (auto bad = read_previous_secrets(root, s)) return bad;
+  if (auto bad = read_signing_key(root, s)) return bad;
   if (const json::value* enabled = member(root, "enabled")) {
     if (!enabled->is_bool()) return invalid(InvalidReason::invalid_field, "enabled is not a boolean");
     s.enabled = enabled->get_bool();

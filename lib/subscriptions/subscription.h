@@ -5,11 +5,14 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "signing/ed25519.h"
 #include "signing/signature.h"
+#include "signing/signature_headers.h"
 #include "subscriptions/filter.h"
 
 namespace hookd::subscriptions {
@@ -23,12 +26,18 @@ struct Subscription : std::enable_shared_from_this<Subscription> {
   std::string url;         // absolute http(s) URL, as received
   std::string secret;      // empty = deliveries are unsigned; never logged
   signing::SigningKey signing_key;
+  // "previousSecrets": secrets being rotated out, each with its expiry, in the order given.
+  // Signed with beside the current secret until they expire; never logged.
+  std::vector<signing::PreviousKey> previous_keys;
+  // "signingKey": the Standard Webhooks ed25519 key (whsk_); unset = no v1a signature.
+  std::optional<signing::Ed25519Key> ed25519_key;
   bool enabled = true;
   std::vector<std::string> events;       // sorted, unique; empty = every event type
   std::vector<std::string> project_ids;  // sorted, unique; empty = every project (and none)
   // The compiled record filter; null when the record has none (absent, null or {}).
   std::shared_ptr<const Filter> filter;
-  // The subscription object as received minus its "secret" member, compact JSON: what the
+  // The subscription object as received minus its secret members ("secret",
+  // "previousSecrets", "signingKey"), compact JSON: what the
   // delivery body carries as "webhook". Member order, strings and number spellings are
   // kept; only insignificant whitespace and string escapes are normalised.
   std::string webhook_json;

@@ -26,6 +26,16 @@ std::int64_t unix_seconds_now() {
   return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
 }
 
+// What an attempt says about its endpoint's health.
+health::AttemptSummary health_summary(const delivery::Outcome& outcome) {
+  health::Verdict verdict = health::Verdict::failure;
+  if (outcome.result == AttemptResult::success_2xx) verdict = health::Verdict::success;
+  if (outcome.http_status == 410) verdict = health::Verdict::gone;
+  return {verdict, delivery::to_string(outcome.result), outcome.http_status};
+}
+
+constexpr std::string_view kBreakerOpen = "breaker_open";
+
 std::vector<kafka::Header> to_kafka_headers(const std::vector<std::pair<std::string, std::string>>& headers) {
   std::vector<kafka::Header> out;
   out.reserve(headers.size());
@@ -36,8 +46,15 @@ std::vector<kafka::Header> to_kafka_headers(const std::vector<std::pair<std::str
 }  // namespace
 
 Deliverer::Deliverer(boost::asio::io_context& io, delivery::Sender& client, kafka::Producer& producer,
-                     metrics::Metrics& metrics, const retry::RetryPolicy& policy, DelivererSettings settings)
-    : io_(io), client_(client), producer_(producer), metrics_(metrics), policy_(policy), settings_(std::move(settings)) {
+                     metrics::Metrics& metrics, const retry::RetryPolicy& policy, health::Tracker& health,
+                     DelivererSettings settings)
+    : io_(io),
+      client_(client),
+      producer_(producer),
+      metrics_(metrics),
+      policy_(policy),
+      health_(health),
+      settings_(std::move(settings)) {
   static_assert(kAllResults.size() == std::tuple_size_v<decltype(attempts_by_result_)>);
   for (auto result : kAllResults) {
     attempts_by_result_[static_cast<std::size_t>(result)] =
@@ -47,6 +64,7 @@ Deliverer::Deliverer(boost::asio::io_context& io, delivery::Sender& client, kafk
     retries_by_tier_[tier] = &metrics::Metrics::with(metrics_.retries_enqueued, "tier", tier);
   for (const char* reason : kDeadLetterReasons)
     dead_letters_by_reason_[reason] = &metrics::Metrics::with(metrics_.dead_letters, "reason", reason);
+  deferred_by_breaker_ = &metrics::Metrics::with(metrics_.deliveries_deferred, "reason", "breaker");
 }
 
 void Deliverer::dispatch(std::shared_ptr<DeliveryJob> job) {
@@ -54,6 +72,15 @@ void Deliverer::dispatch(std::shared_ptr<DeliveryJob> job) {
   metrics_.inflight_deliveries.Increment();
 
   const auto& sub = *job->subscription;
+  switch (health_.admit(sub.id)) {
+    case health::Admission::send: break;
+    case health::Admission::probe:
+      log::limited(log::Level::info, "breaker_probe", "breaker open; sending a probe attempt",
+                   {{"webhook_id", sub.id}, {"origin", sub.origin}});
+      break;
+    case health::Admission::defer: return defer_for_breaker(job);
+  }
+
   delivery::Request request;
   request.url = sub.url;
   request.body = job->body;
@@ -64,11 +91,13 @@ void Deliverer::dispatch(std::shared_ptr<DeliveryJob> job) {
   h.emplace_back("webhook-id", job->delivery_id);
   const std::int64_t timestamp = unix_seconds_now();
   h.emplace_back("webhook-timestamp", std::to_string(timestamp));
-  if (!sub.signing_key.empty()) {
-    h.emplace_back("webhook-signature",
-                   signing::standard_webhooks_signature(sub.signing_key, job->delivery_id, timestamp, *job->body));
-    h.emplace_back("x-signature", signing::blue_signature_hex(sub.signing_key, *job->body));
+  signing::SignatureHeaders signatures =
+      signing::signature_headers(sub.signing_key, sub.previous_keys, sub.ed25519_key, job->delivery_id, timestamp,
+                                 *job->body, retry::unix_ms_now());
+  if (!signatures.webhook_signature.empty()) {
+    h.emplace_back("webhook-signature", std::move(signatures.webhook_signature));
   }
+  if (!signatures.x_signature.empty()) h.emplace_back("x-signature", std::move(signatures.x_signature));
   h.emplace_back("x-blue-event", job->event_type);
   h.emplace_back("x-blue-webhook-id", sub.id);
   h.emplace_back("x-blue-attempt", std::to_string(job->attempt));
@@ -97,7 +126,12 @@ void Deliverer::on_outcome(const std::shared_ptr<DeliveryJob>& job, const delive
                            std::int64_t started_unix_ms) {
   attempts_by_result_[static_cast<std::size_t>(outcome.result)]->Increment();
   const bool attempted = outcome.result != AttemptResult::origin_queue_full && outcome.result != AttemptResult::blocked;
-  if (attempted) metrics_.delivery_duration.Observe(std::chrono::duration<double>(outcome.duration).count());
+  if (attempted) {
+    metrics_.delivery_duration.Observe(std::chrono::duration<double>(outcome.duration).count());
+    // Only what the endpoint answered (or failed to) counts toward its health: a deferral or
+    // a refusal by the network guard says nothing about it.
+    health_.record(job->subscription->id, health_summary(outcome));
+  }
 
   retry::AttemptRecord attempt{started_unix_ms,
                                std::string(delivery::to_string(outcome.result)),
@@ -139,6 +173,32 @@ void Deliverer::on_outcome(const std::shared_ptr<DeliveryJob>& job, const delive
                 {"status", outcome.http_status}, {"error", outcome.error}, {"tier", step->delay_text}});
   log_attempt(*job, attempt, retry::unix_ms_now() + step->delay.count());
   enqueue_retry(job, *step, attempts_made);
+}
+
+void Deliverer::defer_for_breaker(const std::shared_ptr<DeliveryJob>& job) {
+  deferred_by_breaker_->Increment();
+  const auto& sub = *job->subscription;
+  retry::AttemptRecord deferral{retry::unix_ms_now(), std::string(kBreakerOpen), 0, 0, "circuit breaker open", ""};
+  job->history.push_back(deferral);
+  // A deferral walks the schedule as a failed attempt would, without the request and without
+  // spending an attempt: the delivery comes back when a retry would have, and a webhook that
+  // stays down for the whole schedule ends its deliveries as exhausted dead letters instead of
+  // bouncing them through the tiers forever (docs/endpoints.md).
+  const auto& steps = policy_.steps();
+  const int next = job->step + 1;
+  if (next >= static_cast<int>(steps.size())) {
+    log::limited(log::Level::warn, "delivery_exhausted", "delivery exhausted its retries; dead letter written",
+                 {{"webhook_id", sub.id}, {"origin", sub.origin}, {"attempts", job->attempt - 1},
+                  {"reason", kBreakerOpen}});
+    log_attempt(*job, deferral, std::nullopt);
+    dead_letter(job, "exhausted");
+    return;
+  }
+  const auto& step = steps[static_cast<std::size_t>(next)];
+  log::limited(log::Level::debug, "breaker_deferred", "breaker open; delivery deferred without an attempt",
+               {{"webhook_id", sub.id}, {"origin", sub.origin}, {"tier", step.delay_text}});
+  log_attempt(*job, deferral, deferral.at_unix_ms + step.delay.count());
+  enqueue_retry(job, step, job->attempt - 1);
 }
 
 void Deliverer::enqueue_retry(const std::shared_ptr<DeliveryJob>& job, const retry::Step& step, int attempts_made) {

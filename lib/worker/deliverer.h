@@ -2,10 +2,13 @@
 // a retry record on the tier the retry policy picks, or a dead letter.
 //
 // First attempts and retries take the same path, so the response rules live in one place.
+// Both pass the webhook's circuit breaker first (health/tracker.h): while it is open a
+// delivery is deferred to a retry tier without an attempt, except one probe per interval.
 // Runs entirely on the delivery io_context threads; it never blocks a poll loop.
 #pragma once
 
 #include "delivery/client.h"
+#include "health/tracker.h"
 #include "kafka/producer.h"
 #include "metrics/metrics.h"
 #include "retry/policy.h"
@@ -33,7 +36,8 @@ struct DelivererSettings {
 class Deliverer {
  public:
   Deliverer(boost::asio::io_context& io, delivery::Sender& client, kafka::Producer& producer,
-            metrics::Metrics& metrics, const retry::RetryPolicy& policy, DelivererSettings settings);
+            metrics::Metrics& metrics, const retry::RetryPolicy& policy, health::Tracker& health,
+            DelivererSettings settings);
 
   // Signs and sends the job's request; the job's ticket is finished once the outcome is durable.
   void dispatch(std::shared_ptr<DeliveryJob> job);
@@ -49,6 +53,8 @@ class Deliverer {
                   std::int64_t started_unix_ms);
   // Where a failed (or deferred) attempt waits next; nullopt = exhausted.
   std::optional<retry::Step> next_step(const DeliveryJob& job, const delivery::Outcome& outcome) const;
+  // The webhook's breaker is open: no attempt; on to the next step of the schedule.
+  void defer_for_breaker(const std::shared_ptr<DeliveryJob>& job);
   void enqueue_retry(const std::shared_ptr<DeliveryJob>& job, const retry::Step& step, int attempts_made);
   void dead_letter(const std::shared_ptr<DeliveryJob>& job, const std::string& reason);
   void log_attempt(const DeliveryJob& job, const retry::AttemptRecord& attempt, std::optional<std::int64_t> next_due);
@@ -64,12 +70,14 @@ class Deliverer {
   kafka::Producer& producer_;
   metrics::Metrics& metrics_;
   const retry::RetryPolicy& policy_;
+  health::Tracker& health_;
   DelivererSettings settings_;
   std::atomic<std::int64_t> in_flight_{0};
   // Resolved once: one counter per attempt result (indexed by the enum), per tier, per reason.
   std::array<prometheus::Counter*, 11> attempts_by_result_{};
   std::map<std::string, prometheus::Counter*, std::less<>> retries_by_tier_;
   std::map<std::string, prometheus::Counter*, std::less<>> dead_letters_by_reason_;
+  prometheus::Counter* deferred_by_breaker_ = nullptr;
 };
 
 }  // namespace hookd::worker

@@ -4,6 +4,8 @@
 #include "common/log.h"
 #include "delivery/client.h"
 #include "common/units.h"
+#include "health/status_publisher.h"
+#include "health/tracker.h"
 #include "kafka/consumer_lag.h"
 #include "kafka/group_consumer.h"
 #include "kafka/producer.h"
@@ -17,6 +19,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <thread>
@@ -53,6 +56,11 @@ std::vector<kafka::TopicSpec> topics_hookd_writes(const config::Config& config) 
     // A UI's recent deliveries: a week is plenty, and the log must never grow without bound.
     specs.push_back({config.topics.attempts, config.topics.partitions, config.topics.replication_factor,
                      {{"retention.ms", std::to_string(std::chrono::milliseconds(std::chrono::hours(24 * 7)).count())}}});
+  }
+  if (!config.topics.status.empty()) {
+    // One record per webhook is all a reader needs: compaction keeps the latest status.
+    specs.push_back({config.topics.status, config.topics.partitions, config.topics.replication_factor,
+                     {{"cleanup.policy", "compact"}}});
   }
   return specs;
 }
@@ -91,6 +99,19 @@ std::optional<std::string> ensure_own_topics(kafka::TopicAdmin& admin, const con
     return admin.ensure_topics(specs);
   }
   return std::nullopt;
+}
+
+// Now and then drops the health state of webhooks that are gone from the snapshot, so the
+// tracker stays bounded by the subscriptions that exist. Runs on the delivery threads.
+void schedule_health_sweep(boost::asio::io_context& io, health::Tracker& tracker,
+                           const subscriptions::SnapshotStore& snapshots) {
+  auto timer = std::make_shared<boost::asio::steady_timer>(io, std::chrono::minutes(1));
+  timer->async_wait([&io, &tracker, &snapshots, timer](const boost::system::error_code& ec) {
+    if (ec) return;
+    const auto snapshot = snapshots.load();
+    tracker.retain([&snapshot](std::string_view id) { return snapshot->find(id) != nullptr; });
+    schedule_health_sweep(io, tracker, snapshots);
+  });
 }
 
 }  // namespace
@@ -136,9 +157,11 @@ int run(const config::Config& config, const std::atomic<bool>& stop) {
     options.ca_file = config.delivery.ca_file;
     options.user_agent = std::string("hookd/") + HOOKD_VERSION;
     options.dns_cache_ttl = std::chrono::duration_cast<std::chrono::seconds>(config.delivery.dns_cache_ttl);
+    options.proxy = config.delivery.proxy;
     client = std::make_unique<delivery::Client>(io, options);
   } catch (const std::exception& e) {
-    log::error("cannot set up the HTTP client", {{"key", "delivery.ca_file"}, {"error", e.what()}});
+    // The message names the key (delivery.ca_file or delivery.proxy).
+    log::error("cannot set up the HTTP client", {{"error", e.what()}});
     return kExitConfig;
   }
   std::vector<std::thread> io_threads;
@@ -174,7 +197,12 @@ int run(const config::Config& config, const std::atomic<bool>& stop) {
   liveness.snapshot_ready = feed.ready();
 
   const retry::RetryPolicy policy(config.retry.schedule);
-  Deliverer deliverer(io, *client, producer, metrics, policy,
+  const health::SystemClock clock;
+  health::StatusPublisher status_publisher(&producer, metrics, config.topics.status, health::default_worker_id());
+  health::Tracker health_tracker({config.health.failures_to_unhealthy, config.health.probe_interval}, clock,
+                                 status_publisher);
+  schedule_health_sweep(io, health_tracker, snapshots);
+  Deliverer deliverer(io, *client, producer, metrics, policy, health_tracker,
                       {config.topics.retry_prefix, config.topics.dead_letter, config.topics.attempts,
                        std::string("hookd/") + HOOKD_VERSION, config.retry.throttle_floor});
 

@@ -56,17 +56,6 @@ class FilterTest : public ::testing::Test {
     return ids;
   }
 
-  static bool wait_for_event(const HttpsReceiver& receiver, const std::string& event_id,
-                             std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      for (const auto& r : receiver.requests())
-        if (r.body.find("\"eventId\":\"" + event_id + "\"") != std::string::npos) return true;
-      std::this_thread::sleep_for(50ms);
-    }
-    return false;
-  }
-
   TestCa ca;
   HttpsReceiver receiver{{.tls = true, .certificate = ca.localhost()}};
   HttpsReceiver marker{{.tls = true, .certificate = ca.localhost()}};

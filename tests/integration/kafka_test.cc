@@ -15,6 +15,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "integration/harness/harness.h"
 #include "kafka/consumer_lag.h"
 #include "kafka/group_consumer.h"
 #include "kafka/producer.h"
@@ -27,14 +28,7 @@ namespace {
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 
-std::string bootstrap() {
-  const char* state = std::getenv("HOOKD_TEST_KAFKA_STATE");
-  if (state == nullptr) return {};
-  std::ifstream in(std::string(state) + "/bootstrap");
-  std::string line;
-  std::getline(in, line);
-  return line;
-}
+using it::bootstrap;
 
 class KafkaTest : public ::testing::Test {
  protected:

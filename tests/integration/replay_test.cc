@@ -80,13 +80,6 @@ class ReplayTest : public ::testing::Test {
     return hookd;
   }
 
-  std::vector<test_support::ReceivedRequest> requests_for(const std::string& event_id) const {
-    std::vector<test_support::ReceivedRequest> out;
-    for (auto& req : receiver.requests())
-      if (req.body.find("\"eventId\":\"" + event_id + "\"") != std::string::npos) out.push_back(req);
-    return out;
-  }
-
   TestCa ca;
   HttpsReceiver receiver{{.tls = true, .certificate = ca.localhost()}};
   Scenario scenario;
@@ -110,7 +103,7 @@ TEST_F(ReplayTest, AnExhaustedDeliveryIsReplayedAndAnInvalidEventSkipped) {
   std::set<std::string> kinds;
   for (const auto& l : letters) kinds.insert(l.headers.at("hookd-kind"));
   EXPECT_EQ(kinds, (std::set<std::string>{"delivery", "invalid_event"}));
-  const auto original = requests_for("evt-1");
+  const auto original = requests_for(receiver, "evt-1");
   ASSERT_EQ(original.size(), 3u) << "2 delays = 3 attempts";
   const std::string webhook_id = original[0].header("webhook-id");
   const std::size_t first_tier_before = read_topic(scenario.retry_prefix + ".100ms", 100, 2s).size();
@@ -131,7 +124,7 @@ TEST_F(ReplayTest, AnExhaustedDeliveryIsReplayedAndAnInvalidEventSkipped) {
   const auto too_early = run_replay({"--config", config, "--since", "2020-01-01T00:00:00Z", "--until", since, "--dry-run"});
   EXPECT_THAT(too_early.out, HasSubstr("would_replay=0 skipped=0"));
   std::this_thread::sleep_for(1s);
-  EXPECT_EQ(requests_for("evt-1").size(), 3u) << "a dry run sends nothing";
+  EXPECT_EQ(requests_for(receiver, "evt-1").size(), 3u) << "a dry run sends nothing";
   EXPECT_EQ(read_topic(scenario.retry_prefix + ".100ms", 100, 2s).size(), first_tier_before);
 
   const auto replay = run_replay({"--config", config, "--since", since});
@@ -140,7 +133,7 @@ TEST_F(ReplayTest, AnExhaustedDeliveryIsReplayedAndAnInvalidEventSkipped) {
   EXPECT_THAT(replay.out, HasSubstr("failed=0"));
 
   ASSERT_TRUE(receiver.wait_for_requests(4, 20s)) << replay.out << replay.err << hookd->log();
-  const auto all = requests_for("evt-1");
+  const auto all = requests_for(receiver, "evt-1");
   ASSERT_EQ(all.size(), 4u);
   const auto& replayed = all[3];
   EXPECT_EQ(replayed.header("x-blue-attempt"), "1") << "attempts counted from 1 again";

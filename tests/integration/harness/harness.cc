@@ -1,23 +1,14 @@
 #include "integration/harness/harness.h"
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <librdkafka/rdkafka.h>
 
 #include <atomic>
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <future>
 #include <random>
-#include <regex>
-#include <signal.h>
 #include <sstream>
 #include <stdexcept>
-#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 
@@ -182,118 +173,30 @@ std::string event_json(const EventSpec& s) {
   return out;
 }
 
-HookdProcess::HookdProcess(const std::string& config_yaml) {
-  char tmpl[] = "/tmp/hookd-it.XXXXXX";
-  dir_ = ::mkdtemp(tmpl);
-  config_path_ = dir_ + "/hookd.yaml";
-  log_path_ = dir_ + "/hookd.log";
-  std::ofstream(config_path_) << config_yaml;
+std::vector<test_support::ReceivedRequest> requests_for(const test_support::HttpsReceiver& receiver,
+                                                        const std::string& event_id) {
+  const std::string needle = "\"eventId\":\"" + event_id + "\"";
+  std::vector<test_support::ReceivedRequest> out;
+  for (auto& r : receiver.requests())
+    if (r.body.find(needle) != std::string::npos) out.push_back(std::move(r));
+  return out;
 }
 
-HookdProcess::~HookdProcess() {
-  if (pid_ > 0) kill9();
-  std::error_code ec;
-  std::filesystem::remove_all(dir_, ec);
-}
-
-void HookdProcess::start() {
-  admin_port_ = 0;
-  std::ofstream(log_path_, std::ios::app) << "";
-  pid_ = ::fork();
-  if (pid_ == 0) {
-    FILE* log = std::freopen(log_path_.c_str(), "a", stderr);
-    (void)log;
-    ::execl(HOOKD_BINARY, HOOKD_BINARY, "--config", config_path_.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-}
-
-int HookdProcess::admin_port() const {
-  if (admin_port_ == 0) {
-    // hookd logs {"msg":"admin server listening",...,"port":N}; take the last such line.
-    static const std::regex line(R"re("msg":"admin server listening".*"port":([0-9]+))re");
-    std::ifstream in(log_path_);
-    std::string text;
-    for (std::string l; std::getline(in, l);) {
-      std::smatch m;
-      if (std::regex_search(l, m, line)) admin_port_ = std::stoi(m[1]);
-    }
-  }
-  return admin_port_;
-}
-
-int HookdProcess::admin_get(const std::string& path, std::string* body) const {
-  const int port = admin_port();
-  if (port == 0) return 0;
-  try {
-    namespace http = boost::beast::http;
-    boost::asio::io_context io;
-    boost::beast::tcp_stream stream(io);
-    stream.expires_after(2s);
-    stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"),
-                                                  static_cast<unsigned short>(port)));
-    http::request<http::empty_body> req{http::verb::get, path, 11};
-    req.set(http::field::host, "127.0.0.1");
-    http::write(stream, req);
-    boost::beast::flat_buffer buffer;
-    http::response<http::string_body> res;
-    http::read(stream, buffer, res);
-    if (body) *body = res.body();
-    return res.result_int();
-  } catch (const std::exception&) {
-    return 0;
-  }
-}
-
-bool HookdProcess::wait_ready(std::chrono::milliseconds timeout) {
+bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    if (!running()) return false;
-    if (admin_get("/readyz") == 200) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return false;
-}
-
-bool HookdProcess::running() {
-  if (pid_ <= 0) return false;
-  int status = 0;
-  if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-    pid_ = -1;
-    return false;
-  }
-  return true;
-}
-
-int HookdProcess::terminate(std::chrono::milliseconds timeout) {
-  if (pid_ <= 0) return -1;
-  ::kill(pid_, SIGTERM);
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
+    if (condition()) return true;
     std::this_thread::sleep_for(50ms);
   }
-  kill9();
-  return -1;
+  return condition();
 }
 
-void HookdProcess::kill9() {
-  if (pid_ <= 0) return;
-  ::kill(pid_, SIGKILL);
-  int status = 0;
-  ::waitpid(pid_, &status, 0);
-  pid_ = -1;
+bool wait_for_event(const test_support::HttpsReceiver& receiver, const std::string& event_id,
+                    std::chrono::milliseconds timeout) {
+  return wait_until([&] { return !requests_for(receiver, event_id).empty(); }, timeout);
 }
 
-std::string HookdProcess::log() const {
-  std::ifstream in(log_path_);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+HookdProcess::HookdProcess(const std::string& config_yaml)
+    : test_support::HookdProcess(HOOKD_BINARY, config_yaml) {}
 
 }  // namespace hookd::it

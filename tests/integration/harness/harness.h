@@ -5,8 +5,11 @@
 
 #include "kafka/producer.h"
 #include "kafka/topic_admin.h"
+#include "support/hookd_process.h"
+#include "support/https_receiver.h"
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -85,34 +88,20 @@ struct EventSpec {
 };
 std::string event_json(const EventSpec& spec);
 
-// A hookd process with its own config file and log.
-class HookdProcess {
+// Deliveries of `event_id` that `receiver` got (matched on the body's eventId).
+std::vector<test_support::ReceivedRequest> requests_for(const test_support::HttpsReceiver& receiver,
+                                                        const std::string& event_id);
+// Polls `condition` every 50 ms until it holds or `timeout` passes; returns its last value.
+bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
+// Waits until `receiver` got a delivery of `event_id`. Tests that assert an absence first
+// wait for a later marker event delivered elsewhere: proof hookd processed the stream.
+bool wait_for_event(const test_support::HttpsReceiver& receiver, const std::string& event_id,
+                    std::chrono::milliseconds timeout);
+
+// The hookd under test (HOOKD_BINARY) with this config.
+class HookdProcess : public test_support::HookdProcess {
  public:
   explicit HookdProcess(const std::string& config_yaml);
-  ~HookdProcess();  // SIGKILL if still running
-  HookdProcess(const HookdProcess&) = delete;
-  HookdProcess& operator=(const HookdProcess&) = delete;
-
-  void start();
-  // Waits until /readyz answers 200; false on timeout or if the process exited.
-  bool wait_ready(std::chrono::milliseconds timeout);
-  // GET on the admin server; returns the status (0 when unreachable) and fills `body`.
-  int admin_get(const std::string& path, std::string* body = nullptr) const;
-  // SIGTERM, then waits; returns the exit code (or -1 on timeout, after which it is killed).
-  int terminate(std::chrono::milliseconds timeout);
-  void kill9();
-  bool running();
-  std::string log() const;
-  int admin_port() const;
-  // The config file this process runs with (e.g. for `hookd replay --config`).
-  const std::string& config_path() const { return config_path_; }
-
- private:
-  std::string dir_;
-  std::string config_path_;
-  std::string log_path_;
-  int pid_ = -1;
-  mutable int admin_port_ = 0;
 };
 
 }  // namespace hookd::it

@@ -65,6 +65,9 @@ TEST(ConfigDefaults, MatchTheDocumentedValues) {
   EXPECT_EQ(c.retry.schedule, (std::vector<std::string>{"5s", "5m", "30m", "2h", "5h", "10h", "10h"}));
   EXPECT_EQ(c.retry.throttle_floor, milliseconds(60'000));
   EXPECT_EQ(c.retry.group_id, "hookd-retry");
+  EXPECT_EQ(c.topics.status, "hookd.webhook-status");
+  EXPECT_EQ(c.health.failures_to_unhealthy, 5);
+  EXPECT_EQ(c.health.probe_interval, milliseconds(30'000));
   EXPECT_EQ(c.delivery.timeout, milliseconds(7000));
   EXPECT_EQ(c.delivery.connect_timeout, milliseconds(3000));
   EXPECT_EQ(c.delivery.max_in_flight, 2048);
@@ -99,6 +102,7 @@ topics:
   subscriptions: subs
   retry_prefix: r
   dead_letter: dead
+  status: statuses
   partitions: 3
   replication_factor: 1
   dead_letter_retention: 48h
@@ -106,6 +110,9 @@ retry:
   schedule: [250ms, 1s]
   throttle_floor: 90s
   group_id: retriers
+health:
+  failures_to_unhealthy: 3
+  probe_interval: 5s
 delivery:
   timeout: 10s
   connect_timeout: 500ms
@@ -143,6 +150,9 @@ admin:
   EXPECT_EQ(c.retry.schedule, (std::vector<std::string>{"250ms", "1s"}));
   EXPECT_EQ(c.retry.throttle_floor, milliseconds(90'000));
   EXPECT_EQ(c.retry.group_id, "retriers");
+  EXPECT_EQ(c.topics.status, "statuses");
+  EXPECT_EQ(c.health.failures_to_unhealthy, 3);
+  EXPECT_EQ(c.health.probe_interval, milliseconds(5000));
   EXPECT_EQ(c.delivery.timeout, milliseconds(10'000));
   EXPECT_EQ(c.delivery.connect_timeout, milliseconds(500));
   EXPECT_EQ(c.delivery.max_in_flight, 100);
@@ -311,6 +321,21 @@ TEST(ConfigErrors, TopicsMayNotPlayTwoRoles) {
   EXPECT_EQ(load_error("topics: {dead_letter: blue.webhooks}").key, "topics.dead_letter");
   EXPECT_EQ(load_error("topics: {dead_letter: blue.events}").key, "topics.dead_letter");
   EXPECT_EQ(load_error("topics: {dead_letter: hookd.retry.5m}").key, "retry.schedule[1]");
+}
+
+TEST(ConfigErrors, StatusTopicPlaysOneRoleAndMayBeTurnedOff) {
+  EXPECT_EQ(load_error("topics: {status: blue.webhooks}").key, "topics.status");
+  EXPECT_EQ(load_error("topics: {status: hookd.dlq}").key, "topics.status");
+  EXPECT_EQ(load_error("topics: {status: hookd.attempts}").key, "topics.status");
+  EXPECT_EQ(load_error("topics: {status: hookd.retry.5s}").key, "retry.schedule[0]");
+  EXPECT_EQ(load_error("topics: {status: \"bad name\"}").key, "topics.status");
+  EXPECT_EQ(load_ok("topics: {status: \"\"}").topics.status, "");
+}
+
+TEST(ConfigErrors, HealthValues) {
+  EXPECT_EQ(load_error("health: {failures_to_unhealthy: 0}").key, "health.failures_to_unhealthy");
+  EXPECT_EQ(load_error("health: {probe_interval: 0s}").key, "health.probe_interval");
+  EXPECT_EQ(load_error("health: {probe_intervall: 1s}").key, "health.probe_intervall");
 }
 
 TEST(ConfigErrors, RetryGroupMustDifferFromEventsGroup) {

@@ -1,57 +1,55 @@
-#include "e2e/hookd_child.h"
+#include "support/hookd_process.h"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <csignal>
 #include <cstdio>
 #include <deque>
 #include <filesystem>
 #include <fstream>
 #include <regex>
-#include <signal.h>
+#include <sstream>
 #include <stdexcept>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 
-namespace hookd::bench {
+namespace hookd::test_support {
 
 using namespace std::chrono_literals;
 
-HookdChild::HookdChild(const std::string& binary, const std::string& config_yaml) : binary_(binary) {
-  char tmpl[] = "/tmp/hookd-bench.XXXXXX";
+HookdProcess::HookdProcess(std::string binary, const std::string& config_yaml) : binary_(std::move(binary)) {
+  char tmpl[] = "/tmp/hookd-test.XXXXXX";
   if (::mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
   dir_ = tmpl;
-  std::ofstream(dir_ + "/hookd.yaml") << config_yaml;
+  config_path_ = dir_ + "/hookd.yaml";
+  log_path_ = dir_ + "/hookd.log";
+  std::ofstream(config_path_) << config_yaml;
 }
 
-HookdChild::~HookdChild() {
-  if (pid_ > 0) {
-    ::kill(pid_, SIGKILL);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-  }
+HookdProcess::~HookdProcess() {
+  kill9();
   if (!keep_) {
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
   }
 }
 
-void HookdChild::start() {
-  const std::string config = dir_ + "/hookd.yaml";
-  const std::string log = log_path();
+void HookdProcess::start() {
+  admin_port_ = 0;
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
-    if (std::freopen(log.c_str(), "a", stderr) == nullptr) ::_exit(126);
-    ::execl(binary_.c_str(), binary_.c_str(), "--config", config.c_str(), static_cast<char*>(nullptr));
+    if (std::freopen(log_path_.c_str(), "a", stderr) == nullptr) ::_exit(126);
+    ::execl(binary_.c_str(), binary_.c_str(), "--config", config_path_.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
 }
 
-bool HookdChild::running() {
+bool HookdProcess::running() {
   if (pid_ <= 0) return false;
   int status = 0;
   if (::waitpid(pid_, &status, WNOHANG) == pid_) {
@@ -61,19 +59,20 @@ bool HookdChild::running() {
   return true;
 }
 
-int HookdChild::admin_port() {
-  if (admin_port_ != 0) return admin_port_;
-  // hookd logs {"msg":"admin server listening",...,"port":N} once its admin server is up.
-  static const std::regex line(R"re("msg":"admin server listening".*"port":([0-9]+))re");
-  std::ifstream in(log_path());
-  for (std::string l; std::getline(in, l);) {
-    std::smatch m;
-    if (std::regex_search(l, m, line)) admin_port_ = std::stoi(m[1]);
+int HookdProcess::admin_port() {
+  if (admin_port_ == 0) {
+    // hookd logs {"msg":"admin server listening",...,"port":N} once its admin server is up.
+    static const std::regex line(R"re("msg":"admin server listening".*"port":([0-9]+))re");
+    std::ifstream in(log_path_);
+    for (std::string l; std::getline(in, l);) {
+      std::smatch m;
+      if (std::regex_search(l, m, line)) admin_port_ = std::stoi(m[1]);
+    }
   }
   return admin_port_;
 }
 
-int HookdChild::admin_get(const std::string& path, std::string* body) {
+int HookdProcess::admin_get(const std::string& path, std::string* body) {
   const int port = admin_port();
   if (port == 0) return 0;
   try {
@@ -95,7 +94,7 @@ int HookdChild::admin_get(const std::string& path, std::string* body) {
   }
 }
 
-bool HookdChild::wait_ready(std::chrono::milliseconds timeout) {
+bool HookdProcess::wait_ready(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (!running()) return false;
@@ -105,7 +104,7 @@ bool HookdChild::wait_ready(std::chrono::milliseconds timeout) {
   return false;
 }
 
-int HookdChild::terminate(std::chrono::milliseconds timeout) {
+int HookdProcess::terminate(std::chrono::milliseconds timeout) {
   if (pid_ <= 0) return -1;
   ::kill(pid_, SIGTERM);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -117,15 +116,27 @@ int HookdChild::terminate(std::chrono::milliseconds timeout) {
     }
     std::this_thread::sleep_for(50ms);
   }
+  kill9();
+  return -1;
+}
+
+void HookdProcess::kill9() {
+  if (pid_ <= 0) return;
   ::kill(pid_, SIGKILL);
   int status = 0;
   ::waitpid(pid_, &status, 0);
   pid_ = -1;
-  return -1;
 }
 
-std::string HookdChild::log_tail(std::size_t lines) const {
-  std::ifstream in(log_path());
+std::string HookdProcess::log() const {
+  std::ifstream in(log_path_);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string HookdProcess::log_tail(std::size_t lines) const {
+  std::ifstream in(log_path_);
   std::deque<std::string> tail;
   for (std::string l; std::getline(in, l);) {
     tail.push_back(std::move(l));
@@ -136,4 +147,4 @@ std::string HookdChild::log_tail(std::size_t lines) const {
   return out;
 }
 
-}  // namespace hookd::bench
+}  // namespace hookd::test_support

@@ -1,0 +1,157 @@
+#include "delivery/proxy.h"
+
+#include <cctype>
+#include <charconv>
+#include <stdexcept>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+
+namespace hookd::delivery {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+[[noreturn]] void refuse(const std::string& problem) {
+  throw std::invalid_argument("delivery.proxy must be http://host:port: " + problem);
+}
+
+bool plausible_host_name(std::string_view name) {
+  if (name.empty() || name.size() > 253) return false;
+  for (char c : name) {
+    const auto u = static_cast<unsigned char>(c);
+    if (!std::isalnum(u) && c != '-' && c != '.' && c != '_') return false;
+  }
+  return true;
+}
+
+PhaseResult failure(AttemptResult result, std::string error) {
+  PhaseResult r;
+  r.ok = false;
+  r.result = result;
+  r.error = std::move(error);
+  return r;
+}
+
+}  // namespace
+
+std::optional<ProxyAddress> parse_proxy_option(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  auto parsed = boost::urls::parse_uri(text);
+  if (!parsed) refuse("not a URL");
+  const boost::urls::url_view& view = *parsed;
+  // TLS to the proxy would protect nothing the tunnelled TLS does not already protect, and
+  // Beast has no TLS-in-TLS stream: only plain http proxies.
+  if (view.scheme_id() != boost::urls::scheme::http) refuse("the scheme must be http (https and socks proxies are not supported)");
+  if (!view.has_authority()) refuse("the host is missing");
+  // Proxy authentication is not implemented; credentials would otherwise end up in logs.
+  if (view.has_userinfo()) refuse("credentials in the URL are not supported");
+
+  ProxyAddress out;
+  switch (view.host_type()) {
+    case boost::urls::host_type::ipv4:
+    case boost::urls::host_type::ipv6:
+      out.host = view.host_address();
+      break;
+    case boost::urls::host_type::name:
+      out.host = view.host_address();
+      if (!plausible_host_name(out.host)) refuse("the host is not a valid name or IP address");
+      break;
+    default:
+      refuse("the host is not a valid name or IP address");
+  }
+  for (char& c : out.host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+
+  // Proxies listen on no standard port (3128, 8080, 8888 are all common): say which one.
+  if (!view.has_port() || view.port().empty()) refuse("the port is required");
+  unsigned port = 0;
+  const std::string_view port_text = view.port();
+  const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc{} || end != port_text.data() + port_text.size() || port == 0 || port > 65535)
+    refuse("the port must be 1-65535");
+  out.port = static_cast<std::uint16_t>(port);
+
+  if (!(view.encoded_path().empty() || view.encoded_path() == "/") || view.has_query() || view.has_fragment())
+    refuse("a path, query or fragment is not allowed");
+
+  const bool bracket = view.host_type() == boost::urls::host_type::ipv6;
+  out.origin = std::string("http://") + (bracket ? "[" : "") + out.host + (bracket ? "]" : "") + ":" +
+               std::to_string(out.port);
+  return out;
+}
+
+std::string connect_authority(const asio::ip::tcp::endpoint& target) {
+  const asio::ip::address& address = target.address();
+  std::string text = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+  return text + ":" + std::to_string(target.port());
+}
+
+asio::awaitable<TunnelResult> open_tunnel(beast::tcp_stream& proxy, const asio::ip::tcp::endpoint& target,
+                                          const ProxyAddress& proxy_address) {
+  TunnelResult out;
+  const std::string authority = connect_authority(target);
+  http::request<http::empty_body> connect{http::verb::connect, authority, 11};
+  connect.set(http::field::host, authority);
+
+  auto [write_error, written] = co_await http::async_write(proxy, connect, use_tuple);
+  if (write_error == beast::error::timeout) {
+    out.phase = failure(AttemptResult::timeout, "sending CONNECT to the proxy " + proxy_address.origin + " timed out");
+    co_return out;
+  }
+  if (write_error) {
+    out.phase = failure(AttemptResult::connect_error,
+                        "sending CONNECT to the proxy " + proxy_address.origin + " failed: " + write_error.message());
+    co_return out;
+  }
+
+  // A 2xx answer to CONNECT has no body whatever its headers say (RFC 9110 9.3.6); skip()
+  // tells the parser so. Any other answer closes the connection, so its body is irrelevant.
+  http::response_parser<http::empty_body> parser;
+  parser.skip(true);
+  beast::flat_buffer buffer;
+  auto [read_error, read_bytes] = co_await http::async_read_header(proxy, buffer, parser, use_tuple);
+  if (read_error == beast::error::timeout) {
+    out.phase = failure(AttemptResult::timeout, "waiting for the proxy " + proxy_address.origin + " to answer CONNECT timed out");
+    co_return out;
+  }
+  if (read_error) {
+    out.phase = failure(AttemptResult::connect_error,
+                        "reading the CONNECT answer of the proxy " + proxy_address.origin + " failed: " + read_error.message());
+    co_return out;
+  }
+
+  const unsigned status = parser.get().result_int();
+  if (status < 200 || status >= 300) {
+    // Only the status: the reason phrase and body are the proxy's text, and the target's
+    // origin is added by the caller.
+    out.phase = failure(AttemptResult::connect_error,
+                        "the proxy " + proxy_address.origin + " answered CONNECT " + authority + " with HTTP " +
+                            std::to_string(status));
+    out.try_next_address = status == 502 || status == 503 || status == 504;
+    co_return out;
+  }
+  // The target speaks only after we do (TLS client hello first), so bytes here did not come
+  // from the target, and they would be lost with this buffer anyway.
+  if (buffer.size() != 0) {
+    out.phase = failure(AttemptResult::connect_error,
+                        "the proxy " + proxy_address.origin + " sent data after its CONNECT answer");
+    co_return out;
+  }
+  co_return out;
+}
+
+}  // namespace hookd::delivery

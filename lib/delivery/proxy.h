@@ -1,0 +1,68 @@
+// The egress proxy (delivery.proxy): how hookd reaches endpoints when operators route all
+// webhook traffic through one HTTP proxy.
+//
+// - https targets: the client opens a TCP connection to the proxy and asks it for a tunnel
+//   with `CONNECT <checked IP>:<port>`; TLS to the target then runs inside the tunnel, with
+//   SNI and certificate verification for the target's host name, exactly as on a direct
+//   connection. The proxy sees the IP literal, never the name, so it cannot be steered to
+//   another address by its own DNS: the network guard's verdict holds. This is the
+//   protected path.
+// - http targets: the request goes to the proxy in absolute form
+//   (`POST http://<name>:<port>/path`, `Host: <name>`), as HTTP/1.1 proxies expect. The
+//   client still resolves the name and refuses it when the guard refuses any address, but
+//   the proxy resolves the name itself and connects wherever its DNS says: for plain http
+//   the guard's verdict is only as good as the agreement between the two resolvers. A
+//   deployment that must rely on the guard should set delivery.allow_http=false (or make
+//   the proxy refuse private destinations too). The proxy's own error answers to a
+//   forwarded request (403, 502...) cannot be told from the endpoint's and are classified
+//   like them (status_4xx, status_5xx).
+// - The proxy's own address is not checked by the guard: the operator configured it, and it
+//   is typically on a private network.
+//
+// Only `http://host:port` proxies: no TLS to the proxy, no credentials in the URL.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include "delivery/connection.h"
+
+namespace hookd::delivery {
+
+struct ProxyAddress {
+  std::string host;  // name or IP literal, without IPv6 brackets
+  std::uint16_t port = 0;
+  std::string origin;  // "http://host:port": how errors name the proxy
+};
+
+// Parses ClientOptions::proxy. Empty text means "no proxy" (nullopt). Anything else that is
+// not `http://host:port` (an optional trailing "/" aside) throws std::invalid_argument whose
+// text names the problem; the text never repeats the value, which could hold a password.
+std::optional<ProxyAddress> parse_proxy_option(std::string_view text);
+
+// "CONNECT" authority for a checked address: "192.0.2.1:443" or "[2001:db8::1]:443".
+std::string connect_authority(const boost::asio::ip::tcp::endpoint& target);
+
+// What asking the proxy for one tunnel produced.
+struct TunnelResult {
+  PhaseResult phase;
+  // The proxy could not reach this address (502, 503, 504): another checked address of the
+  // same target may still work.
+  bool try_next_address = false;
+};
+
+// On `proxy`, already connected to the proxy: sends `CONNECT <target>` and reads the answer,
+// within whatever expiry the stream carries. On a 2xx the stream is a tunnel to `target`.
+// Any other answer is a connect_error naming the proxy's status; bytes the proxy sends
+// after its 2xx answer, before we spoke, are a connect_error too (nothing sane does that).
+boost::asio::awaitable<TunnelResult> open_tunnel(boost::beast::tcp_stream& proxy,
+                                                 const boost::asio::ip::tcp::endpoint& target,
+                                                 const ProxyAddress& proxy_address);
+
+}  // namespace hookd::delivery
