@@ -36,7 +36,7 @@ struct Liveness {
   std::atomic<Clock::rep> kafka_down_since{0};  // 0 = reachable
   std::atomic<bool> snapshot_ready{false};
   std::atomic<bool> consuming{false};
-  const kafka::GroupConsumer* consumer = nullptr;
+  std::atomic<bool> joined{false};  // the events consumer has joined its group (copied by the heartbeat)
 
   void beat() { heartbeat.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed); }
 };
@@ -129,8 +129,7 @@ int run(const config::Config& config, const std::atomic<bool>& stop) {
     const auto down = liveness.kafka_down_since.load();
     const bool kafka_ok = down == 0 || Clock::now() - Clock::time_point(Clock::duration(down)) <
                                            config.kafka.unavailable_after;
-    return liveness.snapshot_ready.load() && liveness.consuming.load() && liveness.consumer &&
-           liveness.consumer->joined() && kafka_ok;
+    return liveness.snapshot_ready.load() && liveness.consuming.load() && liveness.joined.load() && kafka_ok;
   };
   std::unique_ptr<admin::AdminServer> admin_server;
   try {
@@ -269,12 +268,13 @@ int run(const config::Config& config, const std::atomic<bool>& stop) {
                          config.limits.max_event_bytes);
     event_loop_ptr = &event_loop;
     retry_loop_ptr = &retry_loop;
-    liveness.consumer = &event_consumer;
     liveness.consuming = true;
 
     std::thread heartbeat([&] {
       // /healthz follows the poll loops: it answers 200 while both keep turning.
+      // The admin thread never touches the consumer itself: it may be gone by the time it asks.
       while (liveness.consuming.load()) {
+        liveness.joined = event_consumer.joined();
         const auto now = Clock::now();
         if (now - event_loop.last_turn() < 30s && now - retry_loop.last_turn() < 30s) liveness.beat();
         std::this_thread::sleep_for(1s);
@@ -305,8 +305,8 @@ int run(const config::Config& config, const std::atomic<bool>& stop) {
     retry_consumer.close();
     event_consumer.close();
     liveness.consuming = false;
-    liveness.consumer = nullptr;
     heartbeat.join();
+    liveness.joined = false;
     if (producer.fatal()) exit_code = kExitFatal;
   }
   feed.stop();
