@@ -75,6 +75,9 @@ struct DeliveryConfig {
   int threads = 2;                      // io_context threads
   std::chrono::milliseconds dns_cache_ttl = std::chrono::seconds(30);
   std::string proxy;                              // egress proxy "http://host:port"; "" = direct
+  // A rate-limited webhook's delivery waits in memory at most this long for its send slot;
+  // a later slot defers it to a retry tier instead (docs/endpoints.md, Rate limits).
+  std::chrono::milliseconds rate_limit_max_wait = std::chrono::seconds(5);
   friend bool operator==(const DeliveryConfig&, const DeliveryConfig&) = default;
 };
 

@@ -152,7 +152,7 @@ void read_delivery(const YamlReader& r, const YAML::Node& root, DeliveryConfig& 
   const Section s(r, root, "delivery",
                   {"timeout", "connect_timeout", "max_in_flight", "max_in_flight_per_origin",
                    "max_queued_per_origin", "max_response_bytes", "allow_private_networks", "allow_http",
-                   "ca_file", "threads", "dns_cache_ttl", "proxy"});
+                   "ca_file", "threads", "dns_cache_ttl", "proxy", "rate_limit_max_wait"});
   s.set(c.timeout, "timeout", &YamlReader::duration);
   s.set(c.connect_timeout, "connect_timeout", &YamlReader::duration);
   s.set(c.max_in_flight, "max_in_flight", &YamlReader::positive_int);
@@ -171,6 +171,7 @@ void read_delivery(const YamlReader& r, const YAML::Node& root, DeliveryConfig& 
   s.set(c.threads, "threads", &YamlReader::positive_int);
   s.set(c.dns_cache_ttl, "dns_cache_ttl", &YamlReader::duration);
   s.set(c.proxy, "proxy", &YamlReader::text);  // its form is checked by the HTTP client at start
+  s.set(c.rate_limit_max_wait, "rate_limit_max_wait", &YamlReader::duration);
 }
 
 void read_log(const YamlReader& r, const YAML::Node& root, LogConfig& c) {

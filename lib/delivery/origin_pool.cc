@@ -89,6 +89,7 @@ void OriginPool::admit(PendingRequest pending) {
     start(std::move(pending));
   } else if (waiting_.size() < context_->options.max_queued_per_origin) {
     waiting_.push_back(std::move(pending));
+    if (context_->options.on_queued) context_->options.on_queued(waiting_.size());
   } else {
     Outcome outcome;
     outcome.result = AttemptResult::origin_queue_full;

@@ -2,8 +2,9 @@
 #pragma once
 
 #include <chrono>
-#include <memory>
 #include <cstddef>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -75,6 +76,9 @@ struct ClientOptions {
   // https targets go through a CONNECT tunnel to the guard-checked IP, http targets in
   // absolute form (see delivery/proxy.h). Checked when the Client is constructed.
   std::string proxy;
+  // Called with the queue's depth whenever a request joins an origin's wait queue (on that
+  // origin's strand; must be thread-safe and quick). Unset = not observed.
+  std::function<void(std::size_t depth)> on_queued;
 };
 
 }  // namespace hookd::delivery

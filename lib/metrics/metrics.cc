@@ -112,8 +112,15 @@ Metrics::Metrics()
                               .Register(*registry_)),
       deliveries_deferred(BuildCounter()
                               .Name("hookd_deliveries_deferred_total")
-                              .Help("Deliveries sent back to a retry tier without an attempt, by reason")
+                              .Help("Deliveries held back without an attempt, by reason: breaker (to a retry "
+                                    "tier), rate_limit (waited for the webhook's send slot, or to a retry tier)")
                               .Register(*registry_)),
+      origin_queue_depth(BuildHistogram()
+                             .Name("hookd_origin_queue_depth")
+                             .Help("Deliveries waiting in a queue when one more joined it: an origin's queue at "
+                                   "its in-flight cap, or a webhook's rate-limit queue")
+                             .Register(*registry_)
+                             .Add({}, prometheus::Histogram::BucketBoundaries{1, 4, 16, 64, 256, 1024, 4096})),
       consumer_lag_(BuildGauge()
                         .Name("hookd_consumer_lag")
                         .Help("Consumer lag of the events topics, per partition (librdkafka statistics)")

@@ -49,7 +49,8 @@ class Metrics {
   prometheus::Counter& replayed;                                    // dead letters re-enqueued by `hookd replay`
   prometheus::Family<prometheus::Gauge>& webhooks;                  // {status}: healthy unhealthy gone, as this worker sees them
   prometheus::Family<prometheus::Counter>& breaker_transitions;     // {to}: open closed
-  prometheus::Family<prometheus::Counter>& deliveries_deferred;     // {reason}: breaker (rate_limit reserved)
+  prometheus::Family<prometheus::Counter>& deliveries_deferred;     // {reason}: breaker, rate_limit
+  prometheus::Histogram& origin_queue_depth;                        // depth of the queue a waiting delivery joined
 
   // Consumer lag per events-topic partition, from librdkafka statistics (every few seconds).
   void set_consumer_lag(std::string_view topic, int partition, std::int64_t lag);

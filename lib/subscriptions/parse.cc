@@ -192,6 +192,27 @@ std::optional<Invalid> read_signing_key(const json::object& root, Subscription& 
   return std::nullopt;
 }
 
+// Far above what any endpoint would ask for, and low enough that 1/N stays a usable interval.
+constexpr double kMaxPerSecond = 100'000;
+
+// "rateLimit": {"perSecond": N}, N a number in (0, kMaxPerSecond]; null means none. Other
+// members are ignored, so a future option does not refuse the webhook.
+std::optional<Invalid> read_rate_limit(const json::object& root, Subscription& s) {
+  const json::value* v = member(root, "rateLimit");
+  if (v == nullptr || v->is_null()) return std::nullopt;
+  if (!v->is_object()) return invalid(InvalidReason::invalid_field, "rateLimit is not an object");
+  const json::value* per_second = member(v->get_object(), "perSecond");
+  if (per_second == nullptr || !per_second->is_number()) {
+    return invalid(InvalidReason::invalid_field, "rateLimit.perSecond is not a number");
+  }
+  const double n = per_second->to_number<double>();
+  if (!(n > 0 && n <= kMaxPerSecond)) {
+    return invalid(InvalidReason::invalid_field, "rateLimit.perSecond is not in (0, 100000]");
+  }
+  s.rate_limit_per_second = n;
+  return std::nullopt;
+}
+
 std::optional<Invalid> read_metadata(const json::object& root, Subscription& s) {
   const json::value* metadata = member(root, "metadata");
   if (metadata == nullptr) return std::nullopt;
@@ -220,6 +241,7 @@ std::optional<Invalid> read_fields(std::string_view record_key, const json::obje
   }
   if (auto bad = read_previous_secrets(root, s)) return bad;
   if (auto bad = read_signing_key(root, s)) return bad;
+  if (auto bad = read_rate_limit(root, s)) return bad;
   if (const json::value* enabled = member(root, "enabled")) {
     if (!enabled->is_bool()) return invalid(InvalidReason::invalid_field, "enabled is not a boolean");
     s.enabled = enabled->get_bool();

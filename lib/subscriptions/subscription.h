@@ -32,6 +32,8 @@ struct Subscription : std::enable_shared_from_this<Subscription> {
   // "signingKey": the Standard Webhooks ed25519 key (whsk_); unset = no v1a signature.
   std::optional<signing::Ed25519Key> ed25519_key;
   bool enabled = true;
+  // "rateLimit": {"perSecond": N}: at most N requests per second from this worker; 0 = none.
+  double rate_limit_per_second = 0;
   std::vector<std::string> events;       // sorted, unique; empty = every event type
   std::vector<std::string> project_ids;  // sorted, unique; empty = every project (and none)
   // The compiled record filter; null when the record has none (absent, null or {}).

@@ -47,13 +47,14 @@ std::vector<kafka::Header> to_kafka_headers(const std::vector<std::pair<std::str
 
 Deliverer::Deliverer(boost::asio::io_context& io, delivery::Sender& client, kafka::Producer& producer,
                      metrics::Metrics& metrics, const retry::RetryPolicy& policy, health::Tracker& health,
-                     DelivererSettings settings)
+                     delivery::RateLimiter& rate_limiter, DelivererSettings settings)
     : io_(io),
       client_(client),
       producer_(producer),
       metrics_(metrics),
       policy_(policy),
       health_(health),
+      rate_limiter_(rate_limiter),
       settings_(std::move(settings)) {
   static_assert(kAllResults.size() == std::tuple_size_v<decltype(attempts_by_result_)>);
   for (auto result : kAllResults) {
@@ -65,6 +66,7 @@ Deliverer::Deliverer(boost::asio::io_context& io, delivery::Sender& client, kafk
   for (const char* reason : kDeadLetterReasons)
     dead_letters_by_reason_[reason] = &metrics::Metrics::with(metrics_.dead_letters, "reason", reason);
   deferred_by_breaker_ = &metrics::Metrics::with(metrics_.deliveries_deferred, "reason", "breaker");
+  deferred_by_rate_limit_ = &metrics::Metrics::with(metrics_.deliveries_deferred, "reason", "rate_limit");
 }
 
 void Deliverer::dispatch(std::shared_ptr<DeliveryJob> job) {
@@ -80,7 +82,33 @@ void Deliverer::dispatch(std::shared_ptr<DeliveryJob> job) {
       break;
     case health::Admission::defer: return defer_for_breaker(job);
   }
+  if (sub.rate_limit_per_second > 0 && !pace(job)) return;
+  send(job);
+}
 
+bool Deliverer::pace(const std::shared_ptr<DeliveryJob>& job) {
+  const auto& sub = *job->subscription;
+  const auto now = delivery::RateLimiter::Clock::now();
+  const auto slot = rate_limiter_.reserve(sub.id, sub.rate_limit_per_second, now);
+  if (slot.granted && slot.send_at <= now) return true;
+  deferred_by_rate_limit_->Increment();
+  if (!slot.granted) {
+    defer_for_rate_limit(job);
+    return false;
+  }
+  metrics_.origin_queue_depth.Observe(static_cast<double>(slot.waiting));
+  // If the io_context stops first the job is dropped unfinished: its event stays uncommitted
+  // and is delivered again after a restart, as for any delivery cut short by shutdown.
+  auto timer = std::make_shared<boost::asio::steady_timer>(io_, slot.send_at);
+  timer->async_wait([this, job, timer](const boost::system::error_code&) {
+    rate_limiter_.done_waiting(job->subscription->id);
+    send(job);
+  });
+  return false;
+}
+
+void Deliverer::send(const std::shared_ptr<DeliveryJob>& job) {
+  const auto& sub = *job->subscription;
   delivery::Request request;
   request.url = sub.url;
   request.body = job->body;
@@ -198,6 +226,17 @@ void Deliverer::defer_for_breaker(const std::shared_ptr<DeliveryJob>& job) {
   log::limited(log::Level::debug, "breaker_deferred", "breaker open; delivery deferred without an attempt",
                {{"webhook_id", sub.id}, {"origin", sub.origin}, {"tier", step.delay_text}});
   log_attempt(*job, deferral, deferral.at_unix_ms + step.delay.count());
+  enqueue_retry(job, step, job->attempt - 1);
+}
+
+void Deliverer::defer_for_rate_limit(const std::shared_ptr<DeliveryJob>& job) {
+  // Like a full origin queue: the delivery waits on the step it was on (the first tier for a
+  // new delivery) and no attempt is spent. Nothing is added to its history, so a webhook kept
+  // over its limit for long does not grow its retry records.
+  const auto& step = policy_.steps()[static_cast<std::size_t>(std::max(job->step, 0))];
+  log::limited(log::Level::info, "rate_limit_deferred", "rate limit reached; delivery deferred to a retry tier",
+               {{"webhook_id", job->subscription->id}, {"origin", job->subscription->origin},
+                {"tier", step.delay_text}});
   enqueue_retry(job, step, job->attempt - 1);
 }
 

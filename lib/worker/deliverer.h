@@ -4,10 +4,14 @@
 // First attempts and retries take the same path, so the response rules live in one place.
 // Both pass the webhook's circuit breaker first (health/tracker.h): while it is open a
 // delivery is deferred to a retry tier without an attempt, except one probe per interval.
+// Then a webhook with a rate limit takes its send slot (delivery/rate_limiter.h): the
+// delivery waits for it on a timer, or, when the slot is too far off, is deferred to the
+// retry tier it waits on without spending an attempt.
 // Runs entirely on the delivery io_context threads; it never blocks a poll loop.
 #pragma once
 
 #include "delivery/client.h"
+#include "delivery/rate_limiter.h"
 #include "health/tracker.h"
 #include "kafka/producer.h"
 #include "metrics/metrics.h"
@@ -37,7 +41,7 @@ class Deliverer {
  public:
   Deliverer(boost::asio::io_context& io, delivery::Sender& client, kafka::Producer& producer,
             metrics::Metrics& metrics, const retry::RetryPolicy& policy, health::Tracker& health,
-            DelivererSettings settings);
+            delivery::RateLimiter& rate_limiter, DelivererSettings settings);
 
   // Signs and sends the job's request; the job's ticket is finished once the outcome is durable.
   void dispatch(std::shared_ptr<DeliveryJob> job);
@@ -49,12 +53,18 @@ class Deliverer {
   std::int64_t in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
 
  private:
+  // Signs the job's request (its timestamp is the moment it goes out) and posts it.
+  void send(const std::shared_ptr<DeliveryJob>& job);
+  // True when the job may be sent now; otherwise it waits for its slot or has been deferred.
+  bool pace(const std::shared_ptr<DeliveryJob>& job);
   void on_outcome(const std::shared_ptr<DeliveryJob>& job, const delivery::Outcome& outcome,
                   std::int64_t started_unix_ms);
   // Where a failed (or deferred) attempt waits next; nullopt = exhausted.
   std::optional<retry::Step> next_step(const DeliveryJob& job, const delivery::Outcome& outcome) const;
   // The webhook's breaker is open: no attempt; on to the next step of the schedule.
   void defer_for_breaker(const std::shared_ptr<DeliveryJob>& job);
+  // The webhook's rate limit has no slot close enough: back to the tier it waits on.
+  void defer_for_rate_limit(const std::shared_ptr<DeliveryJob>& job);
   void enqueue_retry(const std::shared_ptr<DeliveryJob>& job, const retry::Step& step, int attempts_made);
   void dead_letter(const std::shared_ptr<DeliveryJob>& job, const std::string& reason);
   void log_attempt(const DeliveryJob& job, const retry::AttemptRecord& attempt, std::optional<std::int64_t> next_due);
@@ -71,6 +81,7 @@ class Deliverer {
   metrics::Metrics& metrics_;
   const retry::RetryPolicy& policy_;
   health::Tracker& health_;
+  delivery::RateLimiter& rate_limiter_;
   DelivererSettings settings_;
   std::atomic<std::int64_t> in_flight_{0};
   // Resolved once: one counter per attempt result (indexed by the enum), per tier, per reason.
@@ -78,6 +89,7 @@ class Deliverer {
   std::map<std::string, prometheus::Counter*, std::less<>> retries_by_tier_;
   std::map<std::string, prometheus::Counter*, std::less<>> dead_letters_by_reason_;
   prometheus::Counter* deferred_by_breaker_ = nullptr;
+  prometheus::Counter* deferred_by_rate_limit_ = nullptr;
 };
 
 }  // namespace hookd::worker

@@ -101,16 +101,18 @@ std::optional<std::string> ensure_own_topics(kafka::TopicAdmin& admin, const con
   return std::nullopt;
 }
 
-// Now and then drops the health state of webhooks that are gone from the snapshot, so the
-// tracker stays bounded by the subscriptions that exist. Runs on the delivery threads.
-void schedule_health_sweep(boost::asio::io_context& io, health::Tracker& tracker,
-                           const subscriptions::SnapshotStore& snapshots) {
+// Now and then drops the health and rate-limit state of webhooks that are gone from the
+// snapshot, so both stay bounded by the subscriptions that exist. Runs on the delivery threads.
+void schedule_webhook_state_sweep(boost::asio::io_context& io, health::Tracker& tracker,
+                                  delivery::RateLimiter& rate_limiter, const subscriptions::SnapshotStore& snapshots) {
   auto timer = std::make_shared<boost::asio::steady_timer>(io, std::chrono::minutes(1));
-  timer->async_wait([&io, &tracker, &snapshots, timer](const boost::system::error_code& ec) {
+  timer->async_wait([&io, &tracker, &rate_limiter, &snapshots, timer](const boost::system::error_code& ec) {
     if (ec) return;
     const auto snapshot = snapshots.load();
-    tracker.retain([&snapshot](std::string_view id) { return snapshot->find(id) != nullptr; });
-    schedule_health_sweep(io, tracker, snapshots);
+    const auto exists = [&snapshot](std::string_view id) { return snapshot->find(id) != nullptr; };
+    tracker.retain(exists);
+    rate_limiter.retain(exists);
+    schedule_webhook_state_sweep(io, tracker, rate_limiter, snapshots);
   });
 }
 
@@ -157,6 +159,7 @@ int run(const config::Config& config, const std::atomic<bool>& stop) {
     options.user_agent = std::string("hookd/") + HOOKD_VERSION;
     options.dns_cache_ttl = std::chrono::duration_cast<std::chrono::seconds>(config.delivery.dns_cache_ttl);
     options.proxy = config.delivery.proxy;
+    options.on_queued = [&metrics](std::size_t depth) { metrics.origin_queue_depth.Observe(static_cast<double>(depth)); };
     client = std::make_unique<delivery::Client>(io, options);
   } catch (const std::exception& e) {
     // The message names the key (delivery.ca_file or delivery.proxy).
@@ -200,8 +203,10 @@ int run(const config::Config& config, const std::atomic<bool>& stop) {
   health::StatusPublisher status_publisher(&producer, metrics, config.topics.status, health::default_worker_id());
   health::Tracker health_tracker({config.health.failures_to_unhealthy, config.health.probe_interval}, clock,
                                  status_publisher);
-  schedule_health_sweep(io, health_tracker, snapshots);
-  Deliverer deliverer(io, *client, producer, metrics, policy, health_tracker,
+  delivery::RateLimiter rate_limiter({config.delivery.rate_limit_max_wait,
+                                      static_cast<std::size_t>(config.delivery.max_queued_per_origin)});
+  schedule_webhook_state_sweep(io, health_tracker, rate_limiter, snapshots);
+  Deliverer deliverer(io, *client, producer, metrics, policy, health_tracker, rate_limiter,
                       {config.topics.retry_prefix, config.topics.dead_letter, config.topics.attempts,
                        std::string("hookd/") + HOOKD_VERSION, config.retry.throttle_floor});
 

@@ -79,6 +79,7 @@ TEST(ConfigDefaults, MatchTheDocumentedValues) {
   EXPECT_EQ(c.delivery.ca_file, "");
   EXPECT_EQ(c.delivery.threads, 2);
   EXPECT_EQ(c.delivery.dns_cache_ttl, milliseconds(30'000));
+  EXPECT_EQ(c.delivery.rate_limit_max_wait, milliseconds(5'000));
   EXPECT_EQ(c.limits.max_event_bytes, 1048576u);
   EXPECT_EQ(c.shutdown.grace_period, milliseconds(15'000));
   EXPECT_EQ(c.log.level, log::Level::info);
@@ -124,6 +125,7 @@ delivery:
   allow_http: false
   threads: 4
   dns_cache_ttl: 1m
+  rate_limit_max_wait: 2s
 limits:
   max_event_bytes: 2048
 shutdown:
@@ -163,6 +165,7 @@ admin:
   EXPECT_FALSE(c.delivery.allow_http);
   EXPECT_EQ(c.delivery.threads, 4);
   EXPECT_EQ(c.delivery.dns_cache_ttl, milliseconds(60'000));
+  EXPECT_EQ(c.delivery.rate_limit_max_wait, milliseconds(2'000));
   EXPECT_EQ(c.limits.max_event_bytes, 2048u);
   EXPECT_EQ(c.shutdown.grace_period, milliseconds(1000));
   EXPECT_EQ(c.log.level, log::Level::debug);
@@ -216,6 +219,7 @@ TEST(ConfigErrors, EachBadValueNamesItsKeyAndWhatIsExpected) {
       {"delivery: {timeout: -1s}", "delivery.timeout", "duration"},
       {"delivery: {connect_timeout: 1.5s}", "delivery.connect_timeout", "duration"},
       {"delivery: {dns_cache_ttl: 30sec}", "delivery.dns_cache_ttl", "duration"},
+      {"delivery: {rate_limit_max_wait: -1s}", "delivery.rate_limit_max_wait", "duration"},
       {"kafka: {unavailable_after: soon}", "kafka.unavailable_after", "duration"},
       {"shutdown: {grace_period: }", "shutdown.grace_period", "duration"},
       {"retry: {throttle_floor: [1s]}", "retry.throttle_floor", "duration"},

@@ -3,6 +3,7 @@
 #include "delivery/client.h"
 
 #include <atomic>
+#include <mutex>
 
 #include "client_fixture.h"
 
@@ -45,6 +46,12 @@ TEST_F(ClientTest, FullOriginQueueAnswersAtOnce) {
   ClientOptions o = options();
   o.max_in_flight_per_origin = 2;
   o.max_queued_per_origin = 3;
+  std::mutex depths_mu;
+  std::vector<std::size_t> depths;  // what hookd_origin_queue_depth observes
+  o.on_queued = [&](std::size_t depth) {
+    std::lock_guard lock(depths_mu);
+    depths.push_back(depth);
+  };
   start_client(o);
 
   std::vector<std::future<Outcome>> futures;
@@ -64,6 +71,9 @@ TEST_F(ClientTest, FullOriginQueueAnswersAtOnce) {
   }
   EXPECT_EQ(receiver->request_count(), 5u);
   EXPECT_LE(receiver->max_requests_in_progress(), 2u);
+  // Requests 3 to 5 joined the queue, one at a time; the refused ones never did.
+  std::lock_guard lock(depths_mu);
+  EXPECT_EQ(depths, (std::vector<std::size_t>{1, 2, 3}));
 }
 
 TEST_F(ClientTest, HangingOriginDoesNotDelayAnotherOrigin) {

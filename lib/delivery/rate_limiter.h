@@ -1,0 +1,72 @@
+// Per-webhook send pacing for a subscription's `"rateLimit": {"perSecond": N}`, per worker.
+//
+// Each webhook has the time its next request may start. A reservation takes that slot and
+// moves it on by 1/N (GCRA, a token bucket one token deep), so sends are spaced evenly and
+// never burst above N in any second. A reservation whose slot is later than `max_wait`, or
+// that would make more than `max_waiting` deliveries of one webhook wait at once, is refused:
+// the caller defers that delivery through the retry topics instead of holding it in memory.
+// Both bounds keep one rate-limited webhook from filling the worker's global in-flight cap,
+// which every other webhook shares.
+//
+// Threading: any thread. State lives in a map sharded by webhook id, one mutex per shard,
+// taken only for webhooks that carry a rate limit.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace hookd::delivery {
+
+class RateLimiter {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  struct Settings {
+    Clock::duration max_wait = std::chrono::seconds(5);
+    std::size_t max_waiting = 1024;
+  };
+
+  struct Reservation {
+    bool granted = false;
+    Clock::time_point send_at{};  // when granted: now, or the slot to wait for
+    std::size_t waiting = 0;      // when granted with a wait: how many of the webhook's deliveries wait now
+  };
+
+  explicit RateLimiter(Settings settings) : settings_(settings) {}
+
+  // Takes the webhook's next send slot at `per_second` (> 0). A granted reservation with
+  // send_at > now must be followed by done_waiting() once its time came.
+  Reservation reserve(std::string_view webhook_id, double per_second, Clock::time_point now);
+  void done_waiting(std::string_view webhook_id);
+
+  // Drops the state of every webhook `keep` says no longer exists. Returns how many were dropped.
+  std::size_t retain(const std::function<bool(std::string_view webhook_id)>& keep);
+
+ private:
+  struct Entry {
+    Clock::time_point next_slot{};
+    std::size_t waiting = 0;
+  };
+  struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  struct Shard {
+    std::mutex mu;
+    std::unordered_map<std::string, Entry, StringHash, std::equal_to<>> entries;
+  };
+  static constexpr std::size_t kShards = 16;
+
+  Shard& shard_of(std::string_view webhook_id) { return shards_[StringHash{}(webhook_id) % kShards]; }
+
+  Settings settings_;
+  std::array<Shard, kShards> shards_;
+};
+
+}  // namespace hookd::delivery
