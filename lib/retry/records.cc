@@ -127,6 +127,11 @@ std::string attempt_log_entry(std::string_view delivery_id, std::string_view web
   return out;
 }
 
+void append_history(std::vector<AttemptRecord>& history, AttemptRecord entry) {
+  if (history.size() >= kMaxHistory) history.erase(history.begin(), history.end() - (kMaxHistory - 1));
+  history.push_back(std::move(entry));
+}
+
 std::string tier_topic(std::string_view prefix, std::string_view delay) {
   std::string topic(prefix);
   topic += '.';

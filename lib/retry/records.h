@@ -32,6 +32,14 @@ struct AttemptRecord {
   std::string response;  // the first 1 KiB of the response body, as received
 };
 
+// A delivery's history keeps its most recent entries only. Attempts are bounded by the
+// schedule, but a deferral that keeps a delivery on its step (a full origin queue) is not,
+// and every entry rides along in each retry record and dead letter.
+inline constexpr std::size_t kMaxHistory = 20;
+
+// Appends `entry`, dropping the oldest entry beyond kMaxHistory.
+void append_history(std::vector<AttemptRecord>& history, AttemptRecord entry);
+
 struct RetryRecord {
   std::string delivery_id;
   std::string webhook_id;

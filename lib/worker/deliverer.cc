@@ -167,7 +167,7 @@ void Deliverer::on_outcome(const std::shared_ptr<DeliveryJob>& job, const delive
                                std::chrono::duration_cast<std::chrono::milliseconds>(outcome.duration).count(),
                                outcome.error,
                                outcome.response_excerpt};
-  job->history.push_back(attempt);
+  retry::append_history(job->history, attempt);
   const auto& sub = *job->subscription;
 
   if (outcome.result == AttemptResult::success_2xx) {
@@ -207,7 +207,7 @@ void Deliverer::defer_for_breaker(const std::shared_ptr<DeliveryJob>& job) {
   deferred_by_breaker_->Increment();
   const auto& sub = *job->subscription;
   retry::AttemptRecord deferral{retry::unix_ms_now(), std::string(kBreakerOpen), 0, 0, "circuit breaker open", ""};
-  job->history.push_back(deferral);
+  retry::append_history(job->history, deferral);
   // A deferral walks the schedule as a failed attempt would, without the request and without
   // spending an attempt: the delivery comes back when a retry would have, and a webhook that
   // stays down for the whole schedule ends its deliveries as exhausted dead letters instead of

@@ -147,3 +147,30 @@ TEST(AttemptLog, CarriesTheContractFieldsAndNoSecrets) {
 
 }  // namespace
 }  // namespace hookd::retry
+
+namespace hookd::retry {
+namespace {
+
+AttemptRecord at(std::int64_t unix_ms) {
+  AttemptRecord r;
+  r.at_unix_ms = unix_ms;
+  return r;
+}
+
+TEST(History, KeepsTheMostRecentEntriesOnly) {
+  std::vector<AttemptRecord> history;
+  for (int i = 0; i < 50; ++i) append_history(history, at(i));
+  ASSERT_EQ(history.size(), kMaxHistory);
+  EXPECT_EQ(history.front().at_unix_ms, 50 - static_cast<std::int64_t>(kMaxHistory));
+  EXPECT_EQ(history.back().at_unix_ms, 49);
+}
+
+TEST(History, ALongerHistoryReadBackIsCutOnTheNextAppend) {
+  std::vector<AttemptRecord> history(kMaxHistory + 5);
+  append_history(history, at(7));
+  EXPECT_EQ(history.size(), kMaxHistory);
+  EXPECT_EQ(history.back().at_unix_ms, 7);
+}
+
+}  // namespace
+}  // namespace hookd::retry
