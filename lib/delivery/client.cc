@@ -40,11 +40,37 @@ void Client::shutdown() {
 }
 
 std::shared_ptr<OriginPool> Client::pool_for(const std::string& origin) {
-  Shard& shard = shards_[std::hash<std::string>{}(origin) % shard_count];
-  std::lock_guard lock(shard.mutex);
-  auto& pool = shard.pools[origin];
-  if (!pool) pool = std::make_shared<OriginPool>(context_);
+  std::shared_ptr<OriginPool> pool;
+  {
+    Shard& shard = shards_[std::hash<std::string>{}(origin) % shard_count];
+    std::lock_guard lock(shard.mutex);
+    auto& slot = shard.pools[origin];
+    if (slot) return slot;
+    slot = pool = std::make_shared<OriginPool>(context_);
+  }
+  // A new origin: a good moment to forget the pools nobody uses any more, so the map follows
+  // the origins in use rather than every origin ever seen (webhooks change URLs, get deleted).
+  forget_unused_pools();
   return pool;
+}
+
+void Client::forget_unused_pools() {
+  for (auto& shard : shards_) {
+    std::lock_guard lock(shard.mutex);
+    // Only the map holds a pool with no attempt running or queued and no idle connection:
+    // attempts, queued requests' attempts and the idle-connection timer each hold a reference.
+    // Under the shard lock no one can take a new one, so the count cannot change under us.
+    std::erase_if(shard.pools, [](const auto& item) { return item.second.use_count() == 1; });
+  }
+}
+
+std::size_t Client::pool_count() {
+  std::size_t count = 0;
+  for (auto& shard : shards_) {
+    std::lock_guard lock(shard.mutex);
+    count += shard.pools.size();
+  }
+  return count;
 }
 
 }  // namespace hookd::delivery

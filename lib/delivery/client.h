@@ -2,7 +2,8 @@
 //
 // Design:
 // - One io_context (run by delivery.threads threads) carries every connection.
-// - Requests are grouped by origin (scheme, host, port). Each origin has a keep-alive pool,
+// - Requests are grouped by origin (scheme, host, port). Each origin has a keep-alive pool
+//   (forgotten once it has nothing running, queued or idle and another origin shows up),
 //   at most max_in_flight_per_origin requests in flight, and a FIFO of at most
 //   max_queued_per_origin waiting ones; beyond that a request ends at once with
 //   origin_queue_full, so one slow endpoint cannot hold memory or slots of the others.
@@ -65,8 +66,12 @@ class Client final : public Sender {
   void post(Request request, std::function<void(Outcome)> done) override;
   void shutdown() override;
 
+  // Origins with a pool: those in use, plus unused ones until the next new origin appears.
+  std::size_t pool_count();
+
  private:
   std::shared_ptr<OriginPool> pool_for(const std::string& origin);
+  void forget_unused_pools();
 
   // Pools are found through a sharded map so that concurrent posts to different origins
   // rarely meet on the same mutex, and never hold it beyond a hash lookup.

@@ -125,6 +125,27 @@ TEST_F(ClientTest, IdleConnectionsAreClosedAfterTheIdleTimeout) {
   EXPECT_EQ(receiver->connections_accepted(), 2u);
 }
 
+TEST_F(ClientTest, PoolsOfOriginsNoLongerUsedAreForgotten) {
+  auto first = start_receiver();
+  auto second = start_receiver();
+  auto third = start_receiver();
+  ClientOptions o = options();
+  o.idle_timeout = 1s;
+  Client& client = start_client(o);
+  EXPECT_EQ(send(first->url("/")).result, AttemptResult::success_2xx);
+  // While its connection is idle, a pool is kept.
+  EXPECT_EQ(send(second->url("/")).result, AttemptResult::success_2xx);
+  EXPECT_EQ(client.pool_count(), 2u);
+  // Once the idle connections are closed, the next new origin sweeps both pools away.
+  std::this_thread::sleep_for(1500ms);
+  ASSERT_EQ(first->connections_open(), 0u);
+  EXPECT_EQ(send(third->url("/")).result, AttemptResult::success_2xx);
+  EXPECT_EQ(client.pool_count(), 1u);
+  // A forgotten origin works as before, on a new pool.
+  EXPECT_EQ(send(first->url("/")).result, AttemptResult::success_2xx);
+  EXPECT_EQ(first->request_count(), 2u);
+}
+
 TEST_F(ClientTest, ShutdownClosesIdleConnections) {
   auto receiver = start_receiver();
   start_client();
