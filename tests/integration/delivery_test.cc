@@ -1,6 +1,6 @@
 // hookd as a process against the real broker and a real HTTPS receiver with a test CA:
 // the delivery contract of issue 2, one behaviour per test.
-#include "integration/harness/harness.h"
+#include "integration/harness/scenario_test.h"
 #include "signing/signature.h"
 #include "support/https_receiver.h"
 #include "support/test_ca.h"
@@ -18,32 +18,18 @@ namespace {
 using namespace std::chrono_literals;
 using test_support::Behaviour;
 using test_support::HttpsReceiver;
-using test_support::TestCa;
 using ::testing::HasSubstr;
 
-class DeliveryTest : public ::testing::Test {
+class DeliveryTest : public ScenarioTest {
  protected:
-  void SetUp() override {
-    ASSERT_FALSE(bootstrap().empty()) << "HOOKD_TEST_KAFKA_STATE not set: run through ctest (kafka.start fixture)";
-    scenario.create_input_topics();
-  }
-
   // Starts hookd on this scenario and waits until it is ready.
   std::unique_ptr<HookdProcess> start_hookd(const std::string& extra = "",
                                             const std::string& delivery = "timeout: 2s") {
-    auto hookd = std::make_unique<HookdProcess>(scenario.config_yaml(ca.ca_file(), extra, delivery));
-    hookd->start();
-    EXPECT_TRUE(hookd->wait_ready(60s)) << hookd->log();
-    return hookd;
+    return start_ready_hookd(scenario.config_yaml(ca.ca_file(), extra, delivery));
   }
 
-  void publish_webhook(const WebhookSpec& spec) { publisher.send(scenario.webhooks, spec.id, webhook_json(spec)); }
-  void publish_event(const EventSpec& spec) { publisher.send(scenario.events, spec.id, event_json(spec)); }
 
-  TestCa ca;
   HttpsReceiver receiver{{.tls = true, .certificate = ca.localhost()}};
-  Scenario scenario;
-  Publisher publisher;
 };
 
 TEST_F(DeliveryTest, SignedDeliveryVerifies) {

@@ -1,7 +1,7 @@
 // Record filters end to end (issue 4): hookd as a process against the real broker and a real
 // HTTPS receiver. A filtered webhook gets exactly the events its filter accepts from a mixed
 // stream; a filter change applies within a second; an invalid filter refuses the webhook.
-#include "integration/harness/harness.h"
+#include "integration/harness/scenario_test.h"
 #include "support/https_receiver.h"
 #include "support/test_ca.h"
 
@@ -17,24 +17,14 @@ namespace {
 
 using namespace std::chrono_literals;
 using test_support::HttpsReceiver;
-using test_support::TestCa;
 using ::testing::HasSubstr;
 
-class FilterTest : public ::testing::Test {
+class FilterTest : public ScenarioTest {
  protected:
-  void SetUp() override {
-    ASSERT_FALSE(bootstrap().empty()) << "HOOKD_TEST_KAFKA_STATE not set: run through ctest (kafka.start fixture)";
-    scenario.create_input_topics();
-  }
-
   std::unique_ptr<HookdProcess> start_hookd() {
-    auto hookd = std::make_unique<HookdProcess>(scenario.config_yaml(ca.ca_file()));
-    hookd->start();
-    EXPECT_TRUE(hookd->wait_ready(60s)) << hookd->log();
-    return hookd;
+    return start_ready_hookd(scenario.config_yaml(ca.ca_file()));
   }
 
-  void publish_webhook(const WebhookSpec& spec) { publisher.send(scenario.webhooks, spec.id, webhook_json(spec)); }
 
   // A todo event of company-a whose currentValue is `current` (raw JSON); no previousValue.
   void publish_todo(const std::string& id, const std::string& type, const std::string& current) {
@@ -56,11 +46,8 @@ class FilterTest : public ::testing::Test {
     return ids;
   }
 
-  TestCa ca;
   HttpsReceiver receiver{{.tls = true, .certificate = ca.localhost()}};
   HttpsReceiver marker{{.tls = true, .certificate = ca.localhost()}};
-  Scenario scenario;
-  Publisher publisher;
 };
 
 TEST_F(FilterTest, FilteredWebhookGetsExactlyTheMatchingEvents) {

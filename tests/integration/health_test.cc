@@ -1,7 +1,7 @@
 // Endpoint health and circuit breaking on the real broker (issue 5): a failing endpoint turns
 // UNHEALTHY and says so on the status topic, its breaker cuts attempts to about one probe per
 // interval while events keep coming, and once it answers again every deferred delivery arrives.
-#include "integration/harness/harness.h"
+#include "integration/harness/scenario_test.h"
 #include "support/https_receiver.h"
 #include "support/test_ca.h"
 
@@ -19,15 +19,9 @@ namespace {
 using namespace std::chrono_literals;
 using test_support::Behaviour;
 using test_support::HttpsReceiver;
-using test_support::TestCa;
 
-class HealthTest : public ::testing::Test {
+class HealthTest : public ScenarioTest {
  protected:
-  void SetUp() override {
-    ASSERT_FALSE(bootstrap().empty()) << "HOOKD_TEST_KAFKA_STATE not set: run through ctest (kafka.start fixture)";
-    scenario.create_input_topics();
-  }
-
   // Short retry delays (the longest tiers outlast the outage, so nothing is exhausted), a
   // threshold of 4 failures, a probe a second, and a status topic of this test's own.
   std::string config() const {
@@ -37,7 +31,6 @@ class HealthTest : public ::testing::Test {
     return yaml + "health: {failures_to_unhealthy: 4, probe_interval: 1s}\n";
   }
 
-  void publish_event(const std::string& id) { publisher.send(scenario.events, id, event_json({.id = id})); }
 
   static bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -62,11 +55,8 @@ class HealthTest : public ::testing::Test {
     return out;
   }
 
-  TestCa ca;
   HttpsReceiver flaky{{.tls = true, .certificate = ca.localhost()}};
   HttpsReceiver steady{{.tls = true, .certificate = ca.localhost()}};
-  Scenario scenario;
-  Publisher publisher;
   std::string status_topic = unique("it.status");
 };
 
@@ -91,7 +81,7 @@ TEST_F(HealthTest, FailingEndpointIsCutToProbesThenRecoversWithEveryDelivery) {
   std::vector<std::string> events;
   auto next_event = [&] {
     events.push_back("evt-" + std::to_string(events.size()));
-    publish_event(events.back());
+    publish_event({.id = events.back()});
   };
   for (int i = 0; i < 4; ++i) next_event();
 

@@ -3,7 +3,7 @@
 // when ten seconds' worth of events arrive at once. Nothing is lost: the deliveries over the
 // limit wait for their slot or go round the first retry tier without spending an attempt.
 // Its unlimited neighbour is not slowed down.
-#include "integration/harness/harness.h"
+#include "integration/harness/scenario_test.h"
 #include "support/https_receiver.h"
 #include "support/test_ca.h"
 
@@ -19,7 +19,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using test_support::HttpsReceiver;
-using test_support::TestCa;
 
 constexpr int kPerSecond = 20;
 constexpr int kEvents = 10 * kPerSecond;  // ten seconds' worth, published at once
@@ -30,18 +29,10 @@ std::set<std::string> event_ids(const std::vector<test_support::ReceivedRequest>
   return ids;
 }
 
-class RateLimitTest : public ::testing::Test {
+class RateLimitTest : public ScenarioTest {
  protected:
-  void SetUp() override {
-    ASSERT_FALSE(bootstrap().empty()) << "HOOKD_TEST_KAFKA_STATE not set: run through ctest (kafka.start fixture)";
-    scenario.create_input_topics();
-  }
-
-  TestCa ca;
   HttpsReceiver limited{{.tls = true, .certificate = ca.localhost()}};
   HttpsReceiver unlimited{{.tls = true, .certificate = ca.localhost()}};
-  Scenario scenario;
-  Publisher publisher;
 };
 
 TEST_F(RateLimitTest, LimitIsKeptWithinTenPercentOverTenSecondsAndNothingIsLost) {

@@ -1,6 +1,6 @@
 // `hookd replay` on the real broker (issue 3): dead letters put back on the first retry tier
 // and delivered by a running hookd, attempts counted from 1 again, the same webhook-id.
-#include "integration/harness/harness.h"
+#include "integration/harness/scenario_test.h"
 #include "support/https_receiver.h"
 #include "support/test_ca.h"
 
@@ -23,7 +23,6 @@ namespace {
 using namespace std::chrono_literals;
 using test_support::Behaviour;
 using test_support::HttpsReceiver;
-using test_support::TestCa;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -65,25 +64,13 @@ CommandResult run_replay(const std::vector<std::string>& args) {
   return result;
 }
 
-class ReplayTest : public ::testing::Test {
+class ReplayTest : public ScenarioTest {
  protected:
-  void SetUp() override {
-    ASSERT_FALSE(bootstrap().empty()) << "HOOKD_TEST_KAFKA_STATE not set: run through ctest (kafka.start fixture)";
-    scenario.create_input_topics();
-  }
-
   std::unique_ptr<HookdProcess> start_hookd(const std::string& schedule) {
-    const std::string yaml = scenario.config_yaml_with_schedule(ca.ca_file(), schedule);
-    auto hookd = std::make_unique<HookdProcess>(yaml);
-    hookd->start();
-    EXPECT_TRUE(hookd->wait_ready(60s)) << hookd->log();
-    return hookd;
+    return start_ready_hookd(scenario.config_yaml_with_schedule(ca.ca_file(), schedule));
   }
 
-  TestCa ca;
   HttpsReceiver receiver{{.tls = true, .certificate = ca.localhost()}};
-  Scenario scenario;
-  Publisher publisher;
 };
 
 TEST_F(ReplayTest, AnExhaustedDeliveryIsReplayedAndAnInvalidEventSkipped) {

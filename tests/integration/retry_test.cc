@@ -1,5 +1,5 @@
 // The retry life of a delivery on the real broker (issue 3), with a schedule of short delays.
-#include "integration/harness/harness.h"
+#include "integration/harness/scenario_test.h"
 #include "support/https_receiver.h"
 #include "support/test_ca.h"
 
@@ -16,7 +16,6 @@ namespace {
 using namespace std::chrono_literals;
 using test_support::Behaviour;
 using test_support::HttpsReceiver;
-using test_support::TestCa;
 using ::testing::HasSubstr;
 
 Behaviour with_retry_after(int status, const std::string& seconds) {
@@ -25,29 +24,15 @@ Behaviour with_retry_after(int status, const std::string& seconds) {
   return b;
 }
 
-class RetryTest : public ::testing::Test {
+class RetryTest : public ScenarioTest {
  protected:
-  void SetUp() override {
-    ASSERT_FALSE(bootstrap().empty()) << "HOOKD_TEST_KAFKA_STATE not set: run through ctest (kafka.start fixture)";
-    scenario.create_input_topics();
-  }
-
   std::unique_ptr<HookdProcess> start_hookd(const std::string& schedule = "[200ms, 400ms, 800ms]",
                                             const std::string& extra = "") {
-    const std::string yaml = scenario.config_yaml_with_schedule(ca.ca_file(), schedule) + extra;
-    auto hookd = std::make_unique<HookdProcess>(yaml);
-    hookd->start();
-    EXPECT_TRUE(hookd->wait_ready(60s)) << hookd->log();
-    return hookd;
+    return start_ready_hookd(scenario.config_yaml_with_schedule(ca.ca_file(), schedule) + extra);
   }
 
-  void publish_webhook(const WebhookSpec& spec) { publisher.send(scenario.webhooks, spec.id, webhook_json(spec)); }
-  void publish_event(const EventSpec& spec) { publisher.send(scenario.events, spec.id, event_json(spec)); }
 
-  TestCa ca;
   HttpsReceiver receiver{{.tls = true, .certificate = ca.localhost()}};
-  Scenario scenario;
-  Publisher publisher;
 };
 
 TEST_F(RetryTest, ReceiverDownThenUpGetsEveryDeliveryWithRisingAttempts) {

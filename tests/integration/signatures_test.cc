@@ -3,7 +3,7 @@
 // has passed only the current one is sent; a v1a entry verifies with the public key alone.
 // Verification here is written against OpenSSL and the published RFC 8032 key pair, not
 // hookd's own signer, so a wrong signer cannot agree with itself.
-#include "integration/harness/harness.h"
+#include "integration/harness/scenario_test.h"
 #include "signing/base64.h"
 #include "signing/signature.h"
 #include "support/https_receiver.h"
@@ -25,7 +25,6 @@ namespace {
 using namespace std::chrono_literals;
 using test_support::HttpsReceiver;
 using test_support::ReceivedRequest;
-using test_support::TestCa;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -89,18 +88,10 @@ std::string v1_for(std::string_view secret, const ReceivedRequest& r) {
                                               std::stoll(r.header("webhook-timestamp")), r.body);
 }
 
-class SignaturesTest : public ::testing::Test {
+class SignaturesTest : public ScenarioTest {
  protected:
-  void SetUp() override {
-    ASSERT_FALSE(bootstrap().empty()) << "HOOKD_TEST_KAFKA_STATE not set: run through ctest (kafka.start fixture)";
-    scenario.create_input_topics();
-  }
-
   std::unique_ptr<HookdProcess> start_hookd() {
-    auto hookd = std::make_unique<HookdProcess>(scenario.config_yaml(ca.ca_file()));
-    hookd->start();
-    EXPECT_TRUE(hookd->wait_ready(60s)) << hookd->log();
-    return hookd;
+    return start_ready_hookd(scenario.config_yaml(ca.ca_file()));
   }
 
   // The first delivery of `event_id`, waiting up to `timeout` for it.
@@ -114,13 +105,8 @@ class SignaturesTest : public ::testing::Test {
     return std::nullopt;
   }
 
-  void publish_webhook(const WebhookSpec& spec) { publisher.send(scenario.webhooks, spec.id, webhook_json(spec)); }
-  void publish_event(const std::string& id) { publisher.send(scenario.events, id, event_json({.id = id})); }
 
-  TestCa ca;
   HttpsReceiver receiver{{.tls = true, .certificate = ca.localhost()}};
-  Scenario scenario;
-  Publisher publisher;
 };
 
 TEST_F(SignaturesTest, BothSecretsVerifyDuringOverlapAndOnlyTheCurrentAfterExpiry) {
@@ -135,7 +121,7 @@ TEST_F(SignaturesTest, BothSecretsVerifyDuringOverlapAndOnlyTheCurrentAfterExpir
                                    R"(","expiresAt":")" + rfc3339(expires_ms) + "\"}]"});
   std::this_thread::sleep_for(1500ms);  // a subscription change takes effect within a second
 
-  publish_event("evt-overlap");
+  publish_event({.id = "evt-overlap"});
   const auto during = delivery_of("evt-overlap", 20s);
   ASSERT_TRUE(during.has_value()) << hookd->log();
   ASSERT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(during->arrived_wall.time_since_epoch()).count(),
@@ -149,7 +135,7 @@ TEST_F(SignaturesTest, BothSecretsVerifyDuringOverlapAndOnlyTheCurrentAfterExpir
             signing::blue_signature_hex(signing::make_signing_key(kCurrent), during->body));
 
   while (unix_ms_now() < expires_ms + 1000) std::this_thread::sleep_for(100ms);
-  publish_event("evt-after");
+  publish_event({.id = "evt-after"});
   const auto after = delivery_of("evt-after", 20s);
   ASSERT_TRUE(after.has_value()) << hookd->log();
   EXPECT_THAT(entries(after->header("webhook-signature")), ::testing::ElementsAre(v1_for(kCurrent, *after)));
@@ -172,7 +158,7 @@ TEST_F(SignaturesTest, V1aVerifiesWithThePublicKey) {
                    .events = {"TODO_CREATED"},
                    .extra_fields = R"("signingKey":")" + std::string(kWhsk) + "\""});
   auto hookd = start_hookd();
-  publish_event("evt-v1a");
+  publish_event({.id = "evt-v1a"});
   const auto r = delivery_of("evt-v1a", 20s);
   ASSERT_TRUE(r.has_value()) << hookd->log();
 
@@ -196,7 +182,7 @@ TEST_F(SignaturesTest, SigningKeyWithoutSecretSendsOnlyV1a) {
                    .events = {"TODO_CREATED"},
                    .extra_fields = R"("signingKey":")" + std::string(kWhsk) + "\""});
   auto hookd = start_hookd();
-  publish_event("evt-asym");
+  publish_event({.id = "evt-asym"});
   const auto r = delivery_of("evt-asym", 20s);
   ASSERT_TRUE(r.has_value()) << hookd->log();
   const auto sent = entries(r->header("webhook-signature"));
@@ -213,7 +199,7 @@ TEST_F(SignaturesTest, MalformedSigningKeyRefusesTheWebhook) {
                    .extra_fields = R"("signingKey":"whsk_AAAA")"});
   publish_webhook({.id = "wh-marker", .url = marker.url("/", "localhost"), .events = {"TODO_CREATED"}});
   auto hookd = start_hookd();
-  publish_event("evt-1");
+  publish_event({.id = "evt-1"});
   ASSERT_TRUE(marker.wait_for_requests(1, 20s)) << hookd->log();  // hookd processed the event
   std::this_thread::sleep_for(300ms);
   EXPECT_TRUE(receiver.requests().empty()) << "a webhook with an invalid signingKey received a delivery";
