@@ -33,7 +33,9 @@ struct IndexedValue {
   const char* key = nullptr;   // member name; null for array elements and field roots
   const char* text = nullptr;  // string: its contents; number: its token
   std::uint32_t key_size = 0;
-  std::uint32_t text_size = 0;
+  // string: bytes of text; number: bytes of its token; object: number of members; array:
+  // number of elements (so a reader knows an object's size without walking its members).
+  std::uint32_t size = 0;
   std::uint32_t end = 0;  // index one past the last value of this value's subtree
   Kind kind = Kind::null;
   // True when key/text are raw JSON with escapes still in them. The parser always stores
@@ -48,8 +50,8 @@ struct TopLevelField {
   std::string_view raw_value;  // the value's exact input bytes (no surrounding whitespace)
   std::string_view name;       // the key unescaped: what a JSON reader sees; compare on this
   // Index in Event::values of this field's value, or -1 when it is not indexed: the known
-  // fields (id, event, occurredAt, company, project, user) and any field whose subtree
-  // exceeds kMaxIndexedValues. Readers fall back to raw_value for those.
+  // string fields (id, event, occurredAt) and any field whose subtree would take
+  // Event::values past kMaxIndexedValues. Readers fall back to raw_value for those.
   std::int32_t first_value = -1;
 };
 

@@ -4,6 +4,7 @@
 
 #include <simdjson.h>
 
+#include <cstdint>
 #include <string_view>
 #include <vector>
 
@@ -36,7 +37,52 @@ struct ValueIndex {
 // appends every value to it (`key` names the member `value` belongs to, if any).
 bool walk_value(simdjson::ondemand::value& value, int depth, ValueIndex* index = nullptr,
                 std::string_view key = {}, bool is_member = false);
-bool walk_object(simdjson::ondemand::object& object, int depth, ValueIndex* index = nullptr);
-bool walk_array(simdjson::ondemand::array& array, int depth, ValueIndex* index = nullptr);
+// `members` / `elements`, when given, receive the number of members / elements walked.
+bool walk_object(simdjson::ondemand::object& object, int depth, ValueIndex* index = nullptr,
+                 std::uint32_t* members = nullptr);
+bool walk_array(simdjson::ondemand::array& array, int depth, ValueIndex* index = nullptr,
+                std::uint32_t* elements = nullptr);
+
+// For readers that walk a value themselves and index it too (the parser's company, project
+// and user): record_value appends one value (a member named `key` when is_member) and
+// returns its position, or kNotRecorded when there is no index or it is full; set_text and
+// close_value (a scalar) or close_container (after its children, with their number) complete
+// it. Inline: they run for every value of every event (always_inline because GCC 12 kept
+// record_value out of line in walk_value, a call per value that showed in profiles).
+inline constexpr std::uint32_t kNotRecorded = UINT32_MAX;
+
+[[gnu::always_inline]] inline std::uint32_t record_value(ValueIndex* index, std::string_view key, bool is_member,
+                                                         IndexedValue::Kind kind) {
+  if (index == nullptr || index->overflow) return kNotRecorded;
+  if (index->values->size() >= kMaxIndexedValues) {
+    index->overflow = true;
+    return kNotRecorded;
+  }
+  IndexedValue& v = index->values->emplace_back();
+  if (is_member) {
+    v.key = key.data();
+    v.key_size = static_cast<std::uint32_t>(key.size());
+  }
+  v.kind = kind;
+  return static_cast<std::uint32_t>(index->values->size() - 1);
+}
+
+inline void set_text(ValueIndex* index, std::uint32_t at, std::string_view text) {
+  if (at == kNotRecorded) return;
+  IndexedValue& v = (*index->values)[at];
+  v.text = text.data();
+  v.size = static_cast<std::uint32_t>(text.size());
+}
+
+inline void close_value(ValueIndex* index, std::uint32_t at) {
+  if (at != kNotRecorded) (*index->values)[at].end = static_cast<std::uint32_t>(index->values->size());
+}
+
+inline void close_container(ValueIndex* index, std::uint32_t at, std::uint32_t children) {
+  if (at == kNotRecorded) return;
+  IndexedValue& v = (*index->values)[at];
+  v.end = static_cast<std::uint32_t>(index->values->size());
+  v.size = children;
+}
 
 }  // namespace hookd::events::detail

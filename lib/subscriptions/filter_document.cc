@@ -1,5 +1,6 @@
 #include "subscriptions/filter_document.h"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 
@@ -74,7 +75,7 @@ void EventDocument::reset(const events::Event& event) {
   event_ = &event;
   nodes_.clear();
   tables_.clear();
-  slots_.clear();
+  slots_used_ = 0;
   field_roots_.assign(event.fields.size(), kNotBuilt);
 }
 
@@ -106,6 +107,7 @@ bool EventDocument::build(std::string_view json) {
   // Fills the node in place: building a Node on the stack and copying it in made the copy's
   // 16-byte load straddle two smaller stores (a store-forwarding stall on every value).
   auto add = [&](Kind kind) {
+    if (!open_.empty()) ++nodes_[open_.back()].size;  // one more member or element
     Node& node = nodes_.emplace_back();
     node.key = key;
     node.key_size = key_size;
@@ -169,7 +171,7 @@ bool EventDocument::build(std::string_view json) {
         if (!in.string(text, escaped)) return false;
         const std::uint32_t index = add(Kind::string);
         nodes_[index].text = text.data();
-        nodes_[index].text_size = static_cast<std::uint32_t>(text.size());
+        nodes_[index].size = static_cast<std::uint32_t>(text.size());
         nodes_[index].text_escaped = escaped;
         close_scalar(index);
         break;
@@ -192,7 +194,7 @@ bool EventDocument::build(std::string_view json) {
         if (in.p == start) return false;
         const std::uint32_t index = add(Kind::number);
         nodes_[index].text = start;
-        nodes_[index].text_size = static_cast<std::uint32_t>(in.p - start);
+        nodes_[index].size = static_cast<std::uint32_t>(in.p - start);
         close_scalar(index);
         break;
       }
@@ -222,27 +224,29 @@ const EventDocument::MemberTable* EventDocument::member_table(const Node* nodes,
   for (const MemberTable& table : tables_) {
     if (table.nodes == nodes && table.object == index) return table.size == 0 ? nullptr : &table;
   }
+  // Sized from the member count the index records, so one walk of the members fills it.
   const Node& object = nodes[index];
-  std::uint32_t members = 0;
-  bool escaped = false;
+  MemberTable table{nodes, index, slots_used_, 8};
+  while (table.size < 2 * object.size) table.size *= 2;  // load factor at most 1/2
+  // slots_ only grows (resize is a library call per table even when the capacity is there);
+  // slots_used_ marks the part this event's tables occupy.
+  if (slots_.size() < slots_used_ + table.size) slots_.resize(slots_used_ + table.size);
+  slots_used_ += table.size;
+  std::uint32_t* slots = slots_.data() + table.offset;
+  std::fill_n(slots, table.size, kEmptySlot);
+  const std::uint32_t mask = table.size - 1;
   for (std::uint32_t child = index + 1; child < object.end; child = nodes[child].end) {
-    ++members;
-    escaped = escaped || nodes[child].key_escaped;
-  }
-  MemberTable table{nodes, index, static_cast<std::uint32_t>(slots_.size()), 0};
-  // Escaped keys would need unescaping to hash: such objects are scanned, as are small ones.
-  if (!escaped && members >= kIndexedObjectMinMembers) {
-    table.size = 8;
-    while (table.size < 2 * members) table.size *= 2;  // load factor at most 1/2
-    slots_.resize(slots_.size() + table.size, kEmptySlot);
-    const std::uint32_t mask = table.size - 1;
-    for (std::uint32_t child = index + 1; child < object.end; child = nodes[child].end) {
-      const Node& member = nodes[child];
-      std::uint32_t slot = static_cast<std::uint32_t>(
-                               filter::key_hash(std::string_view(member.key, member.key_size))) & mask;
-      while (slots_[table.offset + slot] != kEmptySlot) slot = (slot + 1) & mask;
-      slots_[table.offset + slot] = child;
+    const Node& member = nodes[child];
+    if (member.key_escaped) {
+      // Escaped keys would need unescaping to hash: such objects are scanned instead.
+      slots_used_ = table.offset;
+      table.size = 0;
+      break;
     }
+    std::uint32_t slot =
+        static_cast<std::uint32_t>(filter::key_hash(std::string_view(member.key, member.key_size))) & mask;
+    while (slots[slot] != kEmptySlot) slot = (slot + 1) & mask;
+    slots[slot] = child;
   }
   tables_.push_back(table);
   return table.size == 0 ? nullptr : &tables_.back();
@@ -255,7 +259,7 @@ bool EventDocument::escaped_key_equals(const Node& node, std::string_view key) {
 }
 
 std::string_view EventDocument::string_value(const Node& node) {
-  const std::string_view raw(node.text, node.text_size);
+  const std::string_view raw(node.text, node.size);
   if (!node.text_escaped) return raw;
   value_scratch_.clear();
   filter::append_unescaped(raw, value_scratch_);

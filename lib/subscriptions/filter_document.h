@@ -1,11 +1,11 @@
 // An event as record filters read it: the envelope's values as a flat, depth-first index.
 //
-// Most of it comes for free: events::EventParser indexes the generic top-level fields
-// (currentValue, previousValue, ...) while it validates them (Event::values). The fields the
-// parser reads itself (id, event, occurredAt, company, project, user) and any field too
-// large to index are scanned here, lazily, the first time a path names them, from the raw
-// bytes the parser kept (TopLevelField::raw_value). The scanner trusts the validation
-// already done but stays memory-safe on any bytes; malformed input reads as an absent field.
+// Most of it comes for free: events::EventParser indexes the object fields (currentValue,
+// previousValue, company, project, user, ...) while it validates them (Event::values). The
+// plain string fields it leaves out (id, event, occurredAt) and any field too large to
+// index are scanned here, lazily, the first time a path names them, from the raw bytes the
+// parser kept (TopLevelField::raw_value). The scanner trusts the validation already done
+// but stays memory-safe on any bytes; malformed input reads as an absent field.
 //
 // One EventDocument per thread, reused: reset() per event keeps every buffer's capacity,
 // so a warm document allocates nothing. Views point into the event's buffers: a document is
@@ -67,7 +67,7 @@ class EventDocument {
     const Node* nodes;
     std::uint32_t object;
     std::uint32_t offset;  // into slots_
-    std::uint32_t size;    // a power of two; 0 = not indexed (few members, or escaped keys)
+    std::uint32_t size;    // a power of two; 0 = not indexed (an escaped key: scanned instead)
   };
   // The table of object `index` in `nodes`, building it on first use; null if not indexable.
   const MemberTable* member_table(const Node* nodes, std::uint32_t index);
@@ -82,6 +82,7 @@ class EventDocument {
   std::vector<std::uint32_t> open_;        // containers open while scanning
   std::vector<MemberTable> tables_;   // this event's member tables (a handful)
   std::vector<std::uint32_t> slots_;  // their slots: node indices or kEmptySlot
+  std::uint32_t slots_used_ = 0;      // slots_[0, slots_used_) belong to this event's tables
   std::string key_scratch_;
   std::string value_scratch_;
 };
@@ -94,7 +95,9 @@ bool EventDocument::find(const std::vector<filter::Segment>& path, Visit&& visit
   const filter::Segment* last = path.data() + path.size();
   const auto& fields = event_->fields;
   for (std::size_t i = 0; i < fields.size(); ++i) {
-    if (fields[i].name != first) continue;
+    // Inline compare: string_view's == calls memcmp, a library call per field per clause.
+    const std::string_view name = fields[i].name;
+    if (name.size() != first.size() || !filter::same_bytes(name.data(), first.data(), first.size())) continue;
     // Top-level keys are unique (the parser refuses duplicates): the first is the only one.
     if (fields[i].first_value >= 0) {
       return walk(event_->values.data(), static_cast<std::uint32_t>(fields[i].first_value), rest, last, visit);
@@ -118,7 +121,7 @@ bool EventDocument::walk(const Node* nodes, std::uint32_t index, const filter::S
     return false;
   }
   if (node.kind == Kind::object) {
-    if (node.end - index > kIndexedObjectMinMembers) {
+    if (node.size >= kIndexedObjectMinMembers) {
       if (const MemberTable* table = member_table(nodes, index)) {
         // Copied out: walking deeper may add tables and move tables_ and slots_.
         const std::uint32_t offset = table->offset;

@@ -19,7 +19,7 @@ using Kind = EventDocument::Kind;
 using Node = EventDocument::Node;
 
 std::optional<filter::Number> number_of(const Node& node) {
-  return filter::parse_number(std::string_view(node.text, node.text_size));
+  return filter::parse_number(std::string_view(node.text, node.size));
 }
 
 // Strict equality of an event scalar with an operand: never across types.

@@ -112,6 +112,58 @@ TEST(EventParser, NullProjectAndUserMeanAbsent) {
   EXPECT_EQ(event.user_id, "");
 }
 
+// What record filters read (Event::values): every object field is indexed depth first with
+// its member counts; id, event and occurredAt are left to their raw bytes.
+TEST(EventParser, IndexesObjectFieldsForFilters) {
+  EventParser parser(kOneMiB);
+  Event event;
+  ASSERT_EQ(parser.parse(envelope(R"("project":null,"user":{"id":"u\u0031","tags":["a",{"b":2}],"n":1.5},)"
+                                  R"("currentValue":{"done":true,"list":[]})"),
+                         event),
+            std::nullopt);
+  const auto field = [&](std::string_view name) -> const TopLevelField& {
+    for (const auto& f : event.fields) {
+      if (f.name == name) return f;
+    }
+    ADD_FAILURE() << "no field " << name;
+    return event.fields.front();
+  };
+  EXPECT_EQ(field("id").first_value, -1);
+  EXPECT_EQ(field("event").first_value, -1);
+  EXPECT_EQ(field("occurredAt").first_value, -1);
+  using Kind = IndexedValue::Kind;
+
+  ASSERT_GE(field("company").first_value, 0);
+  const IndexedValue* company = &event.values[static_cast<std::size_t>(field("company").first_value)];
+  EXPECT_EQ(company[0].kind, Kind::object);
+  EXPECT_EQ(company[0].size, 1u);
+  EXPECT_EQ(std::string_view(company[1].key, company[1].key_size), "id");
+  EXPECT_EQ(std::string_view(company[1].text, company[1].size), "c1");
+
+  ASSERT_GE(field("project").first_value, 0);
+  EXPECT_EQ(event.values[static_cast<std::size_t>(field("project").first_value)].kind, Kind::null);
+
+  // user: {id, tags: [a, {b}], n} = 7 values; the id unescaped like every indexed string.
+  const auto user_at = static_cast<std::uint32_t>(field("user").first_value);
+  const IndexedValue* user = &event.values[user_at];
+  EXPECT_EQ(user[0].kind, Kind::object);
+  EXPECT_EQ(user[0].size, 3u);
+  EXPECT_EQ(user[0].end - user_at, 7u);
+  EXPECT_EQ(std::string_view(user[1].text, user[1].size), "u1");
+  EXPECT_EQ(std::string_view(user[2].key, user[2].key_size), "tags");
+  EXPECT_EQ(user[2].kind, Kind::array);
+  EXPECT_EQ(user[2].size, 2u);
+  EXPECT_EQ(user[4].kind, Kind::object);
+  EXPECT_EQ(user[4].size, 1u);
+  EXPECT_EQ(std::string_view(user[6].key, user[6].key_size), "n");
+  EXPECT_EQ(std::string_view(user[6].text, user[6].size), "1.5");
+
+  const IndexedValue* current = &event.values[static_cast<std::size_t>(field("currentValue").first_value)];
+  EXPECT_EQ(current[0].size, 2u);
+  EXPECT_EQ(current[2].kind, Kind::array);
+  EXPECT_EQ(current[2].size, 0u);
+}
+
 TEST(EventParser, EscapedIdsAreUnescaped) {
   // Choice documented in envelope.h: string fields are unescaped, limits count unescaped bytes.
   EventParser parser(kOneMiB);

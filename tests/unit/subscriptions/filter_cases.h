@@ -64,8 +64,19 @@ inline ::testing::AssertionResult evaluates_to(std::string_view filter_json, std
   EventDocument document;
   document.reset(event);
   const bool got = filter->matches(document);
-  if (got == expected) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "expected " << expected << ", got " << got;
+  if (got != expected) return ::testing::AssertionFailure() << "expected " << expected << ", got " << got;
+
+  // The same event with no field indexed: every path is read by the document's own scanner
+  // (the path of id, event, occurredAt and of fields too large to index), which must agree.
+  events::Event unindexed = event;
+  for (auto& field : unindexed.fields) field.first_value = -1;
+  unindexed.values.clear();
+  document.reset(unindexed);
+  const bool scanned = filter->matches(document);
+  if (scanned != expected) {
+    return ::testing::AssertionFailure() << "expected " << expected << ", got " << scanned << " from the raw bytes";
+  }
+  return ::testing::AssertionSuccess();
 }
 
 }  // namespace hookd::subscriptions::testing
