@@ -1,31 +1,14 @@
 // A warm EventDocument evaluates filters without allocating (hot path: once per event with a
-// filtered candidate). This binary replaces the global operator new to count allocations; the
+// filtered candidate). This binary counts allocations (support/allocation_counter.h); the
 // count is only read around the measured loop, so the other tests in the binary are unaffected.
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
+#include "support/allocation_counter.h"
+
 #include <string>
 #include <vector>
 
 #include "filter_cases.h"
-
-// g++ 12 flags free() of memory from the replaced operator new as mismatched once it inlines
-// these replacements into the standard allocator; they are a matched malloc/free pair.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
-namespace {
-std::atomic<long> g_allocations{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace hookd::subscriptions {
 namespace {
@@ -52,9 +35,9 @@ TEST(FilterAllocations, NoneOnceWarm) {
   };
   const int expected = run();  // warms every buffer
   EXPECT_EQ(expected, 4);
-  const long before = g_allocations.load();
+  const long before = test_support::allocations();
   for (int i = 0; i < 100; ++i) EXPECT_EQ(run(), expected);
-  EXPECT_EQ(g_allocations.load() - before, 0);
+  EXPECT_EQ(test_support::allocations() - before, 0);
 }
 
 }  // namespace
