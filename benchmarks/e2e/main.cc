@@ -18,24 +18,20 @@
 // arrived, 1 when some were missing at the timeout, 2 on a usage error.
 #include <boost/asio/ip/host_name.hpp>
 
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <memory>
-#include <random>
-#include <sstream>
 #include <string>
 #include <thread>
-#include <unistd.h>
 #include <vector>
 
-#include "e2e/arrivals.h"
-#include "e2e/broker.h"
-#include "support/hookd_process.h"
+#include "common/arrivals.h"
+#include "common/broker.h"
+#include "common/flags.h"
+#include "common/workload.h"
 #include "kafka/producer.h"
-#include "kafka/topic_admin.h"
+#include "support/hookd_process.h"
 #include "support/https_receiver.h"
 #include "support/test_ca.h"
 
@@ -65,26 +61,12 @@ struct Options {
   std::exit(2);
 }
 
-Options parse_flags(int argc, char** argv) {
+Options read_options(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string flag = argv[i];
-    std::string value;
-    if (const auto eq = flag.find('='); eq != std::string::npos) {
-      value = flag.substr(eq + 1);
-      flag.resize(eq);
-    }
-    if (flag == "--keep-log") {
-      o.keep_log = true;
-      continue;
-    }
-    if (flag == "--help" || flag == "-h") usage("hookd end-to-end benchmark");
-    if (value.empty()) {
-      if (i + 1 >= argc) usage("missing value for " + flag);
-      value = argv[++i];
-    }
-    try {
-      if (flag == "--events") o.events = std::stol(value);
+  try {
+    parse_flags(argc, argv, {"--keep-log"}, [&o](const std::string& flag, const std::string& value) {
+      if (flag == "--keep-log") o.keep_log = true;
+      else if (flag == "--events") o.events = std::stol(value);
       else if (flag == "--webhooks") o.webhooks = std::stol(value);
       else if (flag == "--bootstrap") o.bootstrap = value;
       else if (flag == "--rate") o.rate = std::stod(value);
@@ -92,70 +74,24 @@ Options parse_flags(int argc, char** argv) {
       else if (flag == "--partitions") o.partitions = std::stoi(value);
       else if (flag == "--timeout") o.timeout_s = std::stoi(value);
       else if (flag == "--hookd") o.hookd = value;
-      else usage("unknown flag " + flag);
-    } catch (const std::logic_error&) {
-      usage("bad value for " + flag + ": " + value);
-    }
+      else return false;
+      return true;
+    });
+  } catch (const UsageError& e) {
+    usage(e.what() == std::string("help") ? "hookd end-to-end benchmark" : e.what());
   }
   if (o.events < 1 || o.webhooks < 1 || o.partitions < 1 || o.timeout_s < 1 || o.rate < 0 || o.warmup < 0) usage("values must be positive");
   return o;
-}
-
-std::string unique_suffix() {
-  return std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}() % 1000000);
-}
-
-std::string webhook_json(const std::string& id, const std::string& url) {
-  return R"({"id":")" + id + R"(","uid":"uid-)" + id + R"(","name":"bench webhook","url":")" + url +
-         R"(","secret":"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw","status":"HEALTHY","enabled":true,)"
-         R"("companyId":"bench-company","metadata":{"events":["TODO_CREATED"],"projectIds":[]},)"
-         R"("createdById":"claksl2ye0000vtas0h0ln71e","createdAt":"2022-12-01T07:01:25.014Z"})";
-}
-
-// A TODO_CREATED envelope of about 800 bytes, its occurredAt the moment of publishing.
-std::string event_json(const std::string& id, long n) {
-  return R"({"id":")" + id + R"(","event":"TODO_CREATED","occurredAt":")" + rfc3339_now_micros() +
-         R"(","company":{"id":"bench-company"},"project":{"id":"clakt90vu000bvt64hhffqleq"},)"
-         R"("user":{"id":"claksl2ye0000vtas0h0ln71e"},"previousValue":null,"currentValue":{"id":"todo-)" +
-         std::to_string(n) +
-         R"(","uid":"11021cb836f34732b31e5ebd5dd5eb27","title":"Benchmark todo","html":null,"text":null,)"
-         R"("position":"32767.5","archived":false,"done":false,"startedAt":null,"duedAt":null,"timezone":null,)"
-         R"("createdAt":"2022-12-01T11:23:09.000Z","updatedAt":"2022-12-01T11:23:09.241Z",)"
-         R"("createdById":"claksl2ye0000vtas0h0ln71e","todoListId":"clakt9v5t000kvt64f563l90l",)"
-         R"("todoCustomFields":[],"todoUsers":[],"todoTags":[]}})";
-}
-
-std::string loadavg() {
-  std::ifstream in("/proc/loadavg");
-  std::string a, b, c;
-  in >> a >> b >> c;
-  return a + " " + b + " " + c;
-}
-
-// The hookd_delivery_attempts_total lines of /metrics: what else than 2xx happened.
-std::string attempt_counts(const std::string& metrics) {
-  std::istringstream in(metrics);
-  std::string out;
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind("hookd_delivery_attempts_total{", 0) == 0) out += "  " + line + "\n";
-  return out;
 }
 
 int run(const Options& o) {
   const std::string start_load = loadavg();
   Broker broker(o.bootstrap, std::string(HOOKD_SOURCE_DIR) + "/scripts/kafka", HOOKD_KAFKA_CLI);
   const kafka::ClientSettings kafka_settings{broker.bootstrap(), {}};
-  const std::string suffix = unique_suffix();
-  const std::string events_topic = "bench.events-" + suffix;
-  const std::string webhooks_topic = "bench.webhooks-" + suffix;
-
-  {
-    kafka::TopicAdmin admin(kafka_settings);
-    if (auto error = admin.ensure_topics({{events_topic, o.partitions, 1, {}},
-                                          {webhooks_topic, 1, 1, {{"cleanup.policy", "compact"}}}})) {
-      std::fprintf(stderr, "cannot create topics: %s\n", error->c_str());
-      return 1;
-    }
+  const BenchTopics topics(unique_suffix());
+  if (auto error = topics.create(kafka_settings, o.partitions)) {
+    std::fprintf(stderr, "cannot create topics: %s\n", error->c_str());
+    return 1;
   }
 
   const std::size_t expected = static_cast<std::size_t>(o.events) * static_cast<std::size_t>(o.webhooks);
@@ -173,26 +109,15 @@ int run(const Options& o) {
   }
 
   kafka::Producer producer(kafka_settings);
-  std::atomic<long> produce_errors{0};
-  auto on_ack = [&produce_errors](rd_kafka_resp_err_t err) {
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) produce_errors.fetch_add(1);
-  };
+  ProduceErrors produce_errors;
   for (long w = 0; w < o.webhooks; ++w) {
     const std::string id = "bench-wh-" + std::to_string(w);
-    producer.produce(webhooks_topic, id, webhook_json(id, receivers[w]->url("/hook/" + id, "localhost")), {}, on_ack);
+    producer.produce(topics.webhooks, id, webhook_json(id, receivers[w]->url("/hook/" + id, "localhost")), {},
+                     produce_errors.on_ack());
   }
   producer.flush(30s);
 
-  std::ostringstream config;
-  config << "kafka: {bootstrap_servers: \"" << broker.bootstrap() << "\", group_id: bench-" << suffix << "}\n"
-         << "topics: {events: [" << events_topic << "], subscriptions: " << webhooks_topic
-         << ", retry_prefix: bench.retry-" << suffix << ", dead_letter: bench.dlq-" << suffix
-         << ", partitions: 1, replication_factor: 1}\n"
-         << "retry: {group_id: bench-" << suffix << "-retry}\n"
-         << "delivery: {allow_private_networks: true, ca_file: \"" << ca.ca_file() << "\"}\n"
-         << "admin: {listen: \"127.0.0.1:0\"}\n"
-         << "log: {level: info}\n";
-  test_support::HookdProcess hookd(o.hookd, config.str());
+  test_support::HookdProcess hookd(o.hookd, topics.hookd_config(broker.bootstrap(), ca.ca_file()));
   if (o.keep_log) hookd.keep_files();
   hookd.start();
   if (!hookd.wait_ready(90s)) {
@@ -202,10 +127,7 @@ int run(const Options& o) {
 
   // Warm-up: the first fetch, connections and handshakes, outside the measurement.
   const auto warmup_start = Clock::now();
-  for (long n = 0; n < o.warmup; ++n) {
-    const std::string id = std::string(kWarmupPrefix) + std::to_string(n);
-    producer.produce(events_topic, id, event_json(id, n), {}, on_ack);
-  }
+  publish_events(producer, topics.events, o.warmup, 0, std::string(kWarmupPrefix), "TODO_CREATED", produce_errors);
   const auto warmup_expected = static_cast<std::size_t>(o.warmup * o.webhooks);
   while (arrivals.warmup() < warmup_expected && Clock::now() < warmup_start + 60s && hookd.running())
     std::this_thread::sleep_for(5ms);
@@ -218,16 +140,8 @@ int run(const Options& o) {
   // Publish: as fast as the producer takes them, or paced at --rate.
   const auto publish_start_wall = std::chrono::system_clock::now();
   const auto publish_start = Clock::now();
-  for (long n = 0; n < o.events; ++n) {
-    if (o.rate > 0) {
-      std::this_thread::sleep_until(publish_start + std::chrono::duration_cast<Clock::duration>(
-                                                        std::chrono::duration<double>(static_cast<double>(n) / o.rate)));
-    }
-    const std::string id = "bench-evt-" + std::to_string(n);
-    producer.produce(events_topic, id, event_json(id, n), {}, on_ack);
-  }
-  producer.flush(60s);
-  const double publish_s = std::chrono::duration<double>(Clock::now() - publish_start).count();
+  const double publish_s =
+      publish_events(producer, topics.events, o.events, o.rate, "bench-evt-", "TODO_CREATED", produce_errors);
 
   // Wait for every delivery; the receivers' own request logs are cleared as we go (the
   // handler already took what it needs) so a long run does not hold every body in memory.
@@ -249,7 +163,7 @@ int run(const Options& o) {
   std::printf("  warm-up:        %ld events (%zu deliveries) in %.2f s, not measured\n", o.warmup,
               arrivals.warmup(), warmup_s);
   std::printf("  publish:        %.2f s (%.0f events/s%s), produce errors %ld\n", publish_s,
-              static_cast<double>(o.events) / publish_s, o.rate > 0 ? ", paced" : ", burst", produce_errors.load());
+              static_cast<double>(o.events) / publish_s, o.rate > 0 ? ", paced" : ", burst", produce_errors.count.load());
   std::printf("  delivered:      %zu distinct, %zu duplicates, %zu unreadable%s\n", arrivals.distinct(),
               arrivals.duplicates(), arrivals.unreadable(), complete ? "" : "  ** INCOMPLETE **");
   std::printf("  throughput:     %.0f deliveries/s (first publish to last delivery: %.2f s)\n",
@@ -257,13 +171,13 @@ int run(const Options& o) {
   std::printf("  event-to-delivery latency (occurredAt to arrival, %zu samples):\n"
               "                  p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms  mean %.1f ms\n",
               latency.samples, latency.p50_ms, latency.p90_ms, latency.p99_ms, latency.max_ms, latency.mean_ms);
-  std::printf("  hookd attempts:\n%s", attempt_counts(metrics).c_str());
+  std::printf("  hookd attempts:\n%s", metric_lines(metrics, "hookd_delivery_attempts_total{").c_str());
   std::printf("  hookd exit code %d; load average before %s, after %s; host %s, %u cpus\n", exit_code,
               start_load.c_str(), loadavg().c_str(), boost::asio::ip::host_name().c_str(),
               std::thread::hardware_concurrency());
   if (o.keep_log) std::printf("  hookd log: %s\n", hookd.log_path().c_str());
   if (!complete) std::fprintf(stderr, "incomplete; hookd's log ends:\n%s", hookd.log_tail(30).c_str());
-  return complete && produce_errors.load() == 0 ? 0 : 1;
+  return complete && produce_errors.count.load() == 0 ? 0 : 1;
 }
 
 }  // namespace
@@ -271,7 +185,7 @@ int run(const Options& o) {
 
 int main(int argc, char** argv) {
   try {
-    return hookd::bench::run(hookd::bench::parse_flags(argc, argv));
+    return hookd::bench::run(hookd::bench::read_options(argc, argv));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "hookd-bench-e2e: %s\n", e.what());
     return 1;

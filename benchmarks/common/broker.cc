@@ -1,4 +1,4 @@
-#include "e2e/broker.h"
+#include "common/broker.h"
 
 #include <array>
 #include <cstdio>

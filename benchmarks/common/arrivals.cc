@@ -1,4 +1,4 @@
-#include "e2e/arrivals.h"
+#include "common/arrivals.h"
 
 #include <algorithm>
 #include <cstdio>

@@ -1,0 +1,34 @@
+#include "common/flags.h"
+
+#include <algorithm>
+
+namespace hookd::bench {
+
+void parse_flags(int argc, char** argv, std::initializer_list<std::string_view> switches,
+                 const std::function<bool(const std::string& name, const std::string& value)>& set) {
+  for (int i = 1; i < argc; ++i) {
+    std::string flag = argv[i];
+    std::string value;
+    bool has_value = false;
+    if (const auto eq = flag.find('='); eq != std::string::npos) {
+      value = flag.substr(eq + 1);
+      flag.resize(eq);
+      has_value = true;
+    }
+    if (flag == "--help" || flag == "-h") throw UsageError("help");
+    const bool is_switch = std::find(switches.begin(), switches.end(), flag) != switches.end();
+    if (!is_switch && !has_value) {
+      if (i + 1 >= argc) throw UsageError("missing value for " + flag);
+      value = argv[++i];
+    }
+    bool known = false;
+    try {
+      known = set(flag, value);
+    } catch (const std::logic_error&) {  // std::stol and friends: invalid_argument, out_of_range
+      throw UsageError("bad value for " + flag + ": " + value);
+    }
+    if (!known) throw UsageError("unknown flag " + flag);
+  }
+}
+
+}  // namespace hookd::bench
