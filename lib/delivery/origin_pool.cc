@@ -126,6 +126,13 @@ void OriginPool::finish(std::shared_ptr<Connection> reusable) {
   while (in_flight_ < cap && !waiting_.empty()) {
     PendingRequest next = std::move(waiting_.front());
     waiting_.pop_front();
+    if (next.request.still_wanted && !next.request.still_wanted()) {
+      Outcome outcome;
+      outcome.result = AttemptResult::cancelled;
+      outcome.error = next.url.origin + ": cancelled while waiting for this origin";
+      next.done(std::move(outcome));
+      continue;
+    }
     start(std::move(next));
   }
 }

@@ -16,6 +16,7 @@ std::string_view to_string(AttemptResult result) {
     case AttemptResult::protocol_error: return "protocol_error";
     case AttemptResult::blocked: return "blocked";
     case AttemptResult::origin_queue_full: return "origin_queue_full";
+    case AttemptResult::cancelled: return "cancelled";
   }
   return "protocol_error";
 }

@@ -27,11 +27,12 @@ enum class AttemptResult {
   protocol_error,
   blocked,
   origin_queue_full,
+  cancelled,  // Request::still_wanted said no when it left the origin's queue: no attempt made
 };
 
 // Fixed words used as metric label values and in dead-letter attempt records:
 // "2xx" "3xx" "4xx" "5xx" "timeout" "dns_error" "connect_error" "tls_error"
-// "protocol_error" "blocked" "origin_queue_full".
+// "protocol_error" "blocked" "origin_queue_full" "cancelled".
 std::string_view to_string(AttemptResult result);
 
 // How much of a response body an Outcome keeps (attempt history in dead letters).
@@ -58,6 +59,11 @@ struct Request {
   // Shared, not copied: the caller keeps the same bytes for a retry record if the attempt fails.
   std::shared_ptr<const std::string> body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // Asked (on the origin's strand) when the request leaves its origin's wait queue, right
+  // before its attempt; false ends it with `cancelled` and no attempt. A request that starts
+  // without waiting is not asked. Lets a circuit breaker that opened while requests queued
+  // behind a dead endpoint stop them instead of letting each one time out.
+  std::function<bool()> still_wanted;
 };
 
 struct ClientOptions {

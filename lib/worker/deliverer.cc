@@ -74,14 +74,17 @@ void Deliverer::dispatch(std::shared_ptr<DeliveryJob> job) {
   metrics_.inflight_deliveries.Increment();
 
   const auto& sub = *job->subscription;
+  bool probe = false;
   switch (health_.admit(sub.id)) {
     case health::Admission::send: break;
     case health::Admission::probe:
       log::limited(log::Level::info, "breaker_probe", "breaker open; sending a probe attempt",
                    {{"webhook_id", sub.id}, {"origin", sub.origin}});
+      probe = true;
       break;
     case health::Admission::defer: return defer_for_breaker(job);
   }
+  job->breaker_probe = probe;
   if (sub.rate_limit_per_second > 0 && !pace(job)) return;
   send(job);
 }
@@ -129,6 +132,12 @@ void Deliverer::send(const std::shared_ptr<DeliveryJob>& job) {
   h.emplace_back("x-blue-event", job->event_type);
   h.emplace_back("x-blue-webhook-id", sub.id);
   h.emplace_back("x-blue-attempt", std::to_string(job->attempt));
+  if (!job->breaker_probe) {
+    // A delivery that queued behind its origin asks its breaker again before going out: one
+    // that opened meanwhile defers it (or lets it go as the interval's probe). Two pointers:
+    // fits std::function's inline buffer, so no allocation.
+    request.still_wanted = [this, &sub] { return health_.admit(sub.id) != health::Admission::defer; };
+  }
 
   const std::int64_t started = retry::unix_ms_now();
   client_.post(std::move(request), [this, job, started](delivery::Outcome outcome) {
@@ -152,6 +161,8 @@ std::optional<retry::Step> Deliverer::next_step(const DeliveryJob& job, const de
 
 void Deliverer::on_outcome(const std::shared_ptr<DeliveryJob>& job, const delivery::Outcome& outcome,
                            std::int64_t started_unix_ms) {
+  // The breaker opened while it queued: deferred like any delivery that meets an open breaker.
+  if (outcome.result == AttemptResult::cancelled) return defer_for_breaker(job);
   attempts_by_result_[static_cast<std::size_t>(outcome.result)]->Increment();
   const bool attempted = outcome.result != AttemptResult::origin_queue_full && outcome.result != AttemptResult::blocked;
   if (attempted) {

@@ -65,6 +65,7 @@ struct DeliveryJob {
   std::shared_ptr<const std::string> body;  // built once; the request and a retry record share it
   int attempt = 1;                          // the number of the attempt about to be made
   int step = -1;                            // the schedule step last waited on; -1 before any retry
+  bool breaker_probe = false;               // admitted as its breaker's probe: goes out whatever the breaker says
   retry::SourcePosition origin;             // the event's position in the events topic
   std::vector<retry::AttemptRecord> history;  // earlier attempts (from the retry record)
 };

@@ -32,15 +32,6 @@ class HealthTest : public ScenarioTest {
   }
 
 
-  static bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (condition()) return true;
-      std::this_thread::sleep_for(50ms);
-    }
-    return condition();
-  }
-
   // The status records of one webhook (the steady one publishes its own HEALTHY too), once
   // at least `count` are there.
   std::vector<boost::json::object> statuses_of(const std::string& webhook_id, std::size_t count) const {
@@ -139,6 +130,38 @@ TEST_F(HealthTest, FailingEndpointIsCutToProbesThenRecoversWithEveryDelivery) {
     return metrics.find("hookd_breaker_transitions_total{to=\"closed\"} 1") != std::string::npos &&
            metrics.find("hookd_webhooks{status=\"healthy\"} 2") != std::string::npos;
   }, 5s)) << metrics;
+}
+
+// A dead endpoint behind a small origin cap: deliveries queue behind the two that hang. Once
+// the breaker opens on their timeouts, the queued ones are deferred as they leave the queue
+// instead of each hanging until its own timeout.
+TEST_F(HealthTest, QueuedDeliveriesAreDeferredOnceTheBreakerOpens) {
+  flaky.set_handler([](const test_support::ReceivedRequest&) { return Behaviour::hang(); });
+  publish_webhook({.id = "wh-dead", .url = flaky.url("/", "localhost")});
+  const std::string yaml = scenario.config_yaml(ca.ca_file(), "health: {failures_to_unhealthy: 2, probe_interval: 30s}\n",
+                                                "timeout: 2s, max_in_flight_per_origin: 2");
+  auto hookd = start_ready_hookd(yaml);
+  constexpr int kEvents = 20;
+  for (int i = 0; i < kEvents; ++i) publish_event({.id = "evt-q" + std::to_string(i)});
+
+  // Two attempts hang until their timeout and open the breaker (a third may leave the queue
+  // while the first failure is being recorded); the rest, queued behind them, are deferred
+  // without reaching the endpoint. Before queued deliveries asked the breaker again, all 20
+  // went out, two every 2 s.
+  auto value_of = [](const std::string& metrics, const std::string& series) {
+    const auto at = metrics.find("\n" + series + " ");
+    return at == std::string::npos ? 0.0 : std::stod(metrics.substr(at + series.size() + 2));
+  };
+  std::string metrics;
+  double deferred = 0, timed_out = 0;
+  EXPECT_TRUE(wait_until([&] {
+    hookd->admin_get("/metrics", &metrics);
+    deferred = value_of(metrics, "hookd_deliveries_deferred_total{reason=\"breaker\"}");
+    timed_out = value_of(metrics, "hookd_delivery_attempts_total{result=\"timeout\"}");
+    return deferred + timed_out >= kEvents;
+  }, 15s)) << "deferred " << deferred << ", timed out " << timed_out << "\n" << hookd->log_tail(30);
+  EXPECT_LE(flaky.request_count(), 4u);
+  EXPECT_GE(deferred, kEvents - 4);
 }
 
 }  // namespace

@@ -51,7 +51,7 @@ class GuardInNamespace : public ::testing::Test {
     if (client_) client_->shutdown();
     client_ = std::make_unique<Client>(io_, o);
     std::promise<Outcome> done;
-    client_->post(Request{url, std::make_shared<const std::string>("{}"), {}},
+    client_->post(Request{url, std::make_shared<const std::string>("{}"), {}, {}},
                   [&done](Outcome outcome) { done.set_value(std::move(outcome)); });
     auto future = done.get_future();
     EXPECT_EQ(future.wait_for(10s), std::future_status::ready);

@@ -78,7 +78,7 @@ class ClientTest : public ::testing::Test {
                             std::vector<std::pair<std::string, std::string>> headers = {}) {
     auto promise = std::make_shared<std::promise<Outcome>>();
     auto future = promise->get_future();
-    client_->post(Request{std::move(url), std::make_shared<const std::string>(std::move(body)), std::move(headers)},
+    client_->post(Request{std::move(url), std::make_shared<const std::string>(std::move(body)), std::move(headers), {}},
                   [promise](Outcome o) { promise->set_value(std::move(o)); });
     return future;
   }

@@ -3,6 +3,7 @@
 #include "delivery/client.h"
 
 #include <atomic>
+#include <future>
 #include <mutex>
 
 #include "client_fixture.h"
@@ -74,6 +75,42 @@ TEST_F(ClientTest, FullOriginQueueAnswersAtOnce) {
   // Requests 3 to 5 joined the queue, one at a time; the refused ones never did.
   std::lock_guard lock(depths_mu);
   EXPECT_EQ(depths, (std::vector<std::size_t>{1, 2, 3}));
+}
+
+TEST_F(ClientTest, QueuedRequestsNoLongerWantedAreCancelledWithoutAnAttempt) {
+  auto receiver = start_receiver();
+  Behaviour slow = Behaviour::respond(200);
+  slow.delay = 300ms;
+  receiver->set_default(slow);
+  ClientOptions o = options();
+  o.max_in_flight_per_origin = 1;
+  Client& client = start_client(o);
+
+  std::atomic<int> asked{0};
+  auto post_with = [&](bool wanted) {
+    auto promise = std::make_shared<std::promise<Outcome>>();
+    auto future = promise->get_future();
+    Request request{receiver->url("/g"), std::make_shared<const std::string>("{}"), {}, {}};
+    request.still_wanted = [&asked, wanted] {
+      ++asked;
+      return wanted;
+    };
+    client.post(std::move(request), [promise](Outcome outcome) { promise->set_value(std::move(outcome)); });
+    return future;
+  };
+  // The first starts at once and is not asked; the second and third wait behind it.
+  auto first = post_with(false);
+  auto second = post_with(false);
+  auto third = post_with(true);
+  ASSERT_EQ(first.wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(first.get().result, AttemptResult::success_2xx);
+  ASSERT_EQ(second.wait_for(10s), std::future_status::ready);
+  const Outcome cancelled = second.get();
+  EXPECT_EQ(cancelled.result, AttemptResult::cancelled) << describe(cancelled);
+  ASSERT_EQ(third.wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(third.get().result, AttemptResult::success_2xx);
+  EXPECT_EQ(asked.load(), 2);
+  EXPECT_EQ(receiver->request_count(), 2u);  // the cancelled one never reached the receiver
 }
 
 TEST_F(ClientTest, HangingOriginDoesNotDelayAnotherOrigin) {
@@ -212,7 +249,7 @@ TEST_F(ClientTest, DoneRunsExactlyOnceUnderConcurrentPostsFromManyThreads) {
   for (int t = 0; t < 4; ++t) {
     posters.emplace_back([&] {
       for (int i = 0; i < 50; ++i)
-        client_->post(Request{receiver->url("/mt"), std::make_shared<const std::string>("{}"), {}}, [&](Outcome outcome) {
+        client_->post(Request{receiver->url("/mt"), std::make_shared<const std::string>("{}"), {}, {}}, [&](Outcome outcome) {
           succeeded += outcome.result == AttemptResult::success_2xx;
           ++completed;
         });

@@ -229,7 +229,7 @@ TEST_F(ClientProxyTest, ProxyThatCannotReachOneAddressIsAskedForTheNext) {
   const std::optional<TargetUrl> url = parse_target_url(receiver->url("/next"));
   ASSERT_TRUE(url);
   const ClientOptions client_options = options();
-  const Request request{receiver->url("/next"), std::make_shared<const std::string>("{}"), {}};
+  const Request request{receiver->url("/next"), std::make_shared<const std::string>("{}"), {}, {}};
 
   auto connection = std::make_shared<Connection>(asio::make_strand(io_), &tls);
   std::promise<std::pair<PhaseResult, PhaseResult>> done;
