@@ -116,10 +116,21 @@ void schedule_webhook_state_sweep(boost::asio::io_context& io, health::Tracker& 
   });
 }
 
+// One dead origin holds its in-flight slots and its whole queue of the global cap until its
+// breaker opens; if that is the whole cap, one endpoint pauses every partition meanwhile.
+void warn_if_one_origin_can_fill_the_global_cap(const config::DeliveryConfig& delivery) {
+  const long per_origin = static_cast<long>(delivery.max_in_flight_per_origin) + delivery.max_queued_per_origin;
+  if (per_origin < delivery.max_in_flight) return;
+  log::warn("one slow origin can hold all of delivery.max_in_flight: raise it or lower "
+            "delivery.max_in_flight_per_origin / delivery.max_queued_per_origin",
+            {{"max_in_flight", delivery.max_in_flight}, {"per_origin_in_flight_and_queued", per_origin}});
+}
+
 }  // namespace
 
 int run(const config::Config& config, const std::atomic<bool>& stop) {
   log::set_level(config.log.level);
+  warn_if_one_origin_can_fill_the_global_cap(config.delivery);
   metrics::Metrics metrics;
   Liveness liveness;
   const kafka::ClientSettings kafka_settings{config.kafka.bootstrap_servers, config.kafka.properties};
