@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "events/parser.h"
+#include "hotpath/fixture.h"
 #include "subscriptions/filter_document.h"
 #include "subscriptions/parse.h"
 #include "subscriptions/snapshot.h"
@@ -30,8 +31,6 @@
 namespace hookd::bench {
 namespace {
 
-constexpr int kCompanies = 1000;
-constexpr int kWebhooksPerCompany = 10;
 constexpr int kFilteredPerCompany = 3;
 constexpr std::size_t kMaxEventBytes = 1 << 20;
 
@@ -47,8 +46,6 @@ const char* const kFilters[kFilteredPerCompany] = {
         "currentValue.createdById": "claksl2ye0000vtas0h0ln71e", "previousValue.done": {"$exist": false},
         "currentValue.todoList.project.category": "ENGINEERING"})",
 };
-
-std::string company_id(int n) { return "clakt8jud" + std::to_string(100000 + n) + "vt64205yy"; }
 
 std::string webhook_json(const std::string& id, int company, const char* filter) {
   std::string json = R"({"id":")" + id + R"(","name":"Webhook","url":"https://hooks-)" + std::to_string(company) +
@@ -76,32 +73,9 @@ std::shared_ptr<const subscriptions::Snapshot> build_snapshot(bool with_filters)
   return std::make_shared<const subscriptions::Snapshot>(std::move(table));
 }
 
-// The seed's TODO_CREATED envelope (about 2 KiB), as in the hot-path benchmark.
-std::string seed_event(const std::string& company) {
-  return R"({"id":"evt_2b9c7f0000000001","event":"TODO_CREATED","occurredAt":"2022-12-01T11:23:09.241Z",)"
-         R"("company":{"id":")" + company + R"(","uid":"400eb3f8238c486caf40957618be9662","slug":"rogue","name":"Rogue"},)"
-         R"("project":{"id":"clakt90vu000bvt64hhffqleq","uid":"d7db469a8908496f8e5f5e68030fe4c8","slug":"teest","name":"TEEST"},)"
-         R"("user":{"id":"claksl2ye0000vtas0h0ln71e","uid":"f0c4e2c1a3e14f9e9b8f1d2a0c6b7e55","fullName":"Jane Doe","email":"jane@example.com"},)"
-         R"("previousValue":null,"currentValue":{"id":"clb4zna6x0000vt1swuwso25f","uid":"11021cb836f34732b31e5ebd5dd5eb27",)"
-         R"("title":"GGGG","html":null,"text":null,"position":"32767.5","archived":false,"done":false,"startedAt":null,)"
-         R"("duedAt":null,"timezone":null,"createdAt":"2022-12-01T11:23:09.000Z","updatedAt":"2022-12-01T11:23:09.241Z",)"
-         R"("createdById":"claksl2ye0000vtas0h0ln71e","todoListId":"clakt9v5t000kvt64f563l90l","todoCustomFields":[],)"
-         R"("todoUsers":[],"todoTags":[],"todoList":{"id":"clakt9v5t000kvt64f563l90l","uid":"df0e931e6e8f4fc2905ece9da167d2d3",)"
-         R"("createdAt":"2022-11-17T08:29:22.000Z","updatedAt":"2022-11-17T08:29:22.050Z","title":"ETEST","position":131070,)"
-         R"("createdById":"claksl2ye0000vtas0h0ln71e","projectId":"clakt90vu000bvt64hhffqleq","project":{"id":"clakt90vu000bvt64hhffqleq",)"
-         R"("uid":"d7db469a8908496f8e5f5e68030fe4c8","slug":"teest","name":"TEEST","description":"","archived":false,)"
-         R"("createdAt":"2022-11-17T08:28:43.000Z","updatedAt":"2022-11-17T08:28:42.811Z","isTemplate":false,)"
-         R"("isOfficialTemplate":false,"category":"GENERAL","companyId":"clakt8jud0002vt64205yyj10","imageId":null,)"
-         R"("hideEmailFromRoles":null,"company":{"id":"clakt8jud0002vt64205yyj10","uid":"400eb3f8238c486caf40957618be9662",)"
-         R"("slug":"rogue","name":"Rogue","description":null,"createdAt":"2022-11-17T08:28:21.000Z",)"
-         R"("updatedAt":"2022-11-17T08:28:20.726Z","freeTrialExpiredAt":"2022-12-01T08:28:15.000Z",)"
-         R"("freeTrialStartedAt":"2022-11-17T08:28:15.000Z","subscribedAt":null,"imageId":null,)"
-         R"("subscriptionPlanId":"clakt8jue0003vt64e40q2prj","freeTrialExtendedById":null,"freeTrialExtendedAt":null}}}}})";
-}
-
 struct World {
   World()
-      : event_bytes(seed_event(company_id(kCompanies / 2))),
+      : event_bytes(seed_event("evt_2b9c7f0000000001", benchmark_company())),
         baseline(build_snapshot(false)),
         filtered(build_snapshot(true)) {}
   std::string event_bytes;

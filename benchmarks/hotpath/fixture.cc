@@ -5,9 +5,11 @@
 #include "subscriptions/table.h"
 
 namespace hookd::bench {
-namespace {
 
 std::string company_id(int n) { return "clakt8jud" + std::to_string(100000 + n) + "vt64205yy"; }
+
+namespace {
+
 std::string webhook_id(int company, int n) {
   return "clb4qaopy" + std::to_string(100000 + company) + "w" + std::to_string(n) + "vt24ml";
 }

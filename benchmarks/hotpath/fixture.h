@@ -17,6 +17,9 @@ inline constexpr int kWebhooksPerCompany = 10;
 // are scoped to another event type or another project, so match() does real filtering.
 inline constexpr int kMatchingWebhooks = 8;
 
+// The id of company `n` (0 <= n < kCompanies).
+std::string company_id(int n);
+
 // The company every benchmark event belongs to (one of the 1k).
 std::string benchmark_company();
 
