@@ -74,17 +74,15 @@ void Deliverer::dispatch(std::shared_ptr<DeliveryJob> job) {
   metrics_.inflight_deliveries.Increment();
 
   const auto& sub = *job->subscription;
-  bool probe = false;
   switch (health_.admit(sub.id)) {
     case health::Admission::send: break;
     case health::Admission::probe:
       log::limited(log::Level::info, "breaker_probe", "breaker open; sending a probe attempt",
                    {{"webhook_id", sub.id}, {"origin", sub.origin}});
-      probe = true;
+      job->breaker_probe = true;
       break;
     case health::Admission::defer: return defer_for_breaker(job);
   }
-  job->breaker_probe = probe;
   if (sub.rate_limit_per_second > 0 && !pace(job)) return;
   send(job);
 }
