@@ -1,6 +1,8 @@
 #include "kafka/config.h"
 
 #include <array>
+#include <cstdio>
+#include <random>
 #include <string>
 
 #include "common/log.h"
@@ -65,6 +67,13 @@ HandlePtr make_handle(rd_kafka_type_t type, ConfPtr conf) {
 
 std::string describe(rd_kafka_resp_err_t err) {
   return std::string(rd_kafka_err2name(err)) + ": " + rd_kafka_err2str(err);
+}
+
+std::string throwaway_group_id(std::string_view prefix) {
+  std::random_device random;
+  std::array<char, 20> suffix{};
+  std::snprintf(suffix.data(), suffix.size(), "-%08x%08x", random(), random());
+  return std::string(prefix) + suffix.data();
 }
 
 }  // namespace hookd::kafka

@@ -49,4 +49,8 @@ HandlePtr make_handle(rd_kafka_type_t type, ConfPtr conf);
 // The error code's name and description, e.g. "_QUEUE_FULL: Local: Queue full".
 std::string describe(rd_kafka_resp_err_t err);
 
+// A group id no other client uses, "<prefix>-<16 hex digits>", for readers that assign
+// partitions themselves and never commit: the group only names them to the broker.
+std::string throwaway_group_id(std::string_view prefix);
+
 }  // namespace hookd::kafka

@@ -1,9 +1,6 @@
 #include "kafka/table_reader.h"
 
 #include <algorithm>
-#include <array>
-#include <cstdio>
-#include <random>
 #include <thread>
 
 #include "common/log.h"
@@ -18,13 +15,6 @@ namespace {
 constexpr std::chrono::milliseconds kWatermarkTimeout{5'000};
 constexpr std::chrono::milliseconds kMinLookupTimeout{500};
 
-std::string unique_group_id() {
-  std::random_device random;
-  std::array<char, 32> text{};
-  std::snprintf(text.data(), text.size(), "hookd-table-%08x%08x", random(), random());
-  return text.data();
-}
-
 void on_reader_error(rd_kafka_t*, int err, const char* reason, void*) {
   log::limited(log::Level::warn, "kafka.table.error", "kafka table reader error",
                {{"error", describe(static_cast<rd_kafka_resp_err_t>(err))}, {"reason", reason}});
@@ -34,7 +24,7 @@ void on_reader_error(rd_kafka_t*, int err, const char* reason, void*) {
 
 TableReader::TableReader(const ClientSettings& settings, TableReaderOptions options) : options_(std::move(options)) {
   auto conf = make_conf_or_throw(settings, {{"client.id", "hookd-table"}, {"fetch.error.backoff.ms", "100"}},
-                                 {{"group.id", unique_group_id()},
+                                 {{"group.id", throwaway_group_id("hookd-table")},
                                   {"enable.auto.commit", "false"},
                                   {"enable.auto.offset.store", "false"},
                                   {"enable.partition.eof", "true"},

@@ -4,9 +4,6 @@
 #include "kafka/partition_list.h"
 
 #include <algorithm>
-#include <array>
-#include <cstdio>
-#include <random>
 #include <thread>
 
 namespace hookd::replay {
@@ -14,13 +11,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
-
-std::string unique_group_id() {
-  std::random_device random;
-  std::array<char, 40> text{};
-  std::snprintf(text.data(), text.size(), "hookd-replay-%08x%08x", random(), random());
-  return text.data();
-}
 
 void on_reader_error(rd_kafka_t*, int err, const char* reason, void*) {
   log::limited(log::Level::warn, "replay.kafka.error", "Kafka client error",
@@ -38,7 +28,7 @@ DeadLetterReader::DeadLetterReader(const kafka::ClientSettings& settings, std::s
                                    std::chrono::milliseconds unreachable_after)
     : topic_(std::move(topic)), unreachable_after_(unreachable_after) {
   auto conf = kafka::make_conf_or_throw(settings, {{"client.id", "hookd-replay"}, {"fetch.error.backoff.ms", "100"}},
-                                        {{"group.id", unique_group_id()},
+                                        {{"group.id", kafka::throwaway_group_id("hookd-replay")},
                                          {"enable.auto.commit", "false"},
                                          {"enable.auto.offset.store", "false"},
                                          {"enable.partition.eof", "true"},

@@ -1,4 +1,5 @@
 #include "support/connect_proxy.h"
+#include "support/loopback_server.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -180,14 +181,9 @@ struct ConnectProxy::Impl {
 };
 
 ConnectProxy::ConnectProxy(int threads) : impl_(std::make_unique<Impl>()) {
-  const tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), 0);
-  impl_->acceptor.open(endpoint.protocol());
-  impl_->acceptor.set_option(asio::socket_base::reuse_address(true));
-  impl_->acceptor.bind(endpoint);
-  impl_->acceptor.listen(asio::socket_base::max_listen_connections);
-  port_ = impl_->acceptor.local_endpoint().port();
+  port_ = detail::listen_on_free_port(impl_->acceptor, "127.0.0.1");
   asio::co_spawn(impl_->acceptor.get_executor(), Impl::accept_loop(this, impl_.get()), asio::detached);
-  for (int i = 0; i < std::max(1, threads); ++i) threads_.emplace_back([this] { impl_->io.run(); });
+  threads_ = detail::run_on_threads(impl_->io, threads);
 }
 
 ConnectProxy::~ConnectProxy() { stop(); }
@@ -198,9 +194,7 @@ void ConnectProxy::stop() {
     if (stopped_) return;
     stopped_ = true;
   }
-  impl_->io.stop();
-  for (auto& thread : threads_) thread.join();
-  threads_.clear();
+  detail::stop_and_join(impl_->io, threads_);
   impl_.reset();  // destroys every pending session, closing its sockets
 }
 

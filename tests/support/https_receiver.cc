@@ -1,4 +1,5 @@
 #include "support/https_receiver.h"
+#include "support/loopback_server.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -162,16 +163,9 @@ HttpsReceiver::HttpsReceiver(ReceiverOptions options) : options_(std::move(optio
     impl_->tls->use_certificate_chain_file(options_.certificate.cert_file);
     impl_->tls->use_private_key_file(options_.certificate.key_file, asio::ssl::context::pem);
   }
-  const tcp::endpoint endpoint(asio::ip::make_address(options_.listen_address), 0);
-  impl_->acceptor.open(endpoint.protocol());
-  impl_->acceptor.set_option(asio::socket_base::reuse_address(true));
-  impl_->acceptor.bind(endpoint);
-  impl_->acceptor.listen(asio::socket_base::max_listen_connections);
-  port_ = impl_->acceptor.local_endpoint().port();
-
+  port_ = detail::listen_on_free_port(impl_->acceptor, options_.listen_address);
   asio::co_spawn(impl_->acceptor.get_executor(), Impl::accept_loop(this, impl_.get()), asio::detached);
-  const int thread_count = std::max(1, options_.threads);
-  for (int i = 0; i < thread_count; ++i) threads_.emplace_back([this] { impl_->io.run(); });
+  threads_ = detail::run_on_threads(impl_->io, options_.threads);
 }
 
 HttpsReceiver::~HttpsReceiver() { stop(); }
@@ -182,9 +176,7 @@ void HttpsReceiver::stop() {
     if (stopped_) return;
     stopped_ = true;
   }
-  impl_->io.stop();
-  for (auto& thread : threads_) thread.join();
-  threads_.clear();
+  detail::stop_and_join(impl_->io, threads_);
   // Destroying the io_context destroys every pending session (closing its socket, so a
   // client waiting on a hanging request sees the connection end) and the accept loop.
   impl_.reset();
