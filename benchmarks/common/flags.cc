@@ -31,4 +31,19 @@ void parse_flags(int argc, char** argv, std::initializer_list<std::string_view> 
   }
 }
 
+bool RunFlags::set(const std::string& flag, const std::string& value) {
+  if (flag == "--keep-log") keep_log = true;
+  else if (flag == "--events") events = std::stol(value);
+  else if (flag == "--rate") rate = std::stod(value);
+  else if (flag == "--warmup") warmup = std::stol(value);
+  else if (flag == "--partitions") partitions = std::stoi(value);
+  else if (flag == "--bootstrap") bootstrap = value;
+  else if (flag == "--timeout") timeout_s = std::stoi(value);
+  else if (flag == "--hookd") hookd = value;
+  else return false;
+  return true;
+}
+
+bool RunFlags::valid() const { return events >= 1 && partitions >= 1 && timeout_s >= 1 && rate >= 0 && warmup >= 0; }
+
 }  // namespace hookd::bench

@@ -21,4 +21,23 @@ struct UsageError : std::runtime_error {
 void parse_flags(int argc, char** argv, std::initializer_list<std::string_view> switches,
                  const std::function<bool(const std::string& name, const std::string& value)>& set);
 
+// The flags every broker benchmark takes: --events --rate --warmup --partitions --bootstrap
+// --timeout --hookd and the switch --keep-log. A program's options derive from it and set
+// their own defaults.
+struct RunFlags {
+  long events = 0;
+  double rate = 0;  // events/s; 0 = as fast as the producer goes (a burst)
+  long warmup = 0;
+  int partitions = 3;
+  std::string bootstrap;  // empty: $HOOKD_TEST_KAFKA_STATE's broker, else one of its own
+  int timeout_s = 0;
+  std::string hookd;
+  bool keep_log = false;
+
+  // Takes one flag of the above (value "" for --keep-log); false for any other flag.
+  bool set(const std::string& flag, const std::string& value);
+  // True when every number is in range.
+  bool valid() const;
+};
+
 }  // namespace hookd::bench

@@ -41,16 +41,14 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-struct Options {
-  long events = 20000;
+struct Options : RunFlags {
+  Options() {
+    events = 20000;
+    warmup = 100;
+    timeout_s = 300;
+    hookd = HOOKD_BINARY;
+  }
   long webhooks = 5;
-  std::string bootstrap;
-  double rate = 0;  // events/s; 0 = as fast as the producer goes (a burst)
-  long warmup = 100;
-  int partitions = 3;
-  int timeout_s = 300;
-  std::string hookd = HOOKD_BINARY;
-  bool keep_log = false;
 };
 
 [[noreturn]] void usage(const std::string& error) {
@@ -65,22 +63,14 @@ Options read_options(int argc, char** argv) {
   Options o;
   try {
     parse_flags(argc, argv, {"--keep-log"}, [&o](const std::string& flag, const std::string& value) {
-      if (flag == "--keep-log") o.keep_log = true;
-      else if (flag == "--events") o.events = std::stol(value);
-      else if (flag == "--webhooks") o.webhooks = std::stol(value);
-      else if (flag == "--bootstrap") o.bootstrap = value;
-      else if (flag == "--rate") o.rate = std::stod(value);
-      else if (flag == "--warmup") o.warmup = std::stol(value);
-      else if (flag == "--partitions") o.partitions = std::stoi(value);
-      else if (flag == "--timeout") o.timeout_s = std::stoi(value);
-      else if (flag == "--hookd") o.hookd = value;
-      else return false;
+      if (flag != "--webhooks") return o.set(flag, value);
+      o.webhooks = std::stol(value);
       return true;
     });
   } catch (const UsageError& e) {
     usage(e.what() == std::string("help") ? "hookd end-to-end benchmark" : e.what());
   }
-  if (o.events < 1 || o.webhooks < 1 || o.partitions < 1 || o.timeout_s < 1 || o.rate < 0 || o.warmup < 0) usage("values must be positive");
+  if (!o.valid() || o.webhooks < 1) usage("values must be positive");
   return o;
 }
 

@@ -61,17 +61,16 @@ constexpr double kGoal = 0.90;
 // Only the nine subscribe to it: warm-up traffic that never reaches the tenth endpoint.
 constexpr std::string_view kWarmupType = "TODO_UPDATED";
 
-struct Options {
-  long events = 4000;
-  double rate = 200;  // events/s; 0 = as fast as the producer goes (a burst)
-  long warmup = 50;
+struct Options : RunFlags {
+  Options() {
+    events = 4000;
+    rate = 200;
+    warmup = 50;
+    timeout_s = 180;
+    hookd = HOOKD_BINARY;
+  }
   std::string delivery_timeout = "2s";
-  int partitions = 3;
-  std::string bootstrap;
-  int timeout_s = 180;
   int repeat = 1;
-  std::string hookd = HOOKD_BINARY;
-  bool keep_log = false;
   bool require_goal = false;
 };
 
@@ -88,24 +87,16 @@ Options read_options(int argc, char** argv) {
   Options o;
   try {
     parse_flags(argc, argv, {"--keep-log", "--require-goal"}, [&o](const std::string& flag, const std::string& value) {
-      if (flag == "--keep-log") o.keep_log = true;
-      else if (flag == "--require-goal") o.require_goal = true;
-      else if (flag == "--events") o.events = std::stol(value);
-      else if (flag == "--rate") o.rate = std::stod(value);
-      else if (flag == "--warmup") o.warmup = std::stol(value);
+      if (flag == "--require-goal") o.require_goal = true;
       else if (flag == "--delivery-timeout") o.delivery_timeout = value;
-      else if (flag == "--partitions") o.partitions = std::stoi(value);
-      else if (flag == "--bootstrap") o.bootstrap = value;
-      else if (flag == "--timeout") o.timeout_s = std::stoi(value);
       else if (flag == "--repeat") o.repeat = std::stoi(value);
-      else if (flag == "--hookd") o.hookd = value;
-      else return false;
+      else return o.set(flag, value);
       return true;
     });
   } catch (const UsageError& e) {
     usage(e.what() == std::string("help") ? "hookd isolation benchmark" : e.what());
   }
-  if (o.events < 1 || o.partitions < 1 || o.timeout_s < 1 || o.repeat < 1 || o.rate < 0 || o.warmup < 0) usage("values must be positive");
+  if (!o.valid() || o.repeat < 1) usage("values must be positive");
   if (!parse_duration(o.delivery_timeout)) usage("bad --delivery-timeout " + o.delivery_timeout);
   return o;
 }

@@ -1,9 +1,10 @@
 #include "common/log.h"
 
+#include "common/timestamp.h"
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -25,16 +26,7 @@ const char* level_name(Level l) {
 
 std::string timestamp_now() {
   using namespace std::chrono;
-  const auto now = system_clock::now();
-  const auto secs = time_point_cast<seconds>(now);
-  const auto ms = duration_cast<milliseconds>(now - secs).count();
-  const std::time_t t = system_clock::to_time_t(secs);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[96];  // roomy: g++ cannot prove tm fields are in range (-Wformat-truncation)
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
-  return buf;
+  return format_rfc3339_ms(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
 }
 
 void emit(Level l, std::string_view message, std::initializer_list<Field> fields, long long suppressed) {
@@ -114,6 +106,12 @@ void limited(Level l, std::string_view key, std::string_view message,
     ++w.emitted;
   }
   emit(l, message, fields, report_suppressed);
+}
+
+void append_json_string(std::string& out, std::string_view text) {
+  out += '"';
+  append_json_escaped(out, text);
+  out += '"';
 }
 
 void append_json_escaped(std::string& out, std::string_view text) {

@@ -53,4 +53,7 @@ void limited(Level level, std::string_view key, std::string_view message,
 // Appends `text` to `out` as the inside of a JSON string (no surrounding quotes).
 void append_json_escaped(std::string& out, std::string_view text);
 
+// Appends `text` to `out` as a JSON string, quotes included.
+void append_json_string(std::string& out, std::string_view text);
+
 }  // namespace hookd::log

@@ -32,14 +32,6 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-PhaseResult failure(AttemptResult result, std::string error) {
-  PhaseResult r;
-  r.ok = false;
-  r.result = result;
-  r.error = std::move(error);
-  return r;
-}
-
 AttemptResult classify_status(int status) {
   if (status >= 200 && status < 300) return AttemptResult::success_2xx;
   if (status >= 300 && status < 400) return AttemptResult::status_3xx;
@@ -90,8 +82,8 @@ asio::awaitable<PhaseResult> Connection::open(const std::vector<asio::ip::tcp::e
   beast::tcp_stream& tcp = lowest_layer();
   tcp.expires_after(budget);
   auto [connect_error, endpoint] = co_await tcp.async_connect(endpoints, use_tuple);
-  if (connect_error == beast::error::timeout) co_return failure(AttemptResult::timeout, "connect timed out");
-  if (connect_error) co_return failure(AttemptResult::connect_error, "connect failed: " + connect_error.message());
+  if (connect_error == beast::error::timeout) co_return PhaseResult::failed(AttemptResult::timeout, "connect timed out");
+  if (connect_error) co_return PhaseResult::failed(AttemptResult::connect_error, "connect failed: " + connect_error.message());
   tcp.socket().set_option(asio::ip::tcp::no_delay(true), connect_error);  // best effort
   co_return co_await handshake(url);
 }
@@ -100,7 +92,7 @@ asio::awaitable<PhaseResult> Connection::open_through_proxy(const std::vector<as
                                                             const ProxyAddress& proxy,
                                                             const std::vector<asio::ip::tcp::endpoint>& targets,
                                                             const TargetUrl& url, std::chrono::steady_clock::duration budget) {
-  if (tls_ && targets.empty()) co_return failure(AttemptResult::connect_error, "no address to connect to");
+  if (tls_ && targets.empty()) co_return PhaseResult::failed(AttemptResult::connect_error, "no address to connect to");
   beast::tcp_stream& tcp = lowest_layer();
   // One deadline for every proxy connection and CONNECT below, as for a direct connect.
   const auto deadline = std::chrono::steady_clock::now() + budget;
@@ -108,9 +100,9 @@ asio::awaitable<PhaseResult> Connection::open_through_proxy(const std::vector<as
     tcp.expires_at(deadline);
     auto [connect_error, endpoint] = co_await tcp.async_connect(proxy_endpoints, use_tuple);
     if (connect_error == beast::error::timeout)
-      co_return failure(AttemptResult::timeout, "connecting to the proxy " + proxy.origin + " timed out");
+      co_return PhaseResult::failed(AttemptResult::timeout, "connecting to the proxy " + proxy.origin + " timed out");
     if (connect_error)
-      co_return failure(AttemptResult::connect_error,
+      co_return PhaseResult::failed(AttemptResult::connect_error,
                         "connecting to the proxy " + proxy.origin + " failed: " + connect_error.message());
     tcp.socket().set_option(asio::ip::tcp::no_delay(true), connect_error);  // best effort
 
@@ -136,14 +128,14 @@ asio::awaitable<PhaseResult> Connection::handshake(const TargetUrl& url) {
   beast::tcp_stream& tcp = lowest_layer();
   if (tls_) {
     if (!set_peer_identity(tls_->native_handle(), url.host))
-      co_return failure(AttemptResult::tls_error, "cannot set the TLS peer identity");
+      co_return PhaseResult::failed(AttemptResult::tls_error, "cannot set the TLS peer identity");
     auto [handshake_error] = co_await tls_->async_handshake(asio::ssl::stream_base::client, use_tuple);
-    if (handshake_error == beast::error::timeout) co_return failure(AttemptResult::timeout, "TLS handshake timed out");
+    if (handshake_error == beast::error::timeout) co_return PhaseResult::failed(AttemptResult::timeout, "TLS handshake timed out");
     if (handshake_error) {
       std::string text = "TLS handshake failed: " + handshake_error.message();
       const long verify = SSL_get_verify_result(tls_->native_handle());
       if (verify != X509_V_OK) text += std::string(" (") + X509_verify_cert_error_string(verify) + ")";
-      co_return failure(AttemptResult::tls_error, std::move(text));
+      co_return PhaseResult::failed(AttemptResult::tls_error, std::move(text));
     }
   }
   tcp.expires_never();
@@ -185,8 +177,8 @@ asio::awaitable<PhaseResult> Connection::exchange_on(Stream& stream, const Targe
   tcp.expires_after(options.request_timeout);
 
   auto [write_error, written] = co_await http::async_write(stream, message, use_tuple);
-  if (write_error == beast::error::timeout) co_return failure(AttemptResult::timeout, "sending the request timed out");
-  if (write_error) co_return failure(AttemptResult::protocol_error, "sending the request failed: " + write_error.message());
+  if (write_error == beast::error::timeout) co_return PhaseResult::failed(AttemptResult::timeout, "sending the request timed out");
+  if (write_error) co_return PhaseResult::failed(AttemptResult::protocol_error, "sending the request failed: " + write_error.message());
 
   http::response_parser<http::buffer_body> parser;
   // No limit while the header is read: a Content-Length beyond max_response_bytes is handled
@@ -195,8 +187,8 @@ asio::awaitable<PhaseResult> Connection::exchange_on(Stream& stream, const Targe
   auto [header_error, header_bytes] = co_await http::async_read_header(stream, buffer_, parser, use_tuple);
   if (header_error) {
     PhaseResult r = header_error == beast::error::timeout
-                        ? failure(AttemptResult::timeout, "waiting for the response timed out")
-                        : failure(AttemptResult::protocol_error, "reading the response failed: " + header_error.message());
+                        ? PhaseResult::failed(AttemptResult::timeout, "waiting for the response timed out")
+                        : PhaseResult::failed(AttemptResult::protocol_error, "reading the response failed: " + header_error.message());
     r.response_started = parser.got_some() || buffer_.size() > 0;
     co_return r;
   }

@@ -41,6 +41,14 @@ struct PhaseResult {
   bool response_started = false;  // some response byte arrived (a stale-connection retry is unsafe)
   std::optional<std::chrono::seconds> retry_after;  // from the response header, whatever the status
   std::string response_excerpt;                     // the first bytes of the response body
+
+  static PhaseResult failed(AttemptResult result, std::string error) {
+    PhaseResult r;
+    r.ok = false;
+    r.result = result;
+    r.error = std::move(error);
+    return r;
+  }
 };
 
 class Connection {

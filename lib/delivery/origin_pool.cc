@@ -41,13 +41,7 @@ auto async_resolve(Resolver& resolver, const std::string& host, Token&& token) {
       token, host);
 }
 
-PhaseResult connect_timed_out() {
-  PhaseResult r;
-  r.ok = false;
-  r.result = AttemptResult::timeout;
-  r.error = "connect timed out";
-  return r;
-}
+PhaseResult connect_timed_out() { return PhaseResult::failed(AttemptResult::timeout, "connect timed out"); }
 
 Resolver::Options resolver_options(const ClientOptions& options) {
   Resolver::Options out;
@@ -177,12 +171,8 @@ asio::awaitable<PhaseResult> OriginPool::open_fresh(std::shared_ptr<Connection>&
                                                     Clock::time_point started) {
   auto [resolve_error, addresses] = co_await async_resolve(context_->resolver, url.host, use_tuple);
   if (resolve_error) {
-    PhaseResult r;
-    r.ok = false;
-    const bool timed_out = resolve_error == asio::error::timed_out;
-    r.result = timed_out ? AttemptResult::timeout : AttemptResult::dns_error;
-    r.error = timed_out ? "name resolution timed out" : "name resolution failed: " + resolve_error.message();
-    co_return r;
+    if (resolve_error == asio::error::timed_out) co_return PhaseResult::failed(AttemptResult::timeout, "name resolution timed out");
+    co_return PhaseResult::failed(AttemptResult::dns_error, "name resolution failed: " + resolve_error.message());
   }
 
   // Every address must pass: a name that resolves to one public and one private address is
@@ -192,11 +182,8 @@ asio::awaitable<PhaseResult> OriginPool::open_fresh(std::shared_ptr<Connection>&
   for (const auto& address : addresses) {
     const AddressVerdict verdict = classify(address, context_->options.allow_private_networks);
     if (verdict != AddressVerdict::allowed) {
-      PhaseResult r;
-      r.ok = false;
-      r.result = AttemptResult::blocked;
-      r.error = "address " + address.to_string() + " refused (" + to_string(verdict) + ")";
-      co_return r;
+      co_return PhaseResult::failed(AttemptResult::blocked,
+                                    "address " + address.to_string() + " refused (" + to_string(verdict) + ")");
     }
     endpoints.emplace_back(address, url.port);
   }
@@ -212,14 +199,10 @@ asio::awaitable<PhaseResult> OriginPool::open_fresh(std::shared_ptr<Connection>&
   const ProxyAddress& proxy = *context_->proxy;
   auto [proxy_resolve_error, proxy_addresses] = co_await async_resolve(context_->resolver, proxy.host, use_tuple);
   if (proxy_resolve_error) {
-    PhaseResult r;
-    r.ok = false;
-    const bool timed_out = proxy_resolve_error == asio::error::timed_out;
+    const std::string what = "name resolution of the proxy " + proxy.origin;
+    if (proxy_resolve_error == asio::error::timed_out) co_return PhaseResult::failed(AttemptResult::timeout, what + " timed out");
     // Not a dns_error: that result speaks about the endpoint's name, and this is ours.
-    r.result = timed_out ? AttemptResult::timeout : AttemptResult::connect_error;
-    r.error = "name resolution of the proxy " + proxy.origin +
-              (timed_out ? " timed out" : " failed: " + proxy_resolve_error.message());
-    co_return r;
+    co_return PhaseResult::failed(AttemptResult::connect_error, what + " failed: " + proxy_resolve_error.message());
   }
   std::vector<asio::ip::tcp::endpoint> proxy_endpoints;
   proxy_endpoints.reserve(proxy_addresses.size());

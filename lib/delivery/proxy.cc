@@ -30,21 +30,11 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
   throw std::invalid_argument("delivery.proxy must be http://host:port: " + problem);
 }
 
-bool plausible_host_name(std::string_view name) {
-  if (name.empty() || name.size() > 253) return false;
-  for (char c : name) {
-    const auto u = static_cast<unsigned char>(c);
-    if (!std::isalnum(u) && c != '-' && c != '.' && c != '_') return false;
-  }
-  return true;
-}
-
-PhaseResult failure(AttemptResult result, std::string error) {
-  PhaseResult r;
-  r.ok = false;
-  r.result = result;
-  r.error = std::move(error);
-  return r;
+// A failed write to or read from the proxy: `what` says which, e.g. "sending CONNECT to the
+// proxy http://p:3128".
+PhaseResult proxy_io_failure(const boost::system::error_code& error, const std::string& what) {
+  if (error == beast::error::timeout) return PhaseResult::failed(AttemptResult::timeout, what + " timed out");
+  return PhaseResult::failed(AttemptResult::connect_error, what + " failed: " + error.message());
 }
 
 }  // namespace
@@ -108,13 +98,8 @@ asio::awaitable<TunnelResult> open_tunnel(beast::tcp_stream& proxy, const asio::
   connect.set(http::field::host, authority);
 
   auto [write_error, written] = co_await http::async_write(proxy, connect, use_tuple);
-  if (write_error == beast::error::timeout) {
-    out.phase = failure(AttemptResult::timeout, "sending CONNECT to the proxy " + proxy_address.origin + " timed out");
-    co_return out;
-  }
   if (write_error) {
-    out.phase = failure(AttemptResult::connect_error,
-                        "sending CONNECT to the proxy " + proxy_address.origin + " failed: " + write_error.message());
+    out.phase = proxy_io_failure(write_error, "sending CONNECT to the proxy " + proxy_address.origin);
     co_return out;
   }
 
@@ -124,13 +109,8 @@ asio::awaitable<TunnelResult> open_tunnel(beast::tcp_stream& proxy, const asio::
   parser.skip(true);
   beast::flat_buffer buffer;
   auto [read_error, read_bytes] = co_await http::async_read_header(proxy, buffer, parser, use_tuple);
-  if (read_error == beast::error::timeout) {
-    out.phase = failure(AttemptResult::timeout, "waiting for the proxy " + proxy_address.origin + " to answer CONNECT timed out");
-    co_return out;
-  }
   if (read_error) {
-    out.phase = failure(AttemptResult::connect_error,
-                        "reading the CONNECT answer of the proxy " + proxy_address.origin + " failed: " + read_error.message());
+    out.phase = proxy_io_failure(read_error, "reading the CONNECT answer of the proxy " + proxy_address.origin);
     co_return out;
   }
 
@@ -138,7 +118,7 @@ asio::awaitable<TunnelResult> open_tunnel(beast::tcp_stream& proxy, const asio::
   if (status < 200 || status >= 300) {
     // Only the status: the reason phrase and body are the proxy's text, and the target's
     // origin is added by the caller.
-    out.phase = failure(AttemptResult::connect_error,
+    out.phase = PhaseResult::failed(AttemptResult::connect_error,
                         "the proxy " + proxy_address.origin + " answered CONNECT " + authority + " with HTTP " +
                             std::to_string(status));
     out.try_next_address = status == 502 || status == 503 || status == 504;
@@ -147,7 +127,7 @@ asio::awaitable<TunnelResult> open_tunnel(beast::tcp_stream& proxy, const asio::
   // The target speaks only after we do (TLS client hello first), so bytes here did not come
   // from the target, and they would be lost with this buffer anyway.
   if (buffer.size() != 0) {
-    out.phase = failure(AttemptResult::connect_error,
+    out.phase = PhaseResult::failed(AttemptResult::connect_error,
                         "the proxy " + proxy_address.origin + " sent data after its CONNECT answer");
     co_return out;
   }

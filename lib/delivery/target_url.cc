@@ -9,8 +9,15 @@
 namespace hookd::delivery {
 namespace {
 
-// A host name we are willing to hand to the resolver: letters, digits, '-', '_', '.'.
-// Anything else (after percent-decoding) cannot be a DNS name and would only confuse logs.
+std::optional<std::uint16_t> parse_port(std::string_view text) {
+  unsigned value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || value == 0 || value > 65535) return std::nullopt;
+  return static_cast<std::uint16_t>(value);
+}
+
+}  // namespace
+
 bool plausible_host_name(std::string_view name) {
   if (name.empty() || name.size() > 253) return false;
   for (char c : name) {
@@ -20,14 +27,6 @@ bool plausible_host_name(std::string_view name) {
   return true;
 }
 
-std::optional<std::uint16_t> parse_port(std::string_view text) {
-  unsigned value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || end != text.data() + text.size() || value == 0 || value > 65535) return std::nullopt;
-  return static_cast<std::uint16_t>(value);
-}
-
-}  // namespace
 
 std::optional<TargetUrl> parse_target_url(std::string_view url) {
   // parse_uri, not parse_absolute_uri: a fragment is allowed (and never sent).

@@ -22,4 +22,8 @@ struct TargetUrl {
 // info, a missing host, a bad port. Never throws.
 std::optional<TargetUrl> parse_target_url(std::string_view url);
 
+// A host name we are willing to hand to the resolver: letters, digits, '-', '_', '.'.
+// Anything else (after percent-decoding) cannot be a DNS name and would only confuse logs.
+bool plausible_host_name(std::string_view name);
+
 }  // namespace hookd::delivery

@@ -69,11 +69,35 @@ std::string describe(rd_kafka_resp_err_t err) {
   return std::string(rd_kafka_err2name(err)) + ": " + rd_kafka_err2str(err);
 }
 
+namespace {
+
 std::string throwaway_group_id(std::string_view prefix) {
   std::random_device random;
   std::array<char, 20> suffix{};
   std::snprintf(suffix.data(), suffix.size(), "-%08x%08x", random(), random());
   return std::string(prefix) + suffix.data();
+}
+
+void on_reader_error(rd_kafka_t* rk, int err, const char* reason, void*) {
+  log::limited(log::Level::warn, "kafka.reader.error", "kafka reader error",
+               {{"client", rd_kafka_name(rk)}, {"error", describe(static_cast<rd_kafka_resp_err_t>(err))},
+                {"reason", reason}});
+}
+
+}  // namespace
+
+HandlePtr make_reader_handle(const ClientSettings& settings, const std::string& client_id) {
+  auto conf = make_conf_or_throw(settings, {{"client.id", client_id}, {"fetch.error.backoff.ms", "100"}},
+                                 {{"group.id", throwaway_group_id(client_id)},
+                                  {"enable.auto.commit", "false"},
+                                  {"enable.auto.offset.store", "false"},
+                                  {"enable.partition.eof", "true"},
+                                  {"auto.offset.reset", "earliest"},
+                                  {"isolation.level", "read_committed"}});
+  rd_kafka_conf_set_error_cb(conf.get(), on_reader_error);
+  HandlePtr handle = make_handle(RD_KAFKA_CONSUMER, std::move(conf));
+  rd_kafka_poll_set_consumer(handle.get());
+  return handle;
 }
 
 }  // namespace hookd::kafka

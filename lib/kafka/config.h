@@ -49,8 +49,11 @@ HandlePtr make_handle(rd_kafka_type_t type, ConfPtr conf);
 // The error code's name and description, e.g. "_QUEUE_FULL: Local: Queue full".
 std::string describe(rd_kafka_resp_err_t err);
 
-// A group id no other client uses, "<prefix>-<16 hex digits>", for readers that assign
-// partitions themselves and never commit: the group only names them to the broker.
-std::string throwaway_group_id(std::string_view prefix);
+// A consumer that reads topics from partitions it assigns itself, never commits, reads only
+// committed records and reports the end of each partition (the subscriptions table reader,
+// `hookd replay`'s dead-letter reader). Its group id is unique ("<client_id>-<random>"):
+// it only names the client to the broker. Client errors are logged, rate-limited.
+// Throws Error.
+HandlePtr make_reader_handle(const ClientSettings& settings, const std::string& client_id);
 
 }  // namespace hookd::kafka

@@ -15,24 +15,10 @@ namespace {
 constexpr std::chrono::milliseconds kWatermarkTimeout{5'000};
 constexpr std::chrono::milliseconds kMinLookupTimeout{500};
 
-void on_reader_error(rd_kafka_t*, int err, const char* reason, void*) {
-  log::limited(log::Level::warn, "kafka.table.error", "kafka table reader error",
-               {{"error", describe(static_cast<rd_kafka_resp_err_t>(err))}, {"reason", reason}});
-}
-
 }  // namespace
 
 TableReader::TableReader(const ClientSettings& settings, TableReaderOptions options) : options_(std::move(options)) {
-  auto conf = make_conf_or_throw(settings, {{"client.id", "hookd-table"}, {"fetch.error.backoff.ms", "100"}},
-                                 {{"group.id", throwaway_group_id("hookd-table")},
-                                  {"enable.auto.commit", "false"},
-                                  {"enable.auto.offset.store", "false"},
-                                  {"enable.partition.eof", "true"},
-                                  {"auto.offset.reset", "earliest"},
-                                  {"isolation.level", "read_committed"}});
-  rd_kafka_conf_set_error_cb(conf.get(), on_reader_error);
-  handle_ = make_handle(RD_KAFKA_CONSUMER, std::move(conf));
-  rd_kafka_poll_set_consumer(handle_.get());
+  handle_ = make_reader_handle(settings, "hookd-table");
   waiting_since_ = std::chrono::steady_clock::now();
 }
 

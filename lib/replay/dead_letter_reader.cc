@@ -12,11 +12,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-void on_reader_error(rd_kafka_t*, int err, const char* reason, void*) {
-  log::limited(log::Level::warn, "replay.kafka.error", "Kafka client error",
-               {{"error", kafka::describe(static_cast<rd_kafka_resp_err_t>(err))}, {"reason", reason}});
-}
-
 int remaining_ms(Clock::time_point deadline) {
   return static_cast<int>(std::max<long long>(
       0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count()));
@@ -27,16 +22,7 @@ int remaining_ms(Clock::time_point deadline) {
 DeadLetterReader::DeadLetterReader(const kafka::ClientSettings& settings, std::string topic,
                                    std::chrono::milliseconds unreachable_after)
     : topic_(std::move(topic)), unreachable_after_(unreachable_after) {
-  auto conf = kafka::make_conf_or_throw(settings, {{"client.id", "hookd-replay"}, {"fetch.error.backoff.ms", "100"}},
-                                        {{"group.id", kafka::throwaway_group_id("hookd-replay")},
-                                         {"enable.auto.commit", "false"},
-                                         {"enable.auto.offset.store", "false"},
-                                         {"enable.partition.eof", "true"},
-                                         {"auto.offset.reset", "earliest"},
-                                         {"isolation.level", "read_committed"}});
-  rd_kafka_conf_set_error_cb(conf.get(), on_reader_error);
-  handle_ = kafka::make_handle(RD_KAFKA_CONSUMER, std::move(conf));
-  rd_kafka_poll_set_consumer(handle_.get());
+  handle_ = kafka::make_reader_handle(settings, "hookd-replay");
 }
 
 DeadLetterReader::~DeadLetterReader() {

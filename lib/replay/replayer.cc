@@ -1,12 +1,12 @@
 #include "replay/replayer.h"
 
 #include "common/log.h"
+#include "common/timestamp.h"
 #include "kafka/producer.h"
 #include "replay/dead_letter_reader.h"
 #include "retry/policy.h"
 
 #include <atomic>
-#include <ctime>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -22,16 +22,7 @@ using namespace std::chrono_literals;
 // records with _QUEUE_FULL) nor holds the whole topic in memory.
 constexpr std::int64_t kMaxUnacknowledged = 10'000;
 
-std::string rfc3339_ms(std::int64_t unix_ms) {
-  if (unix_ms < 0) return "none";
-  const auto secs = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(unix_ms % 1000));
-  return buf;
-}
+std::string rfc3339_ms(std::int64_t unix_ms) { return unix_ms < 0 ? "none" : format_rfc3339_ms(unix_ms); }
 
 DeadLetterView view_of(const kafka::Message& m) {
   DeadLetterView v;

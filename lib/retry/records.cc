@@ -1,32 +1,16 @@
 #include "retry/records.h"
 
 #include "common/log.h"
+#include "common/timestamp.h"
 
 #include <chrono>
-#include <ctime>
 
 namespace hookd::retry {
 namespace {
 
-void append_string(std::string& out, std::string_view text) {
-  out += '"';
-  log::append_json_escaped(out, text);
-  out += '"';
-}
-
-std::string rfc3339_ms(std::int64_t unix_ms) {
-  const std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(unix_ms % 1000));
-  return buf;
-}
-
 void append_source(std::string& out, const SourcePosition& source) {
   out += "{\"topic\":";
-  append_string(out, source.topic);
+  log::append_json_string(out, source.topic);
   out += ",\"partition\":";
   out += std::to_string(source.partition);
   out += ",\"offset\":";
@@ -46,9 +30,9 @@ std::string attempts_json(const std::vector<AttemptRecord>& attempts) {
   for (const auto& a : attempts) {
     if (out.size() > 1) out += ',';
     out += "{\"at\":";
-    append_string(out, rfc3339_ms(a.at_unix_ms));
+    log::append_json_string(out, format_rfc3339_ms(a.at_unix_ms));
     out += ",\"result\":";
-    append_string(out, a.result);
+    log::append_json_string(out, a.result);
     out += ",\"status\":";
     out += a.http_status ? std::to_string(a.http_status) : "null";
     out += ",\"durationMs\":";
@@ -57,10 +41,10 @@ std::string attempts_json(const std::vector<AttemptRecord>& attempts) {
     if (a.error.empty()) {
       out += "null";
     } else {
-      append_string(out, a.error);
+      log::append_json_string(out, a.error);
     }
     out += ",\"response\":";
-    append_string(out, a.response);
+    log::append_json_string(out, a.response);
     out += '}';
   }
   out += ']';
@@ -71,13 +55,13 @@ std::string serialize(const RetryRecord& r) {
   std::string out;
   out.reserve(r.body.size() + r.envelope.size() + 512);
   out += "{\"deliveryId\":";
-  append_string(out, r.delivery_id);
+  log::append_json_string(out, r.delivery_id);
   out += ",\"webhookId\":";
-  append_string(out, r.webhook_id);
+  log::append_json_string(out, r.webhook_id);
   out += ",\"eventId\":";
-  append_string(out, r.event_id);
+  log::append_json_string(out, r.event_id);
   out += ",\"event\":";
-  append_string(out, r.event_type);
+  log::append_json_string(out, r.event_type);
   out += ",\"attempts\":";
   out += std::to_string(r.attempts);
   out += ",\"step\":";
@@ -100,26 +84,26 @@ std::string attempt_log_entry(std::string_view delivery_id, std::string_view web
   std::string out;
   out.reserve(256);
   out += "{\"deliveryId\":";
-  append_string(out, delivery_id);
+  log::append_json_string(out, delivery_id);
   out += ",\"webhookId\":";
-  append_string(out, webhook_id);
+  log::append_json_string(out, webhook_id);
   out += ",\"eventId\":";
-  append_string(out, event_id);
+  log::append_json_string(out, event_id);
   out += ",\"event\":";
-  append_string(out, event_type);
+  log::append_json_string(out, event_type);
   out += ",\"attempt\":";
   out += std::to_string(attempt_number);
   out += ",\"result\":";
-  append_string(out, attempt.result);
+  log::append_json_string(out, attempt.result);
   out += ",\"status\":";
   out += attempt.http_status ? std::to_string(attempt.http_status) : "null";
   out += ",\"durationMs\":";
   out += std::to_string(attempt.duration_ms);
   out += ",\"at\":";
-  append_string(out, rfc3339_ms(attempt.at_unix_ms));
+  log::append_json_string(out, format_rfc3339_ms(attempt.at_unix_ms));
   out += ",\"nextDueAt\":";
   if (next_due_unix_ms) {
-    append_string(out, rfc3339_ms(*next_due_unix_ms));
+    log::append_json_string(out, format_rfc3339_ms(*next_due_unix_ms));
   } else {
     out += "null";
   }

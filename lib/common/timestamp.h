@@ -1,0 +1,13 @@
+// Timestamps as hookd writes them everywhere (logs, status records, retry history, the
+// attempts log): RFC 3339 in UTC with milliseconds, "2026-11-23T04:41:13.250Z".
+// Parsing them back is events/rfc3339.h.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace hookd {
+
+std::string format_rfc3339_ms(std::int64_t unix_ms);
+
+}  // namespace hookd
