@@ -95,7 +95,12 @@ for s in socks:
 ports = [s.getsockname()[1] for s in socks]
 for s in socks:
     s.close()
-print(ports[0], ports[1], base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))
+# Like Kafka's Uuid.randomUuid: never an id that starts with "-", which the storage tool's
+# argument parser would read as an option (1 start in 64 failed before this).
+cluster_id = "-"
+while cluster_id.startswith("-"):
+    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+print(ports[0], ports[1], cluster_id)
 PY
   )
   bootstrap=127.0.0.1:$port
