@@ -89,18 +89,4 @@ std::string metric_lines(const std::string& metrics, std::string_view prefix) {
   return out;
 }
 
-double metric_value(const std::string& metrics, std::string_view series) {
-  std::istringstream in(metrics);
-  for (std::string line; std::getline(in, line);) {
-    if (line.size() > series.size() && line.starts_with(series) && line[series.size()] == ' ') {
-      try {
-        return std::stod(line.substr(series.size() + 1));
-      } catch (const std::exception&) {
-        return 0;
-      }
-    }
-  }
-  return 0;
-}
-
 }  // namespace hookd::bench

@@ -61,8 +61,5 @@ double publish_events(kafka::Producer& producer, const std::string& topic, long 
 std::string loadavg();
 // The lines of a Prometheus text page that start with `prefix`, each indented by two spaces.
 std::string metric_lines(const std::string& metrics, std::string_view prefix);
-// The value of the first sample line that starts with `series` exactly (e.g.
-// `hookd_breaker_transitions_total{to="open"}`); 0 when absent.
-double metric_value(const std::string& metrics, std::string_view series);
 
 }  // namespace hookd::bench

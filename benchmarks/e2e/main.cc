@@ -15,7 +15,8 @@
 // Kafka: --bootstrap, else the ctest fixture's $HOOKD_TEST_KAFKA_STATE/bootstrap, else a
 // broker of its own from scripts/kafka/start.sh (stopped at exit). Every run uses fresh topic
 // and group names, so runs never see each other's records. Exit code 0 once every delivery
-// arrived, 1 when some were missing at the timeout, 2 on a usage error.
+// arrived and hookd stopped cleanly, 1 when some were missing at the timeout or hookd exited
+// non-zero, 2 on a usage error.
 #include <boost/asio/ip/host_name.hpp>
 
 #include <chrono>
@@ -166,8 +167,11 @@ int run(const Options& o) {
               start_load.c_str(), loadavg().c_str(), boost::asio::ip::host_name().c_str(),
               std::thread::hardware_concurrency());
   if (o.keep_log) std::printf("  hookd log: %s\n", hookd.log_path().c_str());
-  if (!complete) std::fprintf(stderr, "incomplete; hookd's log ends:\n%s", hookd.log_tail(30).c_str());
-  return complete && produce_errors.count.load() == 0 ? 0 : 1;
+  if (!complete || exit_code != 0) {
+    std::fprintf(stderr, "%s; hookd's log ends:\n%s", complete ? "hookd did not stop cleanly" : "incomplete",
+                 hookd.log_tail(30).c_str());
+  }
+  return complete && exit_code == 0 && produce_errors.count.load() == 0 ? 0 : 1;
 }
 
 }  // namespace

@@ -239,11 +239,11 @@ void report(const Options& o, const Broker& broker, const RunResult& a, const Ru
   const auto hookd_line = [](const char* name, const RunResult& r) {
     std::printf("  hookd %s: breaker opened %.0f; attempts timed out %.0f; deferred by the breaker %.0f, on a full origin"
                 " queue %.0f; retry records to the first tier %.0f; exit code %d\n",
-                name, metric_value(r.metrics, R"(hookd_breaker_transitions_total{to="open"})"),
-                metric_value(r.metrics, R"(hookd_delivery_attempts_total{result="timeout"})"),
-                metric_value(r.metrics, R"(hookd_deliveries_deferred_total{reason="breaker"})"),
-                metric_value(r.metrics, R"(hookd_delivery_attempts_total{result="origin_queue_full"})"),
-                metric_value(r.metrics, R"(hookd_retries_enqueued_total{tier="5s"})"), r.exit_code);
+                name, test_support::metric_value(r.metrics, R"(hookd_breaker_transitions_total{to="open"})").value_or(0),
+                test_support::metric_value(r.metrics, R"(hookd_delivery_attempts_total{result="timeout"})").value_or(0),
+                test_support::metric_value(r.metrics, R"(hookd_deliveries_deferred_total{reason="breaker"})").value_or(0),
+                test_support::metric_value(r.metrics, R"(hookd_delivery_attempts_total{result="origin_queue_full"})").value_or(0),
+                test_support::metric_value(r.metrics, R"(hookd_retries_enqueued_total{tier="5s"})").value_or(0), r.exit_code);
   };
   hookd_line("A", a);
   hookd_line("B", b);

@@ -45,7 +45,7 @@ struct RetryConfig {
   // Delays as written ("5s", "30m"): each is both a wait and part of a topic name, so the
   // spelling is kept. The foundation sends failed attempts to the tier of schedule[0].
   std::vector<std::string> schedule{"5s", "5m", "30m", "2h", "5h", "10h", "10h"};
-  // The least a retry waits after a throttling answer (429/503 with Retry-After).
+  // The least a retry waits after a timeout or a 429 (a longer Retry-After on 429/503 wins).
   std::chrono::milliseconds throttle_floor = std::chrono::seconds(60);
   // Consumer group of the retry-tier consumers; must differ from kafka.group_id.
   std::string group_id = "hookd-retry";

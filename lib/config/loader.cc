@@ -241,6 +241,12 @@ void check_consistency(const YAML::Node& root, const Config& c) {
     fail(node_at("topics", "dead_letter"), "topics.dead_letter",
          "topics.dead_letter: \"" + c.topics.dead_letter + "\" is already used by another role");
   }
+  if (!c.topics.attempts.empty() &&
+      (is_event_topic(c.topics.attempts) || c.topics.attempts == c.topics.subscriptions ||
+       c.topics.attempts == c.topics.dead_letter)) {
+    fail(node_at("topics", "attempts"), "topics.attempts",
+         "topics.attempts: \"" + c.topics.attempts + "\" is already used by another role");
+  }
   if (!c.topics.status.empty() &&
       (is_event_topic(c.topics.status) || c.topics.status == c.topics.subscriptions ||
        c.topics.status == c.topics.dead_letter || c.topics.status == c.topics.attempts)) {
@@ -255,7 +261,7 @@ void check_consistency(const YAML::Node& root, const Config& c) {
            key + ": retry topic \"" + tier + "\" is not a valid Kafka topic name");
     }
     if (is_event_topic(tier) || tier == c.topics.subscriptions || tier == c.topics.dead_letter ||
-        tier == c.topics.status) {
+        tier == c.topics.status || tier == c.topics.attempts) {
       fail(node_at("retry", "schedule"), key,
            key + ": retry topic \"" + tier + "\" is already used by another role");
     }

@@ -93,6 +93,15 @@ Metrics::Metrics()
                          .Help("How late a retry fired versus its due time")
                          .Register(*registry_)
                          .Add({}, http_buckets())),
+      retry_progress(BuildGauge()
+                         .Name("hookd_retry_progress_timestamp_seconds")
+                         .Help("Per retry tier, the oldest time since which one of this worker's partitions of the "
+                               "tier has had records waiting and released none (now when none waits)")
+                         .Register(*registry_)),
+      retry_tier_delay(BuildGauge()
+                           .Name("hookd_retry_tier_delay_seconds")
+                           .Help("Each retry tier's delay, for alerts that compare a tier's wait with it")
+                           .Register(*registry_)),
       retries_dropped(BuildCounter()
                           .Name("hookd_retries_dropped_total")
                           .Help("Retries dropped at retry time, by reason")

@@ -45,6 +45,8 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& dead_letters;            // {reason}
   prometheus::Family<prometheus::Gauge>& retry_backlog;             // {tier}: records waiting
   prometheus::Histogram& retry_lateness;                            // seconds a retry fired after its due time
+  prometheus::Family<prometheus::Gauge>& retry_progress;            // {tier}: unix s of the tier's last progress here
+  prometheus::Family<prometheus::Gauge>& retry_tier_delay;          // {tier}: the tier's delay in seconds
   prometheus::Family<prometheus::Counter>& retries_dropped;         // {reason}
   prometheus::Counter& replayed;                                    // dead letters re-enqueued by `hookd replay`
   prometheus::Family<prometheus::Gauge>& webhooks;                  // {status}: healthy unhealthy gone, as this worker sees them

@@ -28,9 +28,12 @@ std::optional<Step> RetryPolicy::next(int attempts_made, int previous_step,
   if (attempts_made >= max_attempts()) return std::nullopt;
   const int last = static_cast<int>(steps_.size()) - 1;
   if (required_wait) {
-    for (const auto& s : steps_)
+    const Step* longest = &steps_.front();
+    for (const auto& s : steps_) {
       if (s.delay >= *required_wait) return s;
-    return steps_[static_cast<std::size_t>(last)];  // the longest tier when none waits long enough
+      if (s.delay >= longest->delay) longest = &s;  // a schedule need not be ascending
+    }
+    return *longest;  // the longest tier when none waits long enough
   }
   return steps_[static_cast<std::size_t>(std::min(previous_step + 1, last))];
 }

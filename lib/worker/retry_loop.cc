@@ -1,10 +1,12 @@
 #include "worker/retry_loop.h"
 
 #include "common/log.h"
+#include "kafka/consumer_lag.h"
 #include "payload/body.h"
 #include "retry/records.h"
 
 #include <algorithm>
+#include <set>
 
 namespace hookd::worker {
 
@@ -17,7 +19,16 @@ RetryLoop::RetryLoop(kafka::GroupConsumer& consumer, std::string retry_prefix, c
       snapshot_(snapshots),
       metrics_(metrics),
       // A retry record carries an event that was valid; leave room beyond the event limit.
-      parser_(max_event_bytes * 2) {}
+      parser_(max_event_bytes * 2) {
+  // Every tier's series exists from the start, before the first statistics arrive.
+  const double now_s = static_cast<double>(retry::unix_ms_now()) / 1000.0;
+  for (const auto& tier : policy_.tiers()) {
+    metrics_.retry_tier_delay.Add({{"tier", tier}})
+        .Set(std::chrono::duration<double>(policy_.tier_delay(tier)).count());
+    metrics_.retry_progress.Add({{"tier", tier}}).Set(now_s);
+    metrics_.retry_backlog.Add({{"tier", tier}}).Set(0);
+  }
+}
 
 std::vector<std::string> RetryLoop::topics(const std::string& retry_prefix, const retry::RetryPolicy& policy) {
   std::vector<std::string> out;
@@ -25,14 +36,58 @@ std::vector<std::string> RetryLoop::topics(const std::string& retry_prefix, cons
   return out;
 }
 
+std::string_view RetryLoop::tier_of(std::string_view topic) const {
+  if (topic.size() <= retry_prefix_.size() + 1 || !topic.starts_with(retry_prefix_)) return {};
+  return topic.substr(retry_prefix_.size() + 1);
+}
+
 std::chrono::milliseconds RetryLoop::delay_of(std::string_view topic) const {
-  return policy_.tier_delay(std::string(topic.substr(std::min(topic.size(), retry_prefix_.size() + 1))));
+  return policy_.tier_delay(std::string(tier_of(topic)));
 }
 
 void RetryLoop::on_revoke() {
   // Held records belong to the old assignment: the next owner reads them again.
   held_.clear();
+  progress_unix_ms_.clear();
   PollLoop::on_revoke();
+}
+
+void RetryLoop::on_assign(const std::vector<kafka::TopicPartition>& assigned) {
+  const std::int64_t now = retry::unix_ms_now();
+  for (const auto& tp : assigned) progress_unix_ms_[tp] = now;
+}
+
+void RetryLoop::on_statistics(std::string_view stats) {
+  const std::int64_t now = retry::unix_ms_now();
+  // The backlog of a tier is its consumer lag: records written and not yet retried.
+  std::map<std::string, std::int64_t, std::less<>> backlog;
+  std::map<std::string, std::int64_t, std::less<>> progress;
+  for (const auto& tier : policy_.tiers()) {
+    backlog[tier] = 0;
+    progress[tier] = now;  // no partition of the tier here: nothing waits here
+  }
+  std::set<kafka::TopicPartition> waiting;  // owned partitions with records not yet retried
+  kafka::parse_consumer_lag(stats, [&](std::string_view topic, std::int32_t partition, std::int64_t lag) {
+    const auto tier = backlog.find(tier_of(topic));
+    if (tier == backlog.end()) return;
+    tier->second += lag;
+    kafka::TopicPartition tp{std::string(topic), partition};
+    // Statistics may still list a revoked partition: only owned ones count.
+    if (lag > 0 && progress_unix_ms_.contains(tp)) waiting.insert(std::move(tp));
+  });
+  // Records wait on a partition when its lag says so or when it holds one. A lag is unknown
+  // until the partition's first commit, so a held record is what shows a new partition's wait.
+  // Anything else counts as progressing: the alert must never fire on an idle tier.
+  for (auto& [tp, since] : progress_unix_ms_) {
+    if (!waiting.contains(tp) && !held_.contains(tp)) since = now;
+    if (const auto tier = progress.find(tier_of(tp.topic)); tier != progress.end()) {
+      tier->second = std::min(tier->second, since);
+    }
+  }
+  for (const auto& tier : policy_.tiers()) {
+    metrics_.retry_backlog.Add({{"tier", tier}}).Set(static_cast<double>(backlog[tier]));
+    metrics_.retry_progress.Add({{"tier", tier}}).Set(static_cast<double>(progress[tier]) / 1000.0);
+  }
 }
 
 void RetryLoop::handle(kafka::Message message) {
@@ -41,7 +96,9 @@ void RetryLoop::handle(kafka::Message message) {
   const kafka::TopicPartition tp{std::string(message.topic()), message.partition()};
   auto held = held_.find(tp);
   const bool waiting_behind = held != held_.end() && !held->second.empty();
-  if (!waiting_behind && due <= retry::unix_ms_now()) {
+  const std::int64_t now = retry::unix_ms_now();
+  if (!waiting_behind && due <= now) {
+    progress_unix_ms_[tp] = now;
     process(message, position, due);
     return;
   }
@@ -57,6 +114,7 @@ void RetryLoop::before_poll() {
     while (!queue.empty() && queue.front().due_unix_ms <= now) {
       process(queue.front().message, queue.front().position, queue.front().due_unix_ms);
       queue.pop_front();
+      progress_unix_ms_[it->first] = now;
     }
     if (queue.empty()) {
       consumer_.resume(it->first);

@@ -253,25 +253,19 @@ int run(const config::Config& config, const std::atomic<bool>& stop) {
     };
     event_options.on_error = on_error;
 
-    PollLoop* retry_loop_ptr = nullptr;
+    RetryLoop* retry_loop_ptr = nullptr;
     kafka::GroupConsumerOptions retry_options;
     retry_options.group_id = config.retry.group_id;
     retry_options.topics = RetryLoop::topics(config.topics.retry_prefix, policy);
     retry_options.statistics_interval = 5s;
+    retry_options.on_assign = [&](const std::vector<kafka::TopicPartition>& assigned) {
+      if (retry_loop_ptr) retry_loop_ptr->on_assign(assigned);
+    };
     retry_options.on_revoke = [&](const std::vector<kafka::TopicPartition>&) {
       if (retry_loop_ptr) retry_loop_ptr->on_revoke();
     };
     retry_options.on_stats = [&](std::string_view stats) {
-      // The backlog of a tier is its consumer lag: records written and not yet retried.
-      std::map<std::string, std::int64_t, std::less<>> backlog;
-      for (const auto& tier : policy.tiers()) backlog[retry::tier_topic(config.topics.retry_prefix, tier)] = 0;
-      kafka::parse_consumer_lag(stats, [&](std::string_view topic, std::int32_t, std::int64_t lag) {
-        if (auto it = backlog.find(topic); it != backlog.end()) it->second += lag;
-      });
-      for (const auto& tier : policy.tiers()) {
-        metrics.retry_backlog.Add({{"tier", tier}})
-            .Set(static_cast<double>(backlog[retry::tier_topic(config.topics.retry_prefix, tier)]));
-      }
+      if (retry_loop_ptr) retry_loop_ptr->on_statistics(stats);
     };
     retry_options.on_error = on_error;
 

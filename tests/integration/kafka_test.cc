@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,28 @@ class KafkaTest : public ::testing::Test {
     ClientSettings s = settings_;
     s.properties["heartbeat.interval.ms"] = "1000";
     return s;
+  }
+
+  // Polls `consumer` until it owns `count` partitions (30 s at most).
+  static bool wait_for_assignment(GroupConsumer& consumer, std::size_t count) {
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (consumer.assignment().size() != count && std::chrono::steady_clock::now() < deadline) consumer.poll(100ms);
+    return consumer.assignment().size() == count;
+  }
+
+  // A second member joins the group of `first` (which owns both partitions of `topic`), takes
+  // one partition and leaves, and `first` owns both again: two rebalances for `first`.
+  void bounce_a_second_member(GroupConsumer& first, const std::string& group, const std::string& topic) {
+    {
+      GroupConsumer second(consumer_settings(), consumer_options(group, topic));
+      const auto deadline = std::chrono::steady_clock::now() + 30s;
+      while (second.assignment().size() != 1 && std::chrono::steady_clock::now() < deadline) {
+        first.poll(100ms);
+        second.poll(100ms);
+      }
+      ASSERT_EQ(second.assignment().size(), 1u);
+    }
+    ASSERT_TRUE(wait_for_assignment(first, 2));
   }
 
   ClientSettings settings_;
@@ -226,26 +249,39 @@ TEST_F(KafkaTest, PauseIsReappliedToANewAssignment) {
   create_topic(topic, 2);
   Producer producer(settings_);
   GroupConsumer first(consumer_settings(), consumer_options(group, topic));
-  const auto deadline = std::chrono::steady_clock::now() + 30s;
-  while (first.assignment().size() != 2 && std::chrono::steady_clock::now() < deadline) first.poll(100ms);
-  ASSERT_EQ(first.assignment().size(), 2u);
+  ASSERT_TRUE(wait_for_assignment(first, 2));
   first.pause_all();
-  {
-    // A second member comes and goes: `first` is revoked and assigned twice while paused.
-    GroupConsumer second(consumer_settings(), consumer_options(group, topic));
-    while (second.assignment().size() != 1 && std::chrono::steady_clock::now() < deadline) {
-      first.poll(100ms);
-      second.poll(100ms);
-    }
-    ASSERT_EQ(second.assignment().size(), 1u);
-  }
-  while (first.assignment().size() != 2 && std::chrono::steady_clock::now() < deadline) first.poll(100ms);
-  ASSERT_EQ(first.assignment().size(), 2u);
+  // `first` is revoked and assigned twice while paused.
+  ASSERT_NO_FATAL_FAILURE(bounce_a_second_member(first, group, topic));
   produce_all(producer, topic, {{"a", "1"}, {"b", "2"}, {"c", "3"}, {"d", "4"}});
   EXPECT_TRUE(poll_until(first, [](const auto&) { return false; }, 2s).empty());
   first.resume_all();
   auto got = poll_until(first, [](const auto& v) { return v.size() >= 4; });
   EXPECT_EQ(got.size(), 4u);
+}
+
+TEST_F(KafkaTest, APartitionPausedAloneFetchesAgainWhenTheSameMemberGetsItBack) {
+  // The retry loop pauses one partition while it holds a record, and drops what it holds when
+  // the partition is revoked. A member that gets the partition back must fetch it again from
+  // the committed offset: librdkafka 2.0.2 would keep it paused, and its records would wait
+  // for ever.
+  const auto topic = unique("repause-one");
+  const auto group = unique("g");
+  create_topic(topic, 2);
+  Producer producer(settings_);
+  GroupConsumer first(consumer_settings(), consumer_options(group, topic));
+  ASSERT_TRUE(wait_for_assignment(first, 2));
+  first.pause({topic, 0});
+  ASSERT_NO_FATAL_FAILURE(bounce_a_second_member(first, group, topic));
+
+  std::vector<std::pair<std::string, std::string>> records;
+  for (int i = 0; i < 8; ++i) records.emplace_back("key-" + std::to_string(i), std::to_string(i));
+  produce_all(producer, topic, records);
+  const auto got = poll_until(first, [](const auto& v) { return v.size() >= 8; });
+  EXPECT_EQ(got.size(), 8u);
+  std::set<std::int32_t> partitions;
+  for (const auto& m : got) partitions.insert(m.partition());
+  EXPECT_EQ(partitions, (std::set<std::int32_t>{0, 1})) << "the partition paused before the rebalance flows again";
 }
 
 TEST_F(KafkaTest, StatisticsHookReportsConsumerLagOfTheCommittedOffset) {

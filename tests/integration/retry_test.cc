@@ -210,5 +210,32 @@ TEST_F(RetryTest, RebalanceWhileAPartitionIsPausedLosesNothing) {
   EXPECT_EQ(receiver.requests()[1].header("x-blue-attempt"), "2");
 }
 
+TEST_F(RetryTest, ATierHoldingARecordStopsProgressingWhileAnotherKeepsUp) {
+  // The gauges behind HookdRetryTierStuck: the 1h tier holds the second retry and releases
+  // nothing, so its progress stays behind; the 200ms tier released its record and is idle.
+  receiver.set_default(Behaviour::respond(500));
+  publish_webhook({.id = "wh-1", .url = receiver.url("/", "localhost")});
+  auto hookd = start_hookd("[200ms, 1h]");
+  publish_event({.id = "evt-1"});
+  ASSERT_EQ(read_topic(scenario.retry_prefix + ".1h", 1, 20s).size(), 1u) << hookd->log();
+  const auto unix_s = [] {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  };
+  const double held_at = unix_s();
+
+  // Statistics come every 5 s: after three periods, the idle tier has been refreshed since the
+  // hold and the holding tier has not.
+  std::this_thread::sleep_for(15s);
+  std::string metrics;
+  ASSERT_EQ(hookd->admin_get("/metrics", &metrics), 200);
+  const auto holding = test_support::metric_value(metrics, R"(hookd_retry_progress_timestamp_seconds{tier="1h"})");
+  const auto idle = test_support::metric_value(metrics, R"(hookd_retry_progress_timestamp_seconds{tier="200ms"})");
+  ASSERT_TRUE(holding && idle) << metrics;
+  EXPECT_LE(*holding, held_at) << "the holding tier's progress stopped when it took the record";
+  EXPECT_GT(*idle, held_at + 5) << "the idle tier keeps progressing";
+  EXPECT_EQ(test_support::metric_value(metrics, R"(hookd_retry_tier_delay_seconds{tier="1h"})"), 3600.0);
+  EXPECT_EQ(receiver.request_count(), 2u) << "the first attempt and the 200ms retry, nothing from the 1h tier yet";
+}
+
 }  // namespace
 }  // namespace hookd::it

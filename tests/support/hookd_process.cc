@@ -147,4 +147,18 @@ std::string HookdProcess::log_tail(std::size_t lines) const {
   return out;
 }
 
+std::optional<double> metric_value(const std::string& metrics, std::string_view series) {
+  std::istringstream in(metrics);
+  for (std::string line; std::getline(in, line);) {
+    if (line.size() > series.size() && line.starts_with(series) && line[series.size()] == ' ') {
+      try {
+        return std::stod(line.substr(series.size() + 1));
+      } catch (const std::exception&) {
+        return std::nullopt;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace hookd::test_support

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace hookd::test_support {
 
@@ -41,5 +43,9 @@ class HookdProcess {
   int admin_port_ = 0;
   bool keep_ = false;
 };
+
+// The value of the first sample line of a Prometheus text page that starts with `series`
+// exactly (e.g. `hookd_breaker_transitions_total{to="open"}`); nullopt when absent.
+std::optional<double> metric_value(const std::string& metrics, std::string_view series);
 
 }  // namespace hookd::test_support

@@ -336,6 +336,14 @@ TEST(ConfigErrors, StatusTopicPlaysOneRoleAndMayBeTurnedOff) {
   EXPECT_EQ(load_ok("topics: {status: \"\"}").topics.status, "");
 }
 
+TEST(ConfigErrors, AttemptsTopicPlaysOneRoleAndMayBeTurnedOff) {
+  EXPECT_EQ(load_error("topics: {attempts: blue.events}").key, "topics.attempts");
+  EXPECT_EQ(load_error("topics: {attempts: blue.webhooks}").key, "topics.attempts");
+  EXPECT_EQ(load_error("topics: {attempts: hookd.dlq}").key, "topics.attempts");
+  EXPECT_EQ(load_error("topics: {attempts: hookd.retry.5s}").key, "retry.schedule[0]");
+  EXPECT_EQ(load_ok("topics: {attempts: \"\"}").topics.attempts, "");
+}
+
 TEST(ConfigErrors, HealthValues) {
   EXPECT_EQ(load_error("health: {failures_to_unhealthy: 0}").key, "health.failures_to_unhealthy");
   EXPECT_EQ(load_error("health: {probe_interval: 0s}").key, "health.probe_interval");

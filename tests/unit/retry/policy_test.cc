@@ -48,6 +48,14 @@ TEST(RetryPolicy, RequiredWaitJumpsToTheFirstLongEnoughStep) {
   EXPECT_EQ(p.next(3, 2, 0ms)->index, 0);
 }
 
+TEST(RetryPolicy, LongestTierIsTheLongestDelayNotTheLastStep) {
+  RetryPolicy p({"5s", "1h", "10s"});
+  const auto next = p.next(1, -1, 2h);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->delay_text, "1h");
+  EXPECT_EQ(next->index, 1);
+}
+
 TEST(RetryPolicy, JumpsNeverExtendTheAttemptBudget) {
   RetryPolicy p({"100ms", "200ms"});
   EXPECT_TRUE(p.next(2, 1, 50ms));
