@@ -1,5 +1,6 @@
 // The retry life of a delivery on the real broker (issue 3), with a schedule of short delays.
 #include "integration/harness/scenario_test.h"
+#include "retry/records.h"
 #include "support/https_receiver.h"
 #include "support/test_ca.h"
 
@@ -208,6 +209,36 @@ TEST_F(RetryTest, RebalanceWhileAPartitionIsPausedLosesNothing) {
   auto second = start_hookd("[4s, 4s]");  // joins both groups: a rebalance while paused
   ASSERT_TRUE(receiver.wait_for_requests(2, 40s)) << first->log() << second->log();
   EXPECT_EQ(receiver.requests()[1].header("x-blue-attempt"), "2");
+}
+
+TEST_F(RetryTest, AHeldRecordPausesOnlyItsOwnPartition) {
+  // Two partitions of one tier: partition 0 holds a record due in 30 s; a record that is
+  // already due arrives on partition 1 and goes out at once, not after partition 0's.
+  receiver.set_default(Behaviour::respond(200));
+  publish_webhook({.id = "wh-1", .url = receiver.url("/", "localhost")});
+  const std::string tier = scenario.retry_prefix + ".30s";
+  create_topic(tier, 2);
+  auto hookd = start_hookd("[30s]");
+  const auto retry_record = [&](const std::string& event_id) {
+    const std::string envelope = event_json({.id = event_id});
+    return retry::serialize({.delivery_id = "dlv-" + event_id, .webhook_id = "wh-1", .event_id = event_id,
+                             .event_type = "TODO_CREATED", .attempts = 1, .step = 0,
+                             .source = {scenario.events, 0, 0}, .history = {}, .body = {}, .envelope = envelope});
+  };
+  const auto unix_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch()).count();
+  };
+  publisher.send_at(tier, 0, unix_ms(), "wh-1", retry_record("evt-waits"));
+  std::this_thread::sleep_for(2s);  // taken and held: partition 0 is paused
+  publisher.send_at(tier, 1, unix_ms() - 40'000, "wh-1", retry_record("evt-due"));
+  const auto due_written = std::chrono::steady_clock::now();
+
+  ASSERT_TRUE(receiver.wait_for_requests(1, 20s)) << hookd->log();
+  // Held behind partition 0 it would come 28 s or more after this write.
+  EXPECT_LT(std::chrono::steady_clock::now() - due_written, 15s) << "not held behind partition 0";
+  EXPECT_EQ(requests_for(receiver, "evt-due").size(), 1u);
+  EXPECT_TRUE(requests_for(receiver, "evt-waits").empty()) << "partition 0's record waits for its due time";
 }
 
 TEST_F(RetryTest, ATierHoldingARecordStopsProgressingWhileAnotherKeepsUp) {

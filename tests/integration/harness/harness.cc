@@ -91,6 +91,24 @@ void Publisher::send(const std::string& topic, const std::string& key, const std
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) throw std::runtime_error(std::string("produce: ") + rd_kafka_err2str(err));
 }
 
+void Publisher::send_at(const std::string& topic, std::int32_t partition, std::int64_t timestamp_unix_ms,
+                        const std::string& key, const std::string& value) {
+  // The project's producer picks partitions and timestamps itself; a plain handle does not.
+  auto handle = kafka::make_handle(RD_KAFKA_PRODUCER, kafka::make_conf_or_throw(settings(), {}, {}));
+  const auto err = rd_kafka_producev(
+      handle.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+      RD_KAFKA_V_TIMESTAMP(timestamp_unix_ms), RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
+      RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+      RD_KAFKA_V_END);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) throw std::runtime_error(std::string("produce: ") + rd_kafka_err2str(err));
+  if (rd_kafka_flush(handle.get(), 15000) != RD_KAFKA_RESP_ERR_NO_ERROR) throw std::runtime_error("produce: not flushed");
+}
+
+void create_topic(const std::string& name, int partitions) {
+  kafka::TopicAdmin admin(settings());
+  if (auto error = admin.ensure_topics({{name, partitions, 1, {}}})) throw std::runtime_error(*error);
+}
+
 void Publisher::tombstone(const std::string& topic, const std::string& key) {
   // The project's producer never writes null values (hookd has no use for them); the CLI does.
   const std::string cmd = std::string(HOOKD_KAFKA_CLI) + " produce --bootstrap " + bootstrap() + " --topic " + topic +

@@ -50,11 +50,17 @@ class Publisher {
  public:
   Publisher();
   void send(const std::string& topic, const std::string& key, const std::string& value);
+  // Onto one partition with the record's timestamp set, as an earlier writer would have left it.
+  void send_at(const std::string& topic, std::int32_t partition, std::int64_t timestamp_unix_ms,
+               const std::string& key, const std::string& value);
   void tombstone(const std::string& topic, const std::string& key);
 
  private:
   kafka::Producer producer_;
 };
+
+// Creates `name` with `partitions` partitions (before hookd would create it with its own count).
+void create_topic(const std::string& name, int partitions);
 
 struct Record {
   std::string key;
