@@ -8,11 +8,15 @@
 // Both bounds keep one rate-limited webhook from filling the worker's global in-flight cap,
 // which every other webhook shares.
 //
+// A receiver can ask for a pause too (429, or 503 with Retry-After): hold_until() moves the
+// webhook's next slot to the end of the pause, rate limit or not, and the same bounds apply.
+//
 // Threading: any thread. State lives in a map sharded by webhook id, one mutex per shard,
-// taken only for webhooks that carry a rate limit.
+// taken only for webhooks that carry a rate limit, or while some receiver's pause runs.
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -36,14 +40,23 @@ class RateLimiter {
     bool granted = false;
     Clock::time_point send_at{};  // when granted: now, or the slot to wait for
     std::size_t waiting = 0;      // when granted with a wait: how many of the webhook's deliveries wait now
+    bool held = false;            // the receiver's pause, not the rate, is what the slot waits for
   };
 
   explicit RateLimiter(Settings settings) : settings_(settings) {}
 
-  // Takes the webhook's next send slot at `per_second` (> 0). A granted reservation with
-  // send_at > now must be followed by done_waiting() once its time came.
+  // Takes the webhook's next send slot at `per_second` (0: no rate limit, only pauses apply).
+  // A granted reservation with send_at > now must be followed by done_waiting() once its time
+  // came. A refused one carries the slot it would have had in send_at.
   Reservation reserve(std::string_view webhook_id, double per_second, Clock::time_point now);
   void done_waiting(std::string_view webhook_id);
+
+  // The receiver asked for a pause: no request to this webhook starts before `until`.
+  void hold_until(std::string_view webhook_id, Clock::time_point until);
+  // False once every pause has ended: webhooks without a rate limit then skip reserve().
+  bool may_hold(Clock::time_point now) const {
+    return now.time_since_epoch().count() < latest_hold_end_.load(std::memory_order_relaxed);
+  }
 
   // Drops the state of every webhook `keep` says no longer exists. Returns how many were dropped.
   std::size_t retain(const std::function<bool(std::string_view webhook_id)>& keep);
@@ -51,6 +64,7 @@ class RateLimiter {
  private:
   struct Entry {
     Clock::time_point next_slot{};
+    Clock::time_point held_until{};
     std::size_t waiting = 0;
   };
   struct StringHash {
@@ -67,6 +81,7 @@ class RateLimiter {
 
   Settings settings_;
   std::array<Shard, kShards> shards_;
+  std::atomic<Clock::rep> latest_hold_end_{0};
 };
 
 }  // namespace hookd::delivery

@@ -67,6 +67,7 @@ Deliverer::Deliverer(boost::asio::io_context& io, delivery::Sender& client, kafk
     dead_letters_by_reason_[reason] = &metrics::Metrics::with(metrics_.dead_letters, "reason", reason);
   deferred_by_breaker_ = &metrics::Metrics::with(metrics_.deliveries_deferred, "reason", "breaker");
   deferred_by_rate_limit_ = &metrics::Metrics::with(metrics_.deliveries_deferred, "reason", "rate_limit");
+  deferred_by_receiver_ = &metrics::Metrics::with(metrics_.deliveries_deferred, "reason", "throttled");
 }
 
 void Deliverer::dispatch(std::shared_ptr<DeliveryJob> job) {
@@ -83,7 +84,11 @@ void Deliverer::dispatch(std::shared_ptr<DeliveryJob> job) {
       break;
     case health::Admission::defer: return defer_for_breaker(job);
   }
-  if (sub.rate_limit_per_second > 0 && !pace(job)) return;
+  // may_hold() is one relaxed load: webhooks without a rate limit take no lock unless some
+  // receiver's pause is running.
+  if ((sub.rate_limit_per_second > 0 || rate_limiter_.may_hold(delivery::RateLimiter::Clock::now())) && !pace(job)) {
+    return;
+  }
   send(job);
 }
 
@@ -92,9 +97,9 @@ bool Deliverer::pace(const std::shared_ptr<DeliveryJob>& job) {
   const auto now = delivery::RateLimiter::Clock::now();
   const auto slot = rate_limiter_.reserve(sub.id, sub.rate_limit_per_second, now);
   if (slot.granted && slot.send_at <= now) return true;
-  deferred_by_rate_limit_->Increment();
+  (slot.held ? deferred_by_receiver_ : deferred_by_rate_limit_)->Increment();
   if (!slot.granted) {
-    defer_for_rate_limit(job);
+    defer_for_rate_limit(job, slot);
     return false;
   }
   metrics_.origin_queue_depth.Observe(static_cast<double>(slot.waiting));
@@ -148,13 +153,17 @@ std::optional<retry::Step> Deliverer::next_step(const DeliveryJob& job, const de
     // Deferred, not attempted: wait on the step it was on (the first tier for a new delivery).
     return policy_.steps()[static_cast<std::size_t>(std::max(job.step, 0))];
   }
+  return policy_.next(job.attempt, job.step, required_wait(outcome));
+}
+
+std::optional<std::chrono::milliseconds> Deliverer::required_wait(const delivery::Outcome& outcome) const {
   std::optional<std::chrono::milliseconds> wait;
   const int status = outcome.http_status;
   if ((status == 429 || status == 503) && outcome.retry_after) wait = *outcome.retry_after;
   if (outcome.result == AttemptResult::timeout || status == 429) {
     wait = std::max(wait.value_or(std::chrono::milliseconds(0)), settings_.throttle_floor);
   }
-  return policy_.next(job.attempt, job.step, wait);
+  return wait;
 }
 
 void Deliverer::on_outcome(const std::shared_ptr<DeliveryJob>& job, const delivery::Outcome& outcome,
@@ -168,6 +177,14 @@ void Deliverer::on_outcome(const std::shared_ptr<DeliveryJob>& job, const delive
     // Only what the endpoint answered (or failed to) counts toward its health: a deferral or
     // a refusal by the network guard says nothing about it.
     health_.record(job->subscription->id, health_summary(outcome));
+  }
+  // A receiver that says "too many" (429) or names a wait (503 with Retry-After) is asked
+  // nothing more for that long: the webhook's other deliveries wait for the pause or are
+  // deferred past it, instead of each earning its own 429.
+  if (outcome.http_status == 429 || (outcome.http_status == 503 && outcome.retry_after)) {
+    if (const auto wait = required_wait(outcome)) {
+      rate_limiter_.hold_until(job->subscription->id, delivery::RateLimiter::Clock::now() + *wait);
+    }
   }
 
   retry::AttemptRecord attempt{started_unix_ms,
@@ -238,12 +255,22 @@ void Deliverer::defer_for_breaker(const std::shared_ptr<DeliveryJob>& job) {
   enqueue_retry(job, step, job->attempt - 1);
 }
 
-void Deliverer::defer_for_rate_limit(const std::shared_ptr<DeliveryJob>& job) {
+void Deliverer::defer_for_rate_limit(const std::shared_ptr<DeliveryJob>& job,
+                                     const delivery::RateLimiter::Reservation& slot) {
   // Like a full origin queue: the delivery waits on the step it was on (the first tier for a
   // new delivery) and no attempt is spent. Nothing is added to its history, so a webhook kept
-  // over its limit for long does not grow its retry records.
-  const auto& step = policy_.steps()[static_cast<std::size_t>(std::max(job->step, 0))];
-  log::limited(log::Level::info, "rate_limit_deferred", "rate limit reached; delivery deferred to a retry tier",
+  // over its limit for long does not grow its retry records. A receiver's pause sends it on
+  // to the first later step that outlasts the pause, as a required wait would.
+  const auto& steps = policy_.steps();
+  std::size_t index = static_cast<std::size_t>(std::max(job->step, 0));
+  if (slot.held) {
+    const auto pause_left = slot.send_at - delivery::RateLimiter::Clock::now();
+    while (index + 1 < steps.size() && steps[index].delay < pause_left) ++index;
+  }
+  const auto& step = steps[index];
+  log::limited(log::Level::info, "rate_limit_deferred",
+               slot.held ? "receiver asked for a pause; delivery deferred to a retry tier"
+                         : "rate limit reached; delivery deferred to a retry tier",
                {{"webhook_id", job->subscription->id}, {"origin", job->subscription->origin},
                 {"tier", step.delay_text}});
   enqueue_retry(job, step, job->attempt - 1);

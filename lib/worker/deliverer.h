@@ -4,9 +4,10 @@
 // First attempts and retries take the same path, so the response rules live in one place.
 // Both pass the webhook's circuit breaker first (health/tracker.h): while it is open a
 // delivery is deferred to a retry tier without an attempt, except one probe per interval.
-// Then a webhook with a rate limit takes its send slot (delivery/rate_limiter.h): the
-// delivery waits for it on a timer, or, when the slot is too far off, is deferred to the
-// retry tier it waits on without spending an attempt.
+// Then a webhook with a rate limit, or whose receiver asked for a pause (429, or 503 with
+// Retry-After), takes its send slot (delivery/rate_limiter.h): the delivery waits for it on
+// a timer, or, when the slot is too far off, is deferred to a retry tier without spending an
+// attempt.
 // Runs entirely on the delivery io_context threads; it never blocks a poll loop.
 #pragma once
 
@@ -55,16 +56,21 @@ class Deliverer {
  private:
   // Signs the job's request (its timestamp is the moment it goes out) and posts it.
   void send(const std::shared_ptr<DeliveryJob>& job);
-  // True when the job may be sent now; otherwise it waits for its slot or has been deferred.
+  // True when the job may be sent now; otherwise it waits for its slot (the webhook's rate
+  // limit, or a pause its receiver asked for) or has been deferred.
   bool pace(const std::shared_ptr<DeliveryJob>& job);
   void on_outcome(const std::shared_ptr<DeliveryJob>& job, const delivery::Outcome& outcome,
                   std::int64_t started_unix_ms);
   // Where a failed (or deferred) attempt waits next; nullopt = exhausted.
   std::optional<retry::Step> next_step(const DeliveryJob& job, const delivery::Outcome& outcome) const;
+  // The least wait the answer asks for: Retry-After on a 429 or 503, and at least
+  // retry.throttle_floor after a timeout or a 429.
+  std::optional<std::chrono::milliseconds> required_wait(const delivery::Outcome& outcome) const;
   // The webhook's breaker is open: no attempt; on to the next step of the schedule.
   void defer_for_breaker(const std::shared_ptr<DeliveryJob>& job);
-  // The webhook's rate limit has no slot close enough: back to the tier it waits on.
-  void defer_for_rate_limit(const std::shared_ptr<DeliveryJob>& job);
+  // The webhook's rate limit (or its receiver's pause) has no slot close enough: back to the
+  // tier it waits on, or to the first tier that outlasts the pause.
+  void defer_for_rate_limit(const std::shared_ptr<DeliveryJob>& job, const delivery::RateLimiter::Reservation& slot);
   void enqueue_retry(const std::shared_ptr<DeliveryJob>& job, const retry::Step& step, int attempts_made);
   void dead_letter(const std::shared_ptr<DeliveryJob>& job, const std::string& reason);
   void log_attempt(const DeliveryJob& job, const retry::AttemptRecord& attempt, std::optional<std::int64_t> next_due);
@@ -90,6 +96,7 @@ class Deliverer {
   std::map<std::string, prometheus::Counter*, std::less<>> dead_letters_by_reason_;
   prometheus::Counter* deferred_by_breaker_ = nullptr;
   prometheus::Counter* deferred_by_rate_limit_ = nullptr;
+  prometheus::Counter* deferred_by_receiver_ = nullptr;  // {reason="throttled"}
 };
 
 }  // namespace hookd::worker

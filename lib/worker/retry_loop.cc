@@ -70,10 +70,12 @@ void RetryLoop::on_statistics(std::string_view stats) {
   kafka::parse_consumer_lag(stats, [&](std::string_view topic, std::int32_t partition, std::int64_t lag) {
     const auto tier = backlog.find(tier_of(topic));
     if (tier == backlog.end()) return;
-    tier->second += lag;
+    // Statistics may still list a revoked partition: only owned ones count, so that summing
+    // the gauges of all workers counts each partition once.
     kafka::TopicPartition tp{std::string(topic), partition};
-    // Statistics may still list a revoked partition: only owned ones count.
-    if (lag > 0 && progress_unix_ms_.contains(tp)) waiting.insert(std::move(tp));
+    if (!progress_unix_ms_.contains(tp)) return;
+    tier->second += lag;
+    if (lag > 0) waiting.insert(std::move(tp));
   });
   // Records wait on a partition when its lag says so or when it holds one. A lag is unknown
   // until the partition's first commit, so a held record is what shows a new partition's wait.

@@ -94,5 +94,55 @@ TEST_F(RateLimitTest, LimitIsKeptWithinTenPercentOverTenSecondsAndNothingIsLost)
   EXPECT_TRUE(read_topic(scenario.dead_letter, 1, 1s).empty()) << "nothing dead-lettered";
 }
 
+TEST_F(RateLimitTest, A429WithRetryAfterPausesItsWebhookAndNotTheNeighbour) {
+  // The receiver answers the first request 429 with "Retry-After: 4": hookd asks it nothing
+  // more for four seconds. Deliveries that come meanwhile wait for the end of the pause (in
+  // memory: it is shorter than delivery.rate_limit_max_wait), and the 429'd one comes back
+  // from the first tier that outlasts it. The neighbour goes on as before.
+  test_support::Behaviour throttled = test_support::Behaviour::respond(429);
+  throttled.headers.emplace_back("Retry-After", "4");
+  limited.enqueue(throttled);
+  limited.set_default(test_support::Behaviour::respond(200));
+  publisher.send(scenario.webhooks, "wh-paused",
+                 webhook_json({.id = "wh-paused", .url = limited.url("/", "localhost")}));
+  publisher.send(scenario.webhooks, "wh-neighbour",
+                 webhook_json({.id = "wh-neighbour", .url = unlimited.url("/", "localhost")}));
+  HookdProcess hookd(scenario.config_yaml_with_schedule(ca.ca_file(), "[1s, 5s]"));
+  hookd.start();
+  ASSERT_TRUE(hookd.wait_ready(60s)) << hookd.log();
+
+  publisher.send(scenario.events, "evt-0", event_json({.id = "evt-0"}));
+  ASSERT_TRUE(limited.wait_for_requests(1, 20s)) << hookd.log_tail(50);
+  const auto paused_at = limited.requests()[0].arrived;  // the pause starts when hookd reads the 429, later
+  // Deliveries already on their way when the 429 comes back cannot be paused: publish the
+  // next events once hookd has counted the 429.
+  ASSERT_TRUE(wait_until([&] {
+    std::string metrics;
+    hookd.admin_get("/metrics", &metrics);
+    return test_support::metric_value(metrics, R"(hookd_delivery_attempts_total{result="4xx"})").value_or(0) >= 1;
+  }, 10s)) << hookd.log_tail(50);
+  for (int i = 1; i < 6; ++i) {
+    const std::string id = "evt-" + std::to_string(i);
+    publisher.send(scenario.events, id, event_json({.id = id}));
+  }
+  ASSERT_TRUE(wait_until([&] { return unlimited.request_count() >= 6; }, 20s)) << hookd.log_tail(50);
+  const auto neighbour = unlimited.requests();
+  // Six events, one of them twice: the 429 and its retry.
+  ASSERT_TRUE(wait_until([&] { return limited.request_count() >= 7; }, 30s)) << hookd.log_tail(50);
+
+  const auto requests = limited.requests();
+  EXPECT_EQ(event_ids(requests).size(), 6u);
+  EXPECT_EQ(requests.back().header("x-blue-attempt"), "2") << "the 429'd delivery came back last, from the 5s tier";
+  for (std::size_t i = 1; i < requests.size(); ++i) {
+    EXPECT_GE(requests[i].arrived - paused_at, 3900ms) << "request " << i << " went out during the pause";
+  }
+  for (const auto& r : neighbour) EXPECT_LT(r.arrived - paused_at, 3900ms) << "the neighbour was paused too";
+  std::string metrics;
+  hookd.admin_get("/metrics", &metrics);
+  EXPECT_GE(test_support::metric_value(metrics, R"(hookd_deliveries_deferred_total{reason="throttled"})").value_or(0),
+            5.0)
+      << metrics;
+}
+
 }  // namespace
 }  // namespace hookd::it

@@ -178,21 +178,28 @@ TEST_F(RetryTest, KillNineWithRetriesPendingLosesNothing) {
     return healthy ? Behaviour::respond(200) : Behaviour::respond(500);
   });
   publish_webhook({.id = "wh-1", .url = receiver.url("/", "localhost")});
-  auto hookd = start_hookd("[2s, 2s, 2s, 2s]");
+  const std::string schedule = "[8s, 8s, 8s, 8s]";
+  auto hookd = start_hookd(schedule);
   for (int i = 0; i < 5; ++i) publish_event({.id = "evt-" + std::to_string(i)});
   ASSERT_TRUE(receiver.wait_for_requests(5, 20s)) << hookd->log();
-  std::this_thread::sleep_for(500ms);  // retry records written, not yet due
+  // The five retry records are in Kafka and not yet due (8 s): kill now.
+  ASSERT_EQ(read_topic(scenario.retry_prefix + ".8s", 5, 7s).size(), 5u) << hookd->log();
   hookd->kill9();
   healthy = true;
-  auto again = start_hookd("[2s, 2s, 2s, 2s]");
-  ASSERT_TRUE(wait_until([&] {
+  auto again = start_hookd(schedule);
+  const auto not_retried = [&] {
+    std::vector<std::string> missing;
     for (int i = 0; i < 5; ++i) {
+      const std::string id = "evt-" + std::to_string(i);
       bool delivered = false;
-      for (const auto& r : requests_for(receiver, "evt-" + std::to_string(i))) delivered |= r.header("x-blue-attempt") != "1";
-      if (!delivered) return false;
+      for (const auto& r : requests_for(receiver, id)) delivered |= r.header("x-blue-attempt") != "1";
+      if (!delivered) missing.push_back(id);
     }
-    return true;
-  }, 40s)) << again->log();
+    return missing;
+  };
+  ASSERT_TRUE(wait_until([&] { return not_retried().empty(); }, 40s))
+      << ::testing::PrintToString(not_retried()) << " never came back as a retry\nfirst hookd:\n"
+      << hookd->log() << "\nafter the restart:\n" << again->log();
 }
 
 TEST_F(RetryTest, RebalanceWhileAPartitionIsPausedLosesNothing) {

@@ -80,5 +80,41 @@ TEST(RateLimiter, RetainDropsGoneWebhooksButNotOnesWithWaitingDeliveries) {
   EXPECT_EQ(limiter.reserve("kept", 1, t0).send_at, t0 + 1s);
 }
 
+TEST(RateLimiter, AReceiversPauseHoldsAWebhookWithoutALimitAndNoOther) {
+  RateLimiter limiter({5s, 1024});
+  EXPECT_FALSE(limiter.may_hold(t0));
+  EXPECT_EQ(limiter.reserve("wh", 0, t0).send_at, t0) << "no limit, no pause: now";
+
+  limiter.hold_until("wh", t0 + 2s);
+  EXPECT_TRUE(limiter.may_hold(t0 + 1s));
+  for (int i = 0; i < 3; ++i) {
+    const auto r = limiter.reserve("wh", 0, t0);
+    ASSERT_TRUE(r.granted) << i;
+    EXPECT_EQ(r.send_at, t0 + 2s) << "every delivery waits for the end of the pause, none spaced";
+    EXPECT_TRUE(r.held);
+  }
+  const auto other = limiter.reserve("other", 0, t0);
+  EXPECT_EQ(other.send_at, t0) << "another webhook is not paused";
+  EXPECT_FALSE(other.held);
+
+  EXPECT_FALSE(limiter.may_hold(t0 + 2s)) << "every pause has ended";
+  const auto after = limiter.reserve("wh", 0, t0 + 3s);
+  EXPECT_EQ(after.send_at, t0 + 3s);
+  EXPECT_FALSE(after.held);
+}
+
+TEST(RateLimiter, APauseBeyondTheLongestWaitIsRefusedWithItsEnd) {
+  RateLimiter limiter({5s, 1024});
+  limiter.hold_until("wh", t0 + 60s);
+  limiter.hold_until("wh", t0 + 10s);  // a shorter pause never shortens a longer one
+  const auto refused = limiter.reserve("wh", 10, t0);
+  EXPECT_FALSE(refused.granted);
+  EXPECT_TRUE(refused.held);
+  EXPECT_EQ(refused.send_at, t0 + 60s) << "the caller defers past the pause";
+  // After the pause the rate applies again.
+  EXPECT_EQ(limiter.reserve("wh", 10, t0 + 60s).send_at, t0 + 60s);
+  EXPECT_EQ(limiter.reserve("wh", 10, t0 + 60s).send_at, t0 + 60s + 100ms);
+}
+
 }  // namespace
 }  // namespace hookd::delivery
