@@ -31,6 +31,16 @@ void parse_flags(int argc, char** argv, std::initializer_list<std::string_view> 
   }
 }
 
+void parse_flags_or_usage(int argc, char** argv, std::initializer_list<std::string_view> switches,
+                          const std::function<bool(const std::string& name, const std::string& value)>& set,
+                          const std::string& about, void (*usage)(const std::string& error)) {
+  try {
+    parse_flags(argc, argv, switches, set);
+  } catch (const UsageError& e) {
+    usage(e.what() == std::string("help") ? about : e.what());
+  }
+}
+
 bool RunFlags::set(const std::string& flag, const std::string& value) {
   if (flag == "--keep-log") keep_log = true;
   else if (flag == "--events") events = std::stol(value);

@@ -21,6 +21,12 @@ struct UsageError : std::runtime_error {
 void parse_flags(int argc, char** argv, std::initializer_list<std::string_view> switches,
                  const std::function<bool(const std::string& name, const std::string& value)>& set);
 
+// parse_flags for a program's main: a UsageError goes to `usage` (which prints it with the
+// program's usage text and exits), and --help goes there as `about`.
+void parse_flags_or_usage(int argc, char** argv, std::initializer_list<std::string_view> switches,
+                          const std::function<bool(const std::string& name, const std::string& value)>& set,
+                          const std::string& about, void (*usage)(const std::string& error));
+
 // The flags every broker benchmark takes: --events --rate --warmup --partitions --bootstrap
 // --timeout --hookd and the switch --keep-log. A program's options derive from it and set
 // their own defaults.

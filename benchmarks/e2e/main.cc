@@ -62,15 +62,14 @@ struct Options : RunFlags {
 
 Options read_options(int argc, char** argv) {
   Options o;
-  try {
-    parse_flags(argc, argv, {"--keep-log"}, [&o](const std::string& flag, const std::string& value) {
-      if (flag != "--webhooks") return o.set(flag, value);
-      o.webhooks = std::stol(value);
-      return true;
-    });
-  } catch (const UsageError& e) {
-    usage(e.what() == std::string("help") ? "hookd end-to-end benchmark" : e.what());
-  }
+  parse_flags_or_usage(
+      argc, argv, {"--keep-log"},
+      [&o](const std::string& flag, const std::string& value) {
+        if (flag != "--webhooks") return o.set(flag, value);
+        o.webhooks = std::stol(value);
+        return true;
+      },
+      "hookd end-to-end benchmark", usage);
   if (!o.valid() || o.webhooks < 1) usage("values must be positive");
   return o;
 }

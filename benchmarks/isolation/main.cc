@@ -85,17 +85,16 @@ struct Options : RunFlags {
 
 Options read_options(int argc, char** argv) {
   Options o;
-  try {
-    parse_flags(argc, argv, {"--keep-log", "--require-goal"}, [&o](const std::string& flag, const std::string& value) {
-      if (flag == "--require-goal") o.require_goal = true;
-      else if (flag == "--delivery-timeout") o.delivery_timeout = value;
-      else if (flag == "--repeat") o.repeat = std::stoi(value);
-      else return o.set(flag, value);
-      return true;
-    });
-  } catch (const UsageError& e) {
-    usage(e.what() == std::string("help") ? "hookd isolation benchmark" : e.what());
-  }
+  parse_flags_or_usage(
+      argc, argv, {"--keep-log", "--require-goal"},
+      [&o](const std::string& flag, const std::string& value) {
+        if (flag == "--require-goal") o.require_goal = true;
+        else if (flag == "--delivery-timeout") o.delivery_timeout = value;
+        else if (flag == "--repeat") o.repeat = std::stoi(value);
+        else return o.set(flag, value);
+        return true;
+      },
+      "hookd isolation benchmark", usage);
   if (!o.valid() || o.repeat < 1) usage("values must be positive");
   if (!parse_duration(o.delivery_timeout)) usage("bad --delivery-timeout " + o.delivery_timeout);
   return o;

@@ -1,5 +1,6 @@
 #include "delivery/client.h"
 
+#include <chrono>
 #include <optional>
 
 #include <boost/asio/post.hpp>
@@ -50,7 +51,15 @@ std::shared_ptr<OriginPool> Client::pool_for(const std::string& origin) {
   }
   // A new origin: a good moment to forget the pools nobody uses any more, so the map follows
   // the origins in use rather than every origin ever seen (webhooks change URLs, get deleted).
-  forget_unused_pools();
+  // At most once a second: a sweep takes every shard's lock and visits every pool, and a
+  // worker warming up meets thousands of new origins at once.
+  const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+  auto due = next_sweep_.load(std::memory_order_relaxed);
+  if (now >= due && next_sweep_.compare_exchange_strong(
+                        due, now + std::chrono::steady_clock::duration(std::chrono::seconds(1)).count(),
+                        std::memory_order_relaxed)) {
+    forget_unused_pools();
+  }
   return pool;
 }
 

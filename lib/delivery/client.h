@@ -27,6 +27,8 @@
 #pragma once
 
 #include <array>
+#include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -66,7 +68,8 @@ class Client final : public Sender {
   void post(Request request, std::function<void(Outcome)> done) override;
   void shutdown() override;
 
-  // Origins with a pool: those in use, plus unused ones until the next new origin appears.
+  // Origins with a pool: those in use, plus unused ones until a new origin appears (a new
+  // origin sweeps them away, at most once a second).
   std::size_t pool_count();
 
  private:
@@ -83,6 +86,7 @@ class Client final : public Sender {
 
   std::shared_ptr<ClientContext> context_;
   std::array<Shard, shard_count> shards_;
+  std::atomic<std::chrono::steady_clock::rep> next_sweep_{0};  // steady-clock time of the next allowed sweep
 };
 
 }  // namespace hookd::delivery
