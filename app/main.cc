@@ -1,6 +1,7 @@
 // hookd: flags, config, run the worker. No logic lives here.
 #include "common/log.h"
 #include "config/loader.h"
+#include "kafka/client_check.h"
 #include "replay_command.h"
 #include "worker/worker.h"
 
@@ -42,6 +43,15 @@ int main(int argc, char** argv) {
     std::cerr << "hookd: " << hookd::config::to_string(*error) << "\n";
     return hookd::worker::kExitConfig;
   }
+  const auto& config = std::get<hookd::config::Config>(loaded);
+  // For --config too: a property librdkafka refuses is a configuration error (exit 2), found
+  // before the admin server or any client starts.
+  if (auto error = hookd::kafka::check_client_configs({config.kafka.bootstrap_servers, config.kafka.properties},
+                                                      {config.kafka.group_id, config.retry.group_id})) {
+    hookd::log::error("invalid configuration", {{"file", argv[2]}, {"key", "kafka.properties"}, {"error", *error}});
+    std::cerr << "hookd: " << *error << "\n";
+    return hookd::worker::kExitConfig;
+  }
   if (flag == "--check-config") {
     std::cout << "configuration OK: " << argv[2] << "\n";
     return 0;
@@ -55,7 +65,7 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
 
   try {
-    return hookd::worker::run(std::get<hookd::config::Config>(loaded), g_stop);
+    return hookd::worker::run(config, g_stop);
   } catch (const std::exception& e) {
     hookd::log::error("fatal error", {{"error", e.what()}});
     return hookd::worker::kExitFatal;

@@ -1,4 +1,4 @@
-// hookd-bench-isolation: what one hanging endpoint costs the others (issue 5). Two runs on a
+// hookd-bench-isolation: what one hanging endpoint costs the others. Two runs on a
 // real broker, each with a fresh hookd child process and fresh topics, and the same load:
 //
 //   A: ten webhooks, each to its own healthy HTTPS receiver (its own origin);

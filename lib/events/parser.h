@@ -7,7 +7,7 @@
 //
 // Every value of the document is walked once, including the ones hookd only passes through
 // raw, because simdjson's raw_json() only matches brackets and would let `{"a": tru}` reach
-// receivers. See ../shared/notes/simdjson-3.0.1.md.
+// receivers (docs/architecture.md, library gaps).
 #pragma once
 
 #include <cstddef>

@@ -38,9 +38,4 @@ std::string default_worker_id() {
   return std::string(host) + "-" + std::to_string(::getpid());
 }
 
-std::int64_t SystemClock::unix_ms_now() const {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 }  // namespace hookd::health

@@ -2,6 +2,8 @@
 // changes (schemas/webhook-status.schema.json, docs/endpoints.md "Health and circuit breaking").
 #pragma once
 
+#include "common/clock.h"
+
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -54,18 +56,8 @@ std::string status_record(const Transition& transition, std::string_view worker)
 // A stable name for this process in status records: "<hostname>-<pid>".
 std::string default_worker_id();
 
-// Time as the tracker needs it, injectable so tests never sleep.
-class Clock {
- public:
-  virtual ~Clock() = default;
-  virtual std::chrono::steady_clock::time_point steady_now() const = 0;  // probe timing
-  virtual std::int64_t unix_ms_now() const = 0;                          // "since" of a record
-};
-
-class SystemClock final : public Clock {
- public:
-  std::chrono::steady_clock::time_point steady_now() const override { return std::chrono::steady_clock::now(); }
-  std::int64_t unix_ms_now() const override;
-};
+// Time as the tracker needs it: the one injected clock (common/clock.h).
+using Clock = common::Clock;
+using SystemClock = common::SystemClock;
 
 }  // namespace hookd::health

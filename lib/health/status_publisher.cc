@@ -4,7 +4,7 @@
 
 namespace hookd::health {
 
-StatusPublisher::StatusPublisher(kafka::Producer* producer, metrics::Metrics& metrics, std::string topic,
+StatusPublisher::StatusPublisher(kafka::RecordWriter* producer, metrics::Metrics& metrics, std::string topic,
                                  std::string worker)
     : producer_(producer), topic_(std::move(topic)), worker_(std::move(worker)) {
   for (const auto status : kAllStatuses) {

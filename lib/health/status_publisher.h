@@ -7,7 +7,7 @@
 #pragma once
 
 #include "health/tracker.h"
-#include "kafka/producer.h"
+#include "kafka/record_writer.h"
 #include "metrics/metrics.h"
 
 #include <array>
@@ -18,7 +18,7 @@ namespace hookd::health {
 class StatusPublisher final : public Listener {
  public:
   // `topic` empty: metrics and logs only. `worker` names this process in every record.
-  StatusPublisher(kafka::Producer* producer, metrics::Metrics& metrics, std::string topic, std::string worker);
+  StatusPublisher(kafka::RecordWriter* producer, metrics::Metrics& metrics, std::string topic, std::string worker);
 
   void on_transition(const Transition& transition) override;
   void on_forget(std::string_view webhook_id, Status last) override;
@@ -26,7 +26,7 @@ class StatusPublisher final : public Listener {
   const std::string& worker() const { return worker_; }
 
  private:
-  kafka::Producer* producer_;
+  kafka::RecordWriter* producer_;
   std::string topic_;
   std::string worker_;
   // Resolved once: gauges per status, breaker transitions per direction.

@@ -52,7 +52,10 @@ ConfResult make_conf(const ClientSettings& settings, const std::vector<Property>
 
 ConfPtr make_conf_or_throw(const ClientSettings& settings, const std::vector<Property>& defaults,
                            const std::vector<Property>& fixed) {
-  auto result = make_conf(settings, defaults, fixed);
+  return conf_or_throw(make_conf(settings, defaults, fixed));
+}
+
+ConfPtr conf_or_throw(ConfResult result) {
   if (!result.conf) throw Error(result.error);
   return std::move(result.conf);
 }
@@ -86,14 +89,18 @@ void on_reader_error(rd_kafka_t* rk, int err, const char* reason, void*) {
 
 }  // namespace
 
+ConfResult reader_conf(const ClientSettings& settings, const std::string& client_id) {
+  return make_conf(settings, {{"client.id", client_id}, {"fetch.error.backoff.ms", "100"}},
+                   {{"group.id", throwaway_group_id(client_id)},
+                    {"enable.auto.commit", "false"},
+                    {"enable.auto.offset.store", "false"},
+                    {"enable.partition.eof", "true"},
+                    {"auto.offset.reset", "earliest"},
+                    {"isolation.level", "read_committed"}});
+}
+
 HandlePtr make_reader_handle(const ClientSettings& settings, const std::string& client_id) {
-  auto conf = make_conf_or_throw(settings, {{"client.id", client_id}, {"fetch.error.backoff.ms", "100"}},
-                                 {{"group.id", throwaway_group_id(client_id)},
-                                  {"enable.auto.commit", "false"},
-                                  {"enable.auto.offset.store", "false"},
-                                  {"enable.partition.eof", "true"},
-                                  {"auto.offset.reset", "earliest"},
-                                  {"isolation.level", "read_committed"}});
+  auto conf = conf_or_throw(reader_conf(settings, client_id));
   rd_kafka_conf_set_error_cb(conf.get(), on_reader_error);
   HandlePtr handle = make_handle(RD_KAFKA_CONSUMER, std::move(conf));
   rd_kafka_poll_set_consumer(handle.get());

@@ -43,6 +43,9 @@ ConfResult make_conf(const ClientSettings& settings, const std::vector<Property>
 ConfPtr make_conf_or_throw(const ClientSettings& settings, const std::vector<Property>& defaults,
                            const std::vector<Property>& fixed);
 
+// The result's configuration, or throws Error with its message; for constructors.
+ConfPtr conf_or_throw(ConfResult result);
+
 // rd_kafka_new that takes ownership of `conf` (also on failure) and throws Error.
 HandlePtr make_handle(rd_kafka_type_t type, ConfPtr conf);
 
@@ -55,5 +58,8 @@ std::string describe(rd_kafka_resp_err_t err);
 // it only names the client to the broker. Client errors are logged, rate-limited.
 // Throws Error.
 HandlePtr make_reader_handle(const ClientSettings& settings, const std::string& client_id);
+
+// The configuration make_reader_handle builds (without its error callback).
+ConfResult reader_conf(const ClientSettings& settings, const std::string& client_id);
 
 }  // namespace hookd::kafka

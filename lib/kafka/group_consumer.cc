@@ -30,24 +30,28 @@ std::string join_topics(const std::vector<std::string>& topics) {
 
 }  // namespace
 
-GroupConsumer::GroupConsumer(const ClientSettings& settings, GroupConsumerOptions options)
-    : options_(std::move(options)) {
-  if (options_.topics.empty()) throw Error("kafka consumer: no topics to subscribe to");
-  auto conf = make_conf_or_throw(
+ConfResult group_consumer_conf(const ClientSettings& settings, const GroupConsumerOptions& options) {
+  return make_conf(
       settings,
       {{"client.id", "hookd-consumer"},
-       {"auto.offset.reset", options_.auto_offset_reset},
+       {"auto.offset.reset", options.auto_offset_reset},
        {"fetch.error.backoff.ms", "100"},
        // Not a guarantee hookd rests on: kafka.properties may shorten it (tests, quick failover).
-       {"session.timeout.ms", std::to_string(options_.session_timeout.count())}},
-      {{"group.id", options_.group_id},
+       {"session.timeout.ms", std::to_string(options.session_timeout.count())}},
+      {{"group.id", options.group_id},
        {"partition.assignment.strategy", "range,roundrobin"},
        {"enable.auto.offset.store", "false"},
        {"enable.auto.commit", "true"},
-       {"auto.commit.interval.ms", std::to_string(options_.auto_commit_interval.count())},
+       {"auto.commit.interval.ms", std::to_string(options.auto_commit_interval.count())},
        {"isolation.level", "read_committed"},
        {"enable.partition.eof", "false"},
-       {"statistics.interval.ms", std::to_string(options_.statistics_interval.count())}});
+       {"statistics.interval.ms", std::to_string(options.statistics_interval.count())}});
+}
+
+GroupConsumer::GroupConsumer(const ClientSettings& settings, GroupConsumerOptions options)
+    : options_(std::move(options)) {
+  if (options_.topics.empty()) throw Error("kafka consumer: no topics to subscribe to");
+  auto conf = conf_or_throw(group_consumer_conf(settings, options_));
   rd_kafka_conf_set_rebalance_cb(conf.get(), &GroupConsumer::on_rebalance);
   rd_kafka_conf_set_stats_cb(conf.get(), &GroupConsumer::on_statistics);
   rd_kafka_conf_set_error_cb(conf.get(), &GroupConsumer::on_client_error);

@@ -1,6 +1,6 @@
 // The events consumer: a member of hookd's consumer group.
 //
-// Design (see ../shared/notes/librdkafka-2.0.2.md):
+// Design (docs/architecture.md, library gaps):
 // - Eager assignors only (range,roundrobin): cooperative-sticky has known bugs in 2.0.2.
 // - hookd stores offsets itself (enable.auto.offset.store=false) once deliveries are
 //   durable; auto-commit (every 5 s) commits what was stored; revoke and close commit
@@ -56,6 +56,10 @@ struct GroupConsumerOptions {
   // logged (rate-limited) either way.
   std::function<void(rd_kafka_resp_err_t, std::string_view reason)> on_error;
 };
+
+// The configuration a GroupConsumer with these options builds, before its callbacks are
+// set (the topics play no part); the error names the property librdkafka refused.
+ConfResult group_consumer_conf(const ClientSettings& settings, const GroupConsumerOptions& options);
 
 class GroupConsumer {
  public:

@@ -27,12 +27,15 @@ void run_ack(const Producer::AckCallback& on_ack, rd_kafka_resp_err_t err) {
 
 }  // namespace
 
+ConfResult producer_conf(const ClientSettings& settings, const ProducerOptions& options) {
+  return make_conf(settings, {{"client.id", "hookd-producer"}, {"linger.ms", "5"}, {"socket.nagle.disable", "true"}},
+                   {{"enable.idempotence", "true"},
+                    {"acks", "all"},
+                    {"message.timeout.ms", std::to_string(options.message_timeout.count())}});
+}
+
 Producer::Producer(const ClientSettings& settings, ProducerOptions options) : options_(options) {
-  auto conf = make_conf_or_throw(
-      settings, {{"client.id", "hookd-producer"}, {"linger.ms", "5"}, {"socket.nagle.disable", "true"}},
-      {{"enable.idempotence", "true"},
-       {"acks", "all"},
-       {"message.timeout.ms", std::to_string(options_.message_timeout.count())}});
+  auto conf = conf_or_throw(producer_conf(settings, options_));
   rd_kafka_conf_set_dr_msg_cb(conf.get(), &Producer::on_delivery);
   rd_kafka_conf_set_error_cb(conf.get(), &Producer::on_error);
   rd_kafka_conf_set_opaque(conf.get(), this);

@@ -20,6 +20,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "kafka/config.h"
+#include "kafka/record_writer.h"
 #include "kafka/types.h"
 
 namespace hookd::kafka {
@@ -33,9 +34,12 @@ struct ProducerOptions {
   std::chrono::milliseconds queue_full_wait{1'000};
 };
 
-class Producer {
+// The configuration a Producer with these options builds, before its callbacks are set;
+// the error names the property librdkafka refused.
+ConfResult producer_conf(const ClientSettings& settings, const ProducerOptions& options);
+
+class Producer final : public RecordWriter {
  public:
-  using AckCallback = std::function<void(rd_kafka_resp_err_t)>;
 
   // Throws Error naming the property on a bad configuration.
   Producer(const ClientSettings& settings, ProducerOptions options = {});
@@ -51,7 +55,7 @@ class Producer {
   // An empty key is sent as a null key; an empty value as an empty (never null) payload:
   // hookd writes no tombstones.
   void produce(std::string_view topic, std::string_view key, std::string_view value,
-               const std::vector<Header>& headers, AckCallback on_ack);
+               const std::vector<Header>& headers, AckCallback on_ack) override;
 
   // Waits until every record produced so far has been acknowledged and its on_ack has
   // returned; RD_KAFKA_RESP_ERR__TIMED_OUT if some are still pending after `timeout`.

@@ -18,7 +18,7 @@ constexpr std::chrono::milliseconds kMinLookupTimeout{500};
 }  // namespace
 
 TableReader::TableReader(const ClientSettings& settings, TableReaderOptions options) : options_(std::move(options)) {
-  handle_ = make_reader_handle(settings, "hookd-table");
+  handle_ = make_reader_handle(settings, kClientId);
   waiting_since_ = std::chrono::steady_clock::now();
 }
 

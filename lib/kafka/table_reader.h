@@ -41,6 +41,9 @@ class TableReader {
   // `value` is nullopt for a tombstone (a null payload): the key was deleted.
   using RecordCallback = std::function<void(std::string_view key, std::optional<std::string_view> value)>;
 
+  // The client id its reader handle (make_reader_handle) is built with.
+  static constexpr const char* kClientId = "hookd-table";
+
   // Does not block on Kafka; throws Error naming the property on a bad configuration.
   TableReader(const ClientSettings& settings, TableReaderOptions options);
   ~TableReader();

@@ -35,8 +35,12 @@ std::string cannot_create(const std::string& topic, const std::string& why) {
 
 }  // namespace
 
+ConfResult topic_admin_conf(const ClientSettings& settings) {
+  return make_conf(settings, {{"client.id", "hookd-admin"}}, {});
+}
+
 TopicAdmin::TopicAdmin(const ClientSettings& settings, std::chrono::milliseconds timeout) : timeout_(timeout) {
-  auto conf = make_conf_or_throw(settings, {{"client.id", "hookd-admin"}}, {});
+  auto conf = conf_or_throw(topic_admin_conf(settings));
   rd_kafka_conf_set_error_cb(conf.get(), on_admin_error);
   // A producer handle is the lightest client that can run admin requests.
   handle_ = make_handle(RD_KAFKA_PRODUCER, std::move(conf));

@@ -19,6 +19,10 @@ struct TopicSpec {
   std::map<std::string, std::string> configs;  // e.g. {"retention.ms", "86400000"}
 };
 
+// The configuration a TopicAdmin builds, before its error callback is set; the error names
+// the property librdkafka refused.
+ConfResult topic_admin_conf(const ClientSettings& settings);
+
 class TopicAdmin {
  public:
   // Throws Error naming the property on a bad configuration.

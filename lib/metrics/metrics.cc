@@ -2,6 +2,8 @@
 
 #include <prometheus/histogram.h>
 
+#include "metrics/label_words.h"
+
 namespace hookd::metrics {
 namespace {
 
@@ -18,6 +20,13 @@ prometheus::Histogram::BucketBoundaries http_buckets() {
 prometheus::Histogram::BucketBoundaries latency_buckets() {
   return {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
           300, 1800, 3600, 7200, 21600, 43200, 86400};
+}
+
+// A 0-valued child per word: without it a series first appears on its first increment,
+// which rate() and increase() read as no change.
+template <typename T, std::size_t N>
+void add_at_zero(prometheus::Family<T>& family, const std::string& label, const std::array<std::string_view, N>& words) {
+  for (std::string_view word : words) family.Add({{label, std::string(word)}});
 }
 
 }  // namespace
@@ -133,7 +142,17 @@ Metrics::Metrics()
       consumer_lag_(BuildGauge()
                         .Name("hookd_consumer_lag")
                         .Help("Consumer lag of the events topics, per partition (librdkafka statistics)")
-                        .Register(*registry_)) {}
+                        .Register(*registry_)) {
+  add_at_zero(events_invalid, "reason", kInvalidEventReasons);
+  add_at_zero(delivery_attempts, "result", kAttemptResults);
+  add_at_zero(dead_letters, "reason", kDeliveryDeadLetterReasons);
+  add_at_zero(dead_letters, "reason", kInvalidEventReasons);  // invalid events are dead-lettered by their reason
+  add_at_zero(retries_dropped, "reason", kRetryDropReasons);
+  add_at_zero(deliveries_deferred, "reason", kDeferReasons);
+  add_at_zero(subscriptions_invalid, "reason", kInvalidSubscriptionReasons);
+  add_at_zero(breaker_transitions, "to", kBreakerStates);
+  add_at_zero(webhooks, "status", kWebhookStatuses);
+}
 
 void Metrics::set_consumer_lag(std::string_view topic, int partition, std::int64_t lag) {
   std::lock_guard lock(lag_mu_);

@@ -2,7 +2,8 @@
 //
 // Hot paths hold references to the children they touch (counters per fixed label word),
 // so no family lookup or label hashing ever happens per event. Label values are fixed
-// words only: never a URL, webhook id, tenant or event id.
+// words only: never a URL, webhook id, tenant or event id. Families whose words are fixed
+// (metrics/label_words.h) have a child at 0 for each word from construction.
 #pragma once
 
 #include <prometheus/counter.h>

@@ -20,11 +20,6 @@ void append_source(std::string& out, const SourcePosition& source) {
 
 }  // namespace
 
-std::int64_t unix_ms_now() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 std::string attempts_json(const std::vector<AttemptRecord>& attempts) {
   std::string out = "[";
   for (const auto& a : attempts) {

@@ -112,6 +112,5 @@ std::string attempt_log_entry(std::string_view delivery_id, std::string_view web
                               std::string_view event_type, int attempt_number, const AttemptRecord& attempt,
                               std::optional<std::int64_t> next_due_unix_ms);
 
-std::int64_t unix_ms_now();
 
 }  // namespace hookd::retry

@@ -39,7 +39,7 @@ class EventDocument;
 
 namespace filter {
 
-// The limits of issue 4. Over any of them the filter is refused (FilterError::too_large).
+// The limits docs/filters.md documents. Over any of them the filter is refused (FilterError::too_large).
 inline constexpr std::size_t kMaxDepth = 16;           // nesting of $and / $or / $not
 inline constexpr std::size_t kMaxClauses = 64;         // comparisons, each on one path
 inline constexpr std::size_t kMaxBytes = 16 * 1024;    // the filter's JSON text

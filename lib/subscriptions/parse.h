@@ -1,5 +1,5 @@
-// Parsing one record of the compacted subscriptions topic (the contract is issue 2,
-// "Webhook subscription"; the schema is schemas/subscription.schema.json).
+// Parsing one record of the compacted subscriptions topic (docs/subscriptions.md; the schema
+// is schemas/subscription.schema.json).
 //
 // Not on the per-event path: it runs once per subscription change, so it favours
 // strictness and clear refusals over speed. It never throws on bad input.

@@ -1,53 +1,13 @@
 #include "worker/event_loop.h"
 
 #include "common/log.h"
-#include "payload/body.h"
-#include "payload/delivery_id.h"
-#include "retry/records.h"
 
 namespace hookd::worker {
 
-PollLoop::PollLoop(kafka::GroupConsumer& consumer, const std::vector<std::string>& topics, Deliverer& deliverer)
-    : consumer_(consumer), offsets_(consumer, topics), deliverer_(deliverer) {}
-
-void PollLoop::run(const std::atomic<bool>& stop) {
-  while (!stop.load(std::memory_order_relaxed)) {
-    last_turn_.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
-    offsets_.apply();
-    before_poll();
-    kafka::Message message = consumer_.poll(std::chrono::milliseconds(20));
-    if (!message) continue;
-    if (message.error() != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      if (message.error() != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-        log::limited(log::Level::warn, "consumer_error", "consumer error",
-                     {{"error", std::string(message.error_text())}});
-      }
-      continue;
-    }
-    handle(std::move(message));
-  }
-  offsets_.apply();
-}
-
-void PollLoop::on_revoke() {
-  offsets_.apply();
-  offsets_.reset();
-}
-
-void PollLoop::drain(std::chrono::milliseconds grace) {
-  consumer_.pause_all();
-  const auto deadline = std::chrono::steady_clock::now() + grace;
-  while (deliverer_.in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
-    // Keep serving the consumer (heartbeats, rebalance callbacks) while deliveries finish.
-    (void)consumer_.poll(std::chrono::milliseconds(50));
-    offsets_.apply();
-  }
-  offsets_.apply();
-}
-
 EventLoop::EventLoop(EventLoopSettings settings, kafka::GroupConsumer& consumer,
-                     const subscriptions::SnapshotStore& snapshots, Deliverer& deliverer, metrics::Metrics& metrics)
-    : PollLoop(consumer, settings.topics, deliverer),
+                     const subscriptions::SnapshotStore& snapshots, Deliverer& deliverer, metrics::Metrics& metrics,
+                     const common::Clock& clock)
+    : PollLoop(consumer, settings.topics, deliverer, clock),
       settings_(std::move(settings)),
       snapshot_(snapshots),
       metrics_(metrics),
@@ -55,44 +15,20 @@ EventLoop::EventLoop(EventLoopSettings settings, kafka::GroupConsumer& consumer,
 
 void EventLoop::handle(kafka::Message message) {
   metrics_.events_consumed.Increment();
-  const Completion position = offsets_.dispatched(message);
-
+  const auto position = dispatched(message);
   const std::string_view bytes = message.has_value() ? message.value() : std::string_view();
-  if (auto invalid = parser_.parse(bytes, event_)) {
-    dead_letter_invalid(message, position, *invalid);
-    return;
-  }
+  if (auto invalid = parser_.parse(bytes, event_)) return dead_letter_invalid(message, position, *invalid);
 
   matches_.clear();
   const auto& snapshot = snapshot_.current_ptr();
   snapshot->match(event_, matches_);
-  if (matches_.empty()) {
-    offsets_.completions().push(position);
-    return;
-  }
+  if (matches_.empty()) return finished(position);
 
-  auto ticket = std::make_shared<EventTicket>();
-  ticket->position = position;
-  ticket->remaining.store(static_cast<int>(matches_.size()), std::memory_order_relaxed);
-  ticket->envelope.assign(bytes);
-  ticket->completions = &offsets_.completions();
-  for (const auto* sub : matches_) {
-    auto job = std::make_shared<DeliveryJob>();
-    job->ticket = ticket;
-    job->subscription = sub->shared_from_this();
-    job->delivery_id = payload::delivery_id(event_.id, sub->id);
-    job->event_id.assign(event_.id);
-    job->event_type.assign(event_.type);
-    job->occurred_at_unix_ms = event_.occurred_at_unix_ms;
-    job->origin = {std::string(position.topic), position.partition, position.offset};
-    auto body = std::make_shared<std::string>();
-    payload::build_body(event_, sub->webhook_json, *body);
-    job->body = std::move(body);
-    deliverer_.dispatch(std::move(job));
-  }
+  auto event_ticket = ticket(position, static_cast<int>(matches_.size()), std::string(bytes));
+  for (const auto* sub : matches_) deliverer_.dispatch(DeliveryJob::first_attempt(event_ticket, *sub, event_));
 }
 
-void EventLoop::dead_letter_invalid(const kafka::Message& message, const Completion& position,
+void EventLoop::dead_letter_invalid(const kafka::Message& message, const kafka::RecordPosition& position,
                                     events::InvalidReason reason) {
   const std::string_view reason_word = events::to_string(reason);
   metrics::Metrics::with(metrics_.events_invalid, "reason", std::string(reason_word)).Increment();
@@ -102,13 +38,10 @@ void EventLoop::dead_letter_invalid(const kafka::Message& message, const Complet
 
   retry::DeadLetter letter{retry::DeadLetterKind::invalid_event, std::string(reason_word),
                            {std::string(position.topic), position.partition, position.offset}, "", {}};
-  auto ticket = std::make_shared<EventTicket>();
-  ticket->position = position;
-  ticket->remaining.store(1, std::memory_order_relaxed);
-  ticket->envelope.assign(message.has_value() ? message.value() : std::string_view());
-  ticket->completions = &offsets_.completions();
   // The event's offset is committed only once its dead letter is durable.
-  deliverer_.dead_letter_event(std::move(ticket), std::string(message.key()), letter);
+  deliverer_.dead_letter_event(
+      ticket(position, 1, std::string(message.has_value() ? message.value() : std::string_view())),
+      std::string(message.key()), letter);
 }
 
 void EventLoop::before_poll() {

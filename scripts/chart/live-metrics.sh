@@ -6,8 +6,9 @@
 # checks the dashboard's and the rules' metric names against the saved file.
 #
 # Traffic is needed because prometheus-cpp prints nothing, not even # HELP/# TYPE, for a labelled
-# family without children (hookd_retries_dropped_total stays absent here): an idle hookd's output
-# would not show every family the dashboard and the rules use.
+# family without children (hookd_consumer_lag until librdkafka's first statistics; families with
+# fixed label words start at 0): an idle hookd's output would not show every family the dashboard
+# and the rules use.
 #   live-metrics.sh HOOKD HOOKD_KAFKA OUT_DIR        (HOOKD_TEST_KAFKA_STATE names the broker)
 set -euo pipefail
 source "$(dirname "$0")/common.sh"

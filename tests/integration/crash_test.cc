@@ -1,4 +1,4 @@
-// The crash test of issue 2: kill -9 hookd while a stream of events is being delivered,
+// The crash test: kill -9 hookd while a stream of events is being delivered,
 // start it again in the same consumer group, and check that nothing was lost.
 //
 // What makes it deterministic: the receiver's answer to a pair (event, webhook) is a pure

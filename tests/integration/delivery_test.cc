@@ -1,5 +1,5 @@
 // hookd as a process against the real broker and a real HTTPS receiver with a test CA:
-// the delivery contract of issue 2, one behaviour per test.
+// the delivery contract (docs/contract.md), one behaviour per test.
 #include "integration/harness/scenario_test.h"
 #include "signing/signature.h"
 #include "support/https_receiver.h"

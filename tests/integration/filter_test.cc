@@ -1,4 +1,4 @@
-// Record filters end to end (issue 4): hookd as a process against the real broker and a real
+// Record filters end to end: hookd as a process against the real broker and a real
 // HTTPS receiver. A filtered webhook gets exactly the events its filter accepts from a mixed
 // stream; a filter change applies within a second; an invalid filter refuses the webhook.
 #include "integration/harness/scenario_test.h"

@@ -1,4 +1,4 @@
-// Endpoint health and circuit breaking on the real broker (issue 5): a failing endpoint turns
+// Endpoint health and circuit breaking on the real broker: a failing endpoint turns
 // UNHEALTHY and says so on the status topic, its breaker cuts attempts to about one probe per
 // interval while events keep coming, and once it answers again every deferred delivery arrives.
 #include "integration/harness/scenario_test.h"

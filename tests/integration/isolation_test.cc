@@ -1,4 +1,4 @@
-// Isolation under load on the real broker (issue 5): ten endpoints, then one of them hangs
+// Isolation under load on the real broker: ten endpoints, then one of them hangs
 // until hookd's delivery timeout. The nine others still get every delivery, with a latency
 // close to what they had while all ten were healthy, and the hanging endpoint is cut off by
 // its breaker instead of holding one request per event. hookd-bench-isolation measures the

@@ -16,6 +16,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 struct RunResult {
   int exit_code = -1;
@@ -62,6 +63,28 @@ TEST(Lifecycle, BadConfigExitsTwoNamingTheKey) {
 
   EXPECT_EQ(run_hookd("--config /nonexistent/hookd.yaml").exit_code, 2);
   EXPECT_EQ(run_hookd("--check-config " + write_config("{}\n")).exit_code, 0);
+}
+
+TEST(Lifecycle, PropertyLibrdkafkaRefusesExitsTwoNamingIt) {
+  const auto unknown =
+      run_hookd("--check-config " + write_config("kafka: {properties: {no.such.property: \"1\"}}\n"));
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_THAT(unknown.output, HasSubstr("no.such.property"));
+  EXPECT_THAT(unknown.output, Not(HasSubstr("configuration OK")));
+
+  const auto bad_value = run_hookd("--check-config " + write_config("kafka: {properties: {linger.ms: soon}}\n"));
+  EXPECT_EQ(bad_value.exit_code, 2);
+  EXPECT_THAT(bad_value.output, HasSubstr("linger.ms"));
+
+  // --config stops as early, before the admin server or any Kafka client starts.
+  const auto at_start = run_hookd("--config " + write_config("kafka: {properties: {no.such.property: \"1\"}}\n"));
+  EXPECT_EQ(at_start.exit_code, 2);
+  EXPECT_THAT(at_start.output, HasSubstr("no.such.property"));
+
+  const auto good = run_hookd("--check-config " +
+                              write_config("kafka: {properties: {linger.ms: \"20\", session.timeout.ms: \"6000\"}}\n"));
+  EXPECT_EQ(good.exit_code, 0) << good.output;
+  EXPECT_THAT(good.output, HasSubstr("configuration OK"));
 }
 
 TEST(Lifecycle, KafkaUnreachableAtStartKeepsTryingAndIsNotReady) {

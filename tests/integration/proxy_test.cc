@@ -1,4 +1,4 @@
-// The egress proxy at the worker level (issue 5): hookd, configured with `delivery.proxy`,
+// The egress proxy at the worker level: hookd, configured with `delivery.proxy`,
 // reaches an HTTPS receiver through a local CONNECT proxy and the delivery arrives signed;
 // with private networks refused (the default) the network guard still judges the target,
 // so a webhook on loopback or a private address is dead-lettered as `blocked` and the proxy

@@ -1,4 +1,4 @@
-// Per-webhook rate limits on the real broker (issue 5): a webhook with "rateLimit":
+// Per-webhook rate limits on the real broker: a webhook with "rateLimit":
 // {"perSecond": N} gets at most N requests a second, kept within 10% over ten seconds, even
 // when ten seconds' worth of events arrive at once. Nothing is lost: the deliveries over the
 // limit wait for their slot or go round the first retry tier without spending an attempt.

@@ -1,4 +1,4 @@
-// `hookd replay` on the real broker (issue 3): dead letters put back on the first retry tier
+// `hookd replay` on the real broker: dead letters put back on the first retry tier
 // and delivered by a running hookd, attempts counted from 1 again, the same webhook-id.
 #include "integration/harness/scenario_test.h"
 #include "support/https_receiver.h"

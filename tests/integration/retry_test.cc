@@ -1,4 +1,5 @@
-// The retry life of a delivery on the real broker (issue 3), with a schedule of short delays.
+// The retry life of a delivery on the real broker, with a schedule of short delays.
+#include "common/clock.h"
 #include "integration/harness/scenario_test.h"
 #include "retry/records.h"
 #include "support/https_receiver.h"
@@ -232,9 +233,9 @@ TEST_F(RetryTest, AHeldRecordPausesOnlyItsOwnPartition) {
                              .event_type = "TODO_CREATED", .attempts = 1, .step = 0,
                              .source = {scenario.events, 0, 0}, .history = {}, .body = {}, .envelope = envelope});
   };
-  publisher.send_at(tier, 0, retry::unix_ms_now(), "wh-1", retry_record("evt-waits"));
+  publisher.send_at(tier, 0, common::system_clock().unix_ms_now(), "wh-1", retry_record("evt-waits"));
   std::this_thread::sleep_for(2s);  // taken and held: partition 0 is paused
-  publisher.send_at(tier, 1, retry::unix_ms_now() - 40'000, "wh-1", retry_record("evt-due"));
+  publisher.send_at(tier, 1, common::system_clock().unix_ms_now() - 40'000, "wh-1", retry_record("evt-due"));
   const auto due_written = std::chrono::steady_clock::now();
 
   ASSERT_TRUE(receiver.wait_for_requests(1, 20s)) << hookd->log();
@@ -252,7 +253,7 @@ TEST_F(RetryTest, ATierHoldingARecordStopsProgressingWhileAnotherKeepsUp) {
   auto hookd = start_hookd("[200ms, 1h]");
   publish_event({.id = "evt-1"});
   ASSERT_EQ(read_topic(scenario.retry_prefix + ".1h", 1, 20s).size(), 1u) << hookd->log();
-  const double held_at = static_cast<double>(retry::unix_ms_now()) / 1000.0;
+  const double held_at = static_cast<double>(common::system_clock().unix_ms_now()) / 1000.0;
 
   // Statistics come every 5 s: after three periods, the idle tier has been refreshed since the
   // hold and the holding tier has not.

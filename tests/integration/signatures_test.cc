@@ -1,4 +1,4 @@
-// Secret rotation and asymmetric signatures (issue 5) against the real broker and hookd:
+// Secret rotation and asymmetric signatures against the real broker and hookd:
 // during a rotation both secrets' v1 entries verify; once the previous secret's expiresAt
 // has passed only the current one is sent; a v1a entry verifies with the public key alone.
 // Verification here is written against OpenSSL and the published RFC 8032 key pair, not

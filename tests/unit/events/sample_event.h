@@ -1,5 +1,5 @@
 // A realistic TODO_CREATED envelope modelled on the seed documentation's example payload
-// (../shared/seeds/*.txt): the todo record after creation, with its nested list, project
+// (Blue's webhook documentation): the todo record after creation, with its nested list, project
 // and company, as the Blue application would publish it to `blue.events`.
 #pragma once
 

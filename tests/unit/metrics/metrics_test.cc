@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <prometheus/text_serializer.h>
 
+#include <string>
+#include <vector>
+
 namespace hookd::metrics {
 namespace {
 
@@ -23,6 +26,44 @@ TEST(Metrics, ExposesTheContractNames) {
         "hookd_consumer_lag{partition=\"3\",topic=\"blue.events\"} 7"}) {
     EXPECT_NE(text.find(name), std::string::npos) << name << "\n" << text;
   }
+}
+
+// Dashboards and alerts need each series before its first increment (increase() never sees
+// a series that starts at 1), so a fresh Metrics has them all at 0. The words are written out
+// here, as the docs give them, rather than taken from label_words.h.
+TEST(Metrics, ExportsEveryFixedLabelWordAtZeroFromStart) {
+  struct Family {
+    std::string series;  // metric name and label name, up to the label value
+    std::vector<std::string> words;
+  };
+  const std::vector<std::string> invalid_event = {"too_large",     "invalid_utf8",  "not_json",     "not_object",
+                                                  "duplicate_key", "missing_field", "invalid_field"};
+  std::vector<std::string> dead_letter = {"exhausted", "gone", "blocked"};
+  dead_letter.insert(dead_letter.end(), invalid_event.begin(), invalid_event.end());
+  const Family families[] = {
+      {"hookd_events_invalid_total{reason=", invalid_event},
+      {"hookd_delivery_attempts_total{result=",
+       {"2xx", "3xx", "4xx", "5xx", "timeout", "dns_error", "connect_error", "tls_error", "protocol_error", "blocked",
+        "origin_queue_full"}},
+      {"hookd_dead_letters_total{reason=", dead_letter},
+      {"hookd_retries_dropped_total{reason=", {"invalid_record", "deleted", "disabled", "no_longer_matches"}},
+      {"hookd_deliveries_deferred_total{reason=", {"breaker", "rate_limit", "throttled"}},
+      {"hookd_subscriptions_invalid_total{reason=",
+       {"not_json", "not_object", "duplicate_key", "missing_field", "invalid_field", "key_mismatch", "invalid_url",
+        "invalid_filter", "filter_too_large"}},
+      {"hookd_breaker_transitions_total{to=", {"open", "closed"}},
+      {"hookd_webhooks{status=", {"healthy", "unhealthy", "gone"}},
+  };
+  Metrics m;
+  const std::string text = prometheus::TextSerializer().Serialize(m.registry().Collect());
+  for (const auto& family : families) {
+    for (const auto& word : family.words) {
+      const std::string line = family.series + "\"" + word + "\"} 0\n";
+      EXPECT_NE(text.find(line), std::string::npos) << line << text;
+    }
+  }
+  // Not an attempt (the deliverer defers it): a series for it would stay 0 forever.
+  EXPECT_EQ(text.find("result=\"cancelled\""), std::string::npos);
 }
 
 }  // namespace

@@ -1,24 +1,24 @@
 // Makes one HTTP attempt for a DeliveryJob and turns its outcome into a durable fact: a 2xx,
-// a retry record on the tier the retry policy picks, or a dead letter.
+// a retry record on the tier the retry decision picks (retry/decision.h), or a dead letter.
 //
-// First attempts and retries take the same path, so the response rules live in one place.
-// Both pass the webhook's circuit breaker first (health/tracker.h): while it is open a
-// delivery is deferred to a retry tier without an attempt, except one probe per interval.
-// Then a webhook with a rate limit, or whose receiver asked for a pause (429, or 503 with
-// Retry-After), takes its send slot (delivery/rate_limiter.h): the delivery waits for it on
-// a timer, or, when the slot is too far off, is deferred to a retry tier without spending an
-// attempt.
+// First attempts and retries take the same path. Both pass the webhook's circuit breaker first
+// (health/tracker.h): while it is open a delivery is deferred to a retry tier without an
+// attempt, except one probe per interval. Then a webhook with a rate limit, or whose receiver
+// asked for a pause (429, or 503 with Retry-After), takes its send slot
+// (delivery/rate_limiter.h): the delivery waits for it on a timer, or, when the slot is too far
+// off, is deferred to a retry tier without spending an attempt.
 // Runs entirely on the delivery io_context threads; it never blocks a poll loop.
 #pragma once
 
+#include "common/clock.h"
 #include "delivery/client.h"
 #include "delivery/rate_limiter.h"
 #include "health/tracker.h"
-#include "kafka/producer.h"
+#include "kafka/record_writer.h"
 #include "metrics/metrics.h"
+#include "retry/decision.h"
 #include "retry/policy.h"
-#include "retry/records.h"
-#include "worker/delivery_job.h"
+#include "dispatch/delivery_job.h"
 
 #include <boost/asio/io_context.hpp>
 
@@ -28,21 +28,31 @@
 #include <memory>
 #include <string>
 
-namespace hookd::worker {
+namespace hookd::dispatch {
 
 struct DelivererSettings {
   std::string retry_prefix;       // tier topics are "<prefix>.<delay>"
   std::string dead_letter_topic;
   std::string attempts_topic;     // empty: no attempts log
   std::string user_agent;
-  std::chrono::milliseconds throttle_floor{60'000};  // minimum wait after a timeout or a 429
+  retry::ResponseRules rules;
+};
+
+// What the deliverer works with; all must outlive it.
+struct DelivererParts {
+  boost::asio::io_context& io;
+  delivery::Sender& sender;
+  kafka::RecordWriter& writer;
+  metrics::Metrics& metrics;
+  const retry::RetryPolicy& policy;
+  health::Tracker& health;
+  delivery::RateLimiter& rate_limiter;
+  const common::Clock& clock;
 };
 
 class Deliverer {
  public:
-  Deliverer(boost::asio::io_context& io, delivery::Sender& client, kafka::Producer& producer,
-            metrics::Metrics& metrics, const retry::RetryPolicy& policy, health::Tracker& health,
-            delivery::RateLimiter& rate_limiter, DelivererSettings settings);
+  Deliverer(DelivererParts parts, DelivererSettings settings);
 
   // Signs and sends the job's request; the job's ticket is finished once the outcome is durable.
   void dispatch(std::shared_ptr<DeliveryJob> job);
@@ -54,25 +64,16 @@ class Deliverer {
   std::int64_t in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
 
  private:
+  // True when the job may be sent now; otherwise it waits for its slot or has been deferred.
+  bool pace(const std::shared_ptr<DeliveryJob>& job);
   // Signs the job's request (its timestamp is the moment it goes out) and posts it.
   void send(const std::shared_ptr<DeliveryJob>& job);
-  // True when the job may be sent now; otherwise it waits for its slot (the webhook's rate
-  // limit, or a pause its receiver asked for) or has been deferred.
-  bool pace(const std::shared_ptr<DeliveryJob>& job);
   void on_outcome(const std::shared_ptr<DeliveryJob>& job, const delivery::Outcome& outcome,
                   std::int64_t started_unix_ms);
-  // Where a failed (or deferred) attempt waits next; nullopt = exhausted.
-  std::optional<retry::Step> next_step(const DeliveryJob& job, const delivery::Outcome& outcome) const;
-  // The least wait the answer asks for: Retry-After on a 429 or 503, and at least
-  // retry.throttle_floor after a timeout or a 429.
-  std::optional<std::chrono::milliseconds> required_wait(const delivery::Outcome& outcome) const;
-  // The webhook's breaker is open: no attempt; on to the next step of the schedule.
   void defer_for_breaker(const std::shared_ptr<DeliveryJob>& job);
-  // The webhook's rate limit (or its receiver's pause) has no slot close enough: back to the
-  // tier it waits on, or to the first tier that outlasts the pause.
   void defer_for_rate_limit(const std::shared_ptr<DeliveryJob>& job, const delivery::RateLimiter::Reservation& slot);
   void enqueue_retry(const std::shared_ptr<DeliveryJob>& job, const retry::Step& step, int attempts_made);
-  void dead_letter(const std::shared_ptr<DeliveryJob>& job, const std::string& reason);
+  void dead_letter(const std::shared_ptr<DeliveryJob>& job, retry::DeadLetterReason reason);
   void log_attempt(const DeliveryJob& job, const retry::AttemptRecord& attempt, std::optional<std::int64_t> next_due);
   // Produces until Kafka acknowledges; a failed produce is tried again after a pause, because
   // committing the record without its successor would lose the delivery.
@@ -81,22 +82,16 @@ class Deliverer {
                        prometheus::Counter* on_success);
   void finish(const std::shared_ptr<DeliveryJob>& job);
 
-  boost::asio::io_context& io_;
-  delivery::Sender& client_;
-  kafka::Producer& producer_;
-  metrics::Metrics& metrics_;
-  const retry::RetryPolicy& policy_;
-  health::Tracker& health_;
-  delivery::RateLimiter& rate_limiter_;
+  DelivererParts parts_;
   DelivererSettings settings_;
   std::atomic<std::int64_t> in_flight_{0};
   // Resolved once: one counter per attempt result (indexed by the enum), per tier, per reason.
   std::array<prometheus::Counter*, 11> attempts_by_result_{};
   std::map<std::string, prometheus::Counter*, std::less<>> retries_by_tier_;
-  std::map<std::string, prometheus::Counter*, std::less<>> dead_letters_by_reason_;
+  std::array<prometheus::Counter*, 3> dead_letters_by_reason_{};  // indexed by retry::DeadLetterReason
   prometheus::Counter* deferred_by_breaker_ = nullptr;
   prometheus::Counter* deferred_by_rate_limit_ = nullptr;
   prometheus::Counter* deferred_by_receiver_ = nullptr;  // {reason="throttled"}
 };
 
-}  // namespace hookd::worker
+}  // namespace hookd::dispatch

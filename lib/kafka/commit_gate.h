@@ -1,0 +1,97 @@
+// The commit gate: an offset is stored for commit only once every earlier record of its
+// partition has a durable outcome (docs/contract.md, at least once).
+//
+// The poll thread owns the gate: it marks records dispatched as it reads them; delivery
+// threads report finished records through the gate's CompletionQueue; the poll thread applies
+// them each turn and stores the offsets that moved. Completions from an older assignment
+// generation are ignored: after a rebalance the partition's new owner redelivers them.
+#pragma once
+
+#include "kafka/offset_tracker.h"
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hookd::kafka {
+
+// A consumed record's place, as a completion reports it.
+struct RecordPosition {
+  std::uint64_t generation = 0;  // the assignment the record was dispatched under
+  std::string_view topic;        // points into the gate's topic names, which outlive every position
+  std::int32_t partition = 0;
+  std::int64_t offset = 0;
+};
+
+// An offset to store: everything below `offset` on the partition is durable.
+struct CommitOffset {
+  std::string_view topic;
+  std::int32_t partition = 0;
+  std::int64_t offset = 0;
+};
+
+// Multi-producer, single-consumer: delivery threads push, the poll thread drains. The lock is
+// held for a vector push_back or a swap, never across I/O, so it is not contended in practice.
+class CompletionQueue {
+ public:
+  void push(const RecordPosition& position) {
+    std::lock_guard lock(mu_);
+    items_.push_back(position);
+  }
+  // Swaps the pending items into `out` (cleared first); the caller keeps its vector's capacity.
+  void drain(std::vector<RecordPosition>& out) {
+    out.clear();
+    std::lock_guard lock(mu_);
+    out.swap(items_);
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<RecordPosition> items_;
+};
+
+// One consumed record that fans out into `remaining` pieces of work (one per matched webhook):
+// the last one to finish reports the record complete.
+class PendingRecord {
+ public:
+  PendingRecord(RecordPosition position, int pieces, CompletionQueue& completions)
+      : position_(position), remaining_(pieces), completions_(&completions) {}
+
+  const RecordPosition& position() const { return position_; }
+  void finish_one() {
+    if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) completions_->push(position_);
+  }
+
+ private:
+  RecordPosition position_;
+  std::atomic<int> remaining_;
+  CompletionQueue* completions_;
+};
+
+class CommitGate {
+ public:
+  explicit CommitGate(const std::vector<std::string>& topics);
+
+  // Marks a record read under assignment `generation` and returns its position.
+  RecordPosition dispatched(std::string_view topic, std::int32_t partition, std::int64_t offset,
+                            std::uint64_t generation);
+  // Where delivery threads report finished records.
+  CompletionQueue& completions() { return completions_; }
+  // Applies the finished records of assignment `generation`; returns the offsets that moved
+  // (valid until the next call).
+  const std::vector<CommitOffset>& apply(std::uint64_t generation);
+  // On revoke, after apply(): the next owner starts from the stored offsets.
+  void reset();
+
+ private:
+  std::map<std::string, OffsetTracker, std::less<>> trackers_;
+  CompletionQueue completions_;
+  std::vector<RecordPosition> drained_;  // reused
+  std::vector<CommitOffset> to_store_;   // reused
+};
+
+}  // namespace hookd::kafka

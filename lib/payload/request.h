@@ -1,0 +1,28 @@
+// The HTTP request of one delivery attempt: the shared body, the Standard Webhooks headers and
+// every signature the webhook's keys give (signing/signature_headers.h), stamped with the
+// moment the attempt goes out (docs/contract.md lists the headers).
+#pragma once
+
+#include "delivery/types.h"
+#include "subscriptions/subscription.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace hookd::payload {
+
+struct AttemptInfo {
+  std::string_view delivery_id;  // webhook-id: the same for every attempt of a delivery
+  std::string_view event_type;
+  int number = 1;                // x-blue-attempt
+};
+
+// `now_unix_ms` is both the webhook-timestamp (in seconds) and the moment previous secrets'
+// expiry is checked against.
+delivery::Request build_request(const subscriptions::Subscription& webhook, const AttemptInfo& attempt,
+                                std::shared_ptr<const std::string> body, std::string_view user_agent,
+                                std::int64_t now_unix_ms);
+
+}  // namespace hookd::payload

@@ -1,0 +1,36 @@
+#include "worker/delivery_runtime.h"
+
+namespace hookd::worker {
+
+DeliveryRuntime::DeliveryRuntime(const config::DeliveryConfig& config, metrics::Metrics& metrics)
+    : work_(boost::asio::make_work_guard(io_)) {
+  delivery::ClientOptions options;
+  options.request_timeout = config.timeout;
+  options.connect_timeout = config.connect_timeout;
+  options.max_in_flight_per_origin = static_cast<std::size_t>(config.max_in_flight_per_origin);
+  options.max_queued_per_origin = static_cast<std::size_t>(config.max_queued_per_origin);
+  options.max_response_bytes = config.max_response_bytes;
+  options.allow_private_networks = config.allow_private_networks;
+  options.allow_http = config.allow_http;
+  options.ca_file = config.ca_file;
+  options.user_agent = std::string("hookd/") + HOOKD_VERSION;
+  options.dns_cache_ttl = std::chrono::duration_cast<std::chrono::seconds>(config.dns_cache_ttl);
+  options.proxy = config.proxy;
+  options.on_queued = [&metrics](std::size_t depth) { metrics.origin_queue_depth.Observe(static_cast<double>(depth)); };
+  client_ = std::make_unique<delivery::Client>(io_, options);
+}
+
+void DeliveryRuntime::start(int threads) {
+  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { io_.run(); });
+}
+
+void DeliveryRuntime::stop() {
+  if (!work_) return;
+  work_.reset();
+  client_->shutdown();
+  io_.stop();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+}
+
+}  // namespace hookd::worker

@@ -1,0 +1,239 @@
+// The deliverer with a fake sender, a recording writer and the manual clock: what each
+// outcome becomes (nothing, a retry record, a dead letter), breaker deferral and exhaustion,
+// 429 pauses, and that a record's offset is released only once its outcome is durable.
+#include "dispatch/deliverer.h"
+
+#include "health/status_publisher.h"
+#include "kafka/commit_gate.h"
+#include "retry/records.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <map>
+
+namespace hookd::dispatch {
+namespace {
+
+using namespace std::chrono_literals;
+using delivery::AttemptResult;
+
+class FakeSender final : public delivery::Sender {
+ public:
+  struct Sent {
+    delivery::Request request;
+    std::function<void(delivery::Outcome)> done;
+  };
+  void post(delivery::Request request, std::function<void(delivery::Outcome)> done) override {
+    sent.push_back({std::move(request), std::move(done)});
+  }
+  void shutdown() override {}
+
+  // Answers the oldest request not answered yet.
+  void answer(AttemptResult result, int status, std::optional<std::chrono::seconds> retry_after = {}) {
+    ASSERT_FALSE(sent.empty());
+    auto next = std::move(sent.front());
+    sent.pop_front();
+    delivery::Outcome outcome;
+    outcome.result = result;
+    outcome.http_status = status;
+    outcome.retry_after = retry_after;
+    outcome.duration = 3ms;
+    next.done(outcome);
+  }
+  std::string header(std::size_t i, std::string_view name) const {
+    for (const auto& [n, v] : sent.at(i).request.headers)
+      if (n == name) return v;
+    return "";
+  }
+
+  std::deque<Sent> sent;
+};
+
+class RecordingWriter final : public kafka::RecordWriter {
+ public:
+  struct Record {
+    std::string topic, key, value;
+    std::vector<kafka::Header> headers;
+    AckCallback ack;
+  };
+  void produce(std::string_view topic, std::string_view key, std::string_view value,
+               const std::vector<kafka::Header>& headers, AckCallback on_ack) override {
+    records.push_back({std::string(topic), std::string(key), std::string(value), headers, std::move(on_ack)});
+  }
+  // Acknowledges every record written so far.
+  void ack_all() {
+    for (auto& r : records) {
+      if (r.ack) std::exchange(r.ack, nullptr)(RD_KAFKA_RESP_ERR_NO_ERROR);
+    }
+  }
+  std::vector<const Record*> on(std::string_view topic) const {
+    std::vector<const Record*> out;
+    for (const auto& r : records)
+      if (r.topic == topic) out.push_back(&r);
+    return out;
+  }
+  std::vector<Record> records;
+};
+
+std::string header(const RecordingWriter::Record& r, std::string_view name) {
+  for (const auto& h : r.headers)
+    if (h.name == name) return h.value;
+  return "";
+}
+
+class DelivererTest : public ::testing::Test {
+ protected:
+  DelivererTest()
+      : status_(nullptr, metrics_, "", "test"),
+        health_({3, 30s}, clock_, status_),
+        rate_limiter_({5s, 1024}),
+        deliverer_({io_, sender_, writer_, metrics_, policy_, health_, rate_limiter_, clock_},
+                   {"hookd.retry", "hookd.dlq", "", "hookd/test", {60s}}) {
+    webhook_ = std::make_shared<subscriptions::Subscription>();
+    webhook_->id = "wh_1";
+    webhook_->url = "https://hooks.example.com/in";
+    webhook_->origin = "https://hooks.example.com:443";
+  }
+
+  // One consumed event with one delivery to the webhook, at `attempt` having waited on `step`.
+  std::shared_ptr<DeliveryJob> job(int attempt = 1, int step = -1) {
+    const auto position = gate_.dispatched("events", 0, next_offset_++, 1);
+    auto ticket = std::make_shared<EventTicket>(position, 1, gate_.completions(), R"({"id":"evt_1"})");
+    auto j = std::make_shared<DeliveryJob>();
+    j->ticket = ticket;
+    j->subscription = webhook_;
+    j->delivery_id = "msg_" + std::to_string(position.offset);
+    j->event_id = "evt_1";
+    j->event_type = "TODO_CREATED";
+    j->body = std::make_shared<const std::string>(R"({"event":"TODO_CREATED"})");
+    j->attempt = attempt;
+    j->step = step;
+    j->origin = {"events", 0, position.offset};
+    return j;
+  }
+  // The offset the gate lets commit now, or -1.
+  std::int64_t committable() {
+    const auto& stored = gate_.apply(1);
+    return stored.empty() ? -1 : stored.back().offset;
+  }
+  retry::RetryRecord retry_record(const RecordingWriter::Record& r) {
+    auto parsed = retry::parse_retry_record(r.value);
+    EXPECT_TRUE(parsed.has_value()) << r.value;
+    return parsed ? parsed->record : retry::RetryRecord{};
+  }
+
+  const retry::RetryPolicy policy_{{"5s", "5m", "30m"}};
+  common::ManualClock clock_;
+  boost::asio::io_context io_;
+  FakeSender sender_;
+  RecordingWriter writer_;
+  metrics::Metrics metrics_;
+  health::StatusPublisher status_;
+  health::Tracker health_;
+  delivery::RateLimiter rate_limiter_;
+  Deliverer deliverer_;
+  kafka::CommitGate gate_{{"events"}};
+  std::shared_ptr<subscriptions::Subscription> webhook_;
+  std::int64_t next_offset_ = 0;
+};
+
+TEST_F(DelivererTest, ATwoHundredFinishesTheEventWithNothingWritten) {
+  deliverer_.dispatch(job());
+  ASSERT_EQ(sender_.sent.size(), 1u);
+  EXPECT_EQ(sender_.header(0, "x-blue-attempt"), "1");
+  EXPECT_EQ(sender_.header(0, "webhook-timestamp"), std::to_string(clock_.unix_ms_now() / 1000));
+  EXPECT_EQ(committable(), -1);
+  sender_.answer(AttemptResult::success_2xx, 200);
+  EXPECT_TRUE(writer_.records.empty());
+  EXPECT_EQ(deliverer_.in_flight(), 0);
+  EXPECT_EQ(committable(), 1);
+}
+
+TEST_F(DelivererTest, AFailureIsCommittedOnlyOnceItsRetryRecordIsAcknowledged) {
+  deliverer_.dispatch(job());
+  sender_.answer(AttemptResult::status_5xx, 500);
+  const auto written = writer_.on("hookd.retry.5s");
+  ASSERT_EQ(written.size(), 1u);
+  const auto record = retry_record(*written[0]);
+  EXPECT_EQ(record.attempts, 1);
+  EXPECT_EQ(record.step, 0);
+  EXPECT_EQ(record.webhook_id, "wh_1");
+  ASSERT_EQ(record.history.size(), 1u);
+  EXPECT_EQ(record.history[0].http_status, 500);
+  EXPECT_EQ(committable(), -1);  // not durable yet
+  EXPECT_EQ(deliverer_.in_flight(), 1);
+  writer_.ack_all();
+  EXPECT_EQ(committable(), 1);
+  EXPECT_EQ(deliverer_.in_flight(), 0);
+}
+
+TEST_F(DelivererTest, TheLastAttemptFailingWritesAnExhaustedDeadLetter) {
+  deliverer_.dispatch(job(4, 2));  // three retries spent: the fourth attempt is the last
+  sender_.answer(AttemptResult::timeout, 0);
+  ASSERT_EQ(writer_.on("hookd.dlq").size(), 1u);
+  EXPECT_TRUE(writer_.on("hookd.retry.5s").empty());
+  EXPECT_EQ(header(*writer_.on("hookd.dlq")[0], "hookd-reason"), "exhausted");
+}
+
+TEST_F(DelivererTest, AnOpenBreakerDefersWithoutARequestUntilTheProbeInterval) {
+  for (int i = 0; i < 3; ++i) {
+    deliverer_.dispatch(job());
+    sender_.answer(AttemptResult::status_5xx, 500);
+  }
+  writer_.records.clear();
+  deliverer_.dispatch(job(2, 0));
+  EXPECT_TRUE(sender_.sent.empty());  // deferred: no attempt
+  const auto deferred = writer_.on("hookd.retry.5m");
+  ASSERT_EQ(deferred.size(), 1u);
+  const auto record = retry_record(*deferred[0]);
+  EXPECT_EQ(record.attempts, 1);  // no attempt spent
+  EXPECT_EQ(record.step, 1);
+  EXPECT_EQ(record.history.back().result, "breaker_open");
+
+  clock_.advance(30s);
+  deliverer_.dispatch(job(2, 0));
+  ASSERT_EQ(sender_.sent.size(), 1u);  // the interval's probe
+}
+
+TEST_F(DelivererTest, ABreakerDeferralAtTheEndOfTheScheduleIsExhausted) {
+  for (int i = 0; i < 3; ++i) {
+    deliverer_.dispatch(job());
+    sender_.answer(AttemptResult::connect_error, 0);
+  }
+  writer_.records.clear();
+  deliverer_.dispatch(job(3, 2));  // waited on the last step
+  EXPECT_TRUE(sender_.sent.empty());
+  ASSERT_EQ(writer_.on("hookd.dlq").size(), 1u);
+  EXPECT_EQ(header(*writer_.on("hookd.dlq")[0], "hookd-reason"), "exhausted");
+  EXPECT_TRUE(writer_.on("hookd.retry.30m").empty());
+}
+
+TEST_F(DelivererTest, ATooManyRequestsPausesTheWebhookAndDefersItsNextDeliveryPastThePause) {
+  deliverer_.dispatch(job());
+  sender_.answer(AttemptResult::status_4xx, 429, 4s);
+  // The 429'd delivery waits at least the throttle floor (60 s): the 5m tier.
+  ASSERT_EQ(writer_.on("hookd.retry.5m").size(), 1u);
+
+  deliverer_.dispatch(job());
+  EXPECT_TRUE(sender_.sent.empty());  // paused for 60 s, more than the 5 s the limiter may wait
+  const auto deferred = writer_.on("hookd.retry.5m");
+  ASSERT_EQ(deferred.size(), 2u);
+  EXPECT_EQ(retry_record(*deferred[1]).attempts, 0);  // deferred, not attempted
+
+  clock_.advance(61s);
+  deliverer_.dispatch(job());
+  EXPECT_EQ(sender_.sent.size(), 1u);  // the pause is over
+}
+
+TEST_F(DelivererTest, AGoneEndpointEndsTheDeliveryAtOnce) {
+  deliverer_.dispatch(job());
+  sender_.answer(AttemptResult::status_4xx, 410);
+  ASSERT_EQ(writer_.on("hookd.dlq").size(), 1u);
+  EXPECT_EQ(header(*writer_.on("hookd.dlq")[0], "hookd-reason"), "gone");
+  writer_.ack_all();
+  EXPECT_EQ(committable(), 1);
+}
+
+}  // namespace
+}  // namespace hookd::dispatch

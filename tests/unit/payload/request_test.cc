@@ -1,0 +1,68 @@
+// The request of one attempt: headers in order, signatures over the body and the attempt's
+// moment, the body shared rather than copied.
+#include "payload/request.h"
+
+#include "signing/signature.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace hookd::payload {
+namespace {
+
+constexpr std::int64_t kNowMs = 1'700'000'000'250;
+
+subscriptions::Subscription webhook() {
+  subscriptions::Subscription sub;
+  sub.id = "wh_1";
+  sub.url = "https://hooks.example.com/in";
+  sub.signing_key = signing::make_signing_key("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+  return sub;
+}
+
+std::map<std::string, std::string> by_name(const delivery::Request& r) {
+  return {r.headers.begin(), r.headers.end()};
+}
+
+TEST(AttemptRequest, CarriesTheStandardWebhooksAndBlueHeaders) {
+  const auto sub = webhook();
+  auto body = std::make_shared<const std::string>(R"({"event":"TODO_CREATED"})");
+  const auto request = build_request(sub, {"msg_abc", "TODO_CREATED", 3}, body, "hookd/test", kNowMs);
+  EXPECT_EQ(request.url, sub.url);
+  EXPECT_EQ(request.body.get(), body.get());  // shared, not copied
+  const auto h = by_name(request);
+  EXPECT_EQ(h.at("content-type"), "application/json");
+  EXPECT_EQ(h.at("user-agent"), "hookd/test");
+  EXPECT_EQ(h.at("webhook-id"), "msg_abc");
+  EXPECT_EQ(h.at("webhook-timestamp"), "1700000000");
+  EXPECT_EQ(h.at("webhook-signature"),
+            signing::standard_webhooks_signature(sub.signing_key, "msg_abc", 1'700'000'000, *body));
+  EXPECT_EQ(h.at("x-signature"), signing::blue_signature_hex(sub.signing_key, *body));
+  EXPECT_EQ(h.at("x-blue-event"), "TODO_CREATED");
+  EXPECT_EQ(h.at("x-blue-webhook-id"), "wh_1");
+  EXPECT_EQ(h.at("x-blue-attempt"), "3");
+  EXPECT_EQ(request.headers.front().first, "content-type");
+}
+
+TEST(AttemptRequest, IsStampedWithTheMomentItGoesOut) {
+  const auto sub = webhook();
+  auto body = std::make_shared<const std::string>("{}");
+  const auto early = build_request(sub, {"msg_abc", "X", 1}, body, "ua", kNowMs);
+  const auto late = build_request(sub, {"msg_abc", "X", 1}, body, "ua", kNowMs + 61'000);
+  EXPECT_EQ(by_name(late).at("webhook-timestamp"), "1700000061");
+  EXPECT_NE(by_name(early).at("webhook-signature"), by_name(late).at("webhook-signature"));
+}
+
+TEST(AttemptRequest, AWebhookWithoutKeysIsSentUnsigned) {
+  subscriptions::Subscription sub;
+  sub.id = "wh_2";
+  sub.url = "https://x.example/";
+  const auto request = build_request(sub, {"m", "X", 1}, std::make_shared<const std::string>("{}"), "ua", kNowMs);
+  const auto h = by_name(request);
+  EXPECT_FALSE(h.contains("webhook-signature"));
+  EXPECT_FALSE(h.contains("x-signature"));
+}
+
+}  // namespace
+}  // namespace hookd::payload
