@@ -32,10 +32,13 @@ class Liveness {
   void set_snapshot_ready(bool ready) { snapshot_ready_ = ready; }
   void set_consuming(bool consuming) { consuming_ = consuming; }
   void set_joined(bool joined) { joined_ = joined; }
+  // The worker cannot do its job whatever its loops do (its writes fail for good): unhealthy,
+  // so the orchestrator restarts it.
+  void set_failed(bool failed) { failed_ = failed; }
   bool consuming() const { return consuming_.load(); }
 
-  // The process and its loops are turning.
-  bool healthy() const { return elapsed_since(heartbeat_) < settings_.stalled_after; }
+  // The process and its loops are turning, and it has not failed.
+  bool healthy() const { return !failed_.load() && elapsed_since(heartbeat_) < settings_.stalled_after; }
   // Snapshot loaded, consuming, joined to the group, and Kafka not unreachable for too long.
   bool ready() const {
     const auto down_since = kafka_down_since_.load(std::memory_order_relaxed);
@@ -61,6 +64,7 @@ class Liveness {
   std::atomic<bool> snapshot_ready_{false};
   std::atomic<bool> consuming_{false};
   std::atomic<bool> joined_{false};
+  std::atomic<bool> failed_{false};
 };
 
 }  // namespace hookd::admin

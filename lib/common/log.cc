@@ -114,23 +114,80 @@ void append_json_string(std::string& out, std::string_view text) {
   out += '"';
 }
 
+namespace {
+
+// Bytes that go out as they are: printable ASCII but the quote and the backslash.
+constexpr bool is_plain(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
+
+// The length of the well-formed UTF-8 sequence at the start of `s` (Unicode table 3-7: no
+// overlong form, no surrogate, nothing above U+10FFFF), or 0 when it is ill-formed. `valid`
+// is then the length of its maximal well-formed prefix (at least 1), which is replaced by one
+// U+FFFD: the Unicode standard's "maximal subpart" practice, which the WHATWG decoder follows.
+std::size_t utf8_sequence(std::string_view s, std::size_t& valid) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+  const unsigned char lead = byte(0);
+  std::size_t length = 0;
+  unsigned char low = 0x80, high = 0xBF;  // the range of the second byte
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) low = 0xA0;   // overlong below U+0800
+    if (lead == 0xED) high = 0x9F;  // surrogates U+D800..U+DFFF
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) low = 0x90;   // overlong below U+10000
+    if (lead == 0xF4) high = 0x8F;  // above U+10FFFF
+  } else {
+    valid = 1;  // a continuation byte, C0/C1 (always overlong) or F5..FF
+    return 0;
+  }
+  valid = 1;
+  if (s.size() < 2 || byte(1) < low || byte(1) > high) return 0;
+  for (valid = 2; valid < length; ++valid) {
+    if (valid >= s.size() || byte(valid) < 0x80 || byte(valid) > 0xBF) return 0;
+  }
+  return length;
+}
+
+}  // namespace
+
 void append_json_escaped(std::string& out, std::string_view text) {
   static constexpr char hex[] = "0123456789abcdef";
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
+  static constexpr std::string_view replacement = "\xEF\xBF\xBD";  // U+FFFD
+  std::size_t i = 0;
+  while (i < text.size()) {
+    // The common case: a run of plain ASCII, appended in one go.
+    std::size_t run = i;
+    while (run < text.size() && is_plain(static_cast<unsigned char>(text[run]))) ++run;
+    if (run > i) {
+      out.append(text.data() + i, run - i);
+      i = run;
+      if (i == text.size()) break;
+    }
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:  // the other control characters, NUL included
           out += "\\u00";
           out += hex[c >> 4];
           out += hex[c & 0xf];
-        } else {
-          out += static_cast<char>(c);
-        }
+      }
+      ++i;
+      continue;
+    }
+    std::size_t valid = 0;
+    if (const std::size_t length = utf8_sequence(text.substr(i), valid)) {
+      out.append(text.data() + i, length);
+      i += length;
+    } else {
+      out += replacement;
+      i += valid;
     }
   }
 }

@@ -50,10 +50,17 @@ inline void error(std::string_view m, std::initializer_list<Field> f = {}) { wri
 void limited(Level level, std::string_view key, std::string_view message,
              std::initializer_list<Field> fields = {}, int burst = 5);
 
-// Appends `text` to `out` as the inside of a JSON string (no surrounding quotes).
+// Appends `text` to `out` as the inside of a JSON string (no surrounding quotes). The output
+// is always valid UTF-8 whatever `text` holds: quotes, backslashes and control characters
+// (NUL included) are escaped, well-formed UTF-8 is copied, and each ill-formed sequence
+// (a stray continuation byte, a sequence cut short, an overlong form, a surrogate, a code
+// point above U+10FFFF, Latin-1 or compressed bytes) becomes U+FFFD. Everything hookd writes
+// as JSON goes through here (log lines, retry records, dead-letter headers), so a receiver's
+// error body can never make a record hookd cannot read back (docs/contract.md). No allocation
+// beyond `out`'s growth; plain ASCII is appended in runs.
 void append_json_escaped(std::string& out, std::string_view text);
 
-// Appends `text` to `out` as a JSON string, quotes included.
+// Appends `text` to `out` as a JSON string, quotes included (escaped as above).
 void append_json_string(std::string& out, std::string_view text);
 
 }  // namespace hookd::log

@@ -23,6 +23,11 @@ struct KafkaConfig {
   std::map<std::string, std::string> properties;
   // /readyz turns 503 once Kafka has been unreachable for longer than this.
   std::chrono::milliseconds unavailable_after = std::chrono::seconds(60);
+  // How often stored offsets are committed; part of what a crash redelivers (docs/contract.md).
+  std::chrono::milliseconds commit_interval = std::chrono::seconds(1);
+  // On a rebalance, how long the revoked partitions' deliveries may finish before the
+  // partitions go; the poll thread waits inside the rebalance, so at most 20 s.
+  std::chrono::milliseconds revoke_grace = std::chrono::seconds(5);
   friend bool operator==(const KafkaConfig&, const KafkaConfig&) = default;
 };
 
@@ -65,7 +70,12 @@ struct DeliveryConfig {
   std::chrono::milliseconds timeout = std::chrono::seconds(7);
   // Name resolution, TCP connect and TLS handshake.
   std::chrono::milliseconds connect_timeout = std::chrono::seconds(3);
-  int max_in_flight = 2048;             // global; event partitions pause at this cap
+  int max_in_flight = 2048;             // global; event and retry partitions pause at this cap
+  // Memory the deliveries in flight hold, estimated per record; partitions pause at this cap too.
+  std::size_t max_in_flight_bytes = std::size_t{256} * 1024 * 1024;
+  // Offsets a partition may have read past its committable one (finished or not) before it
+  // is paused: bounds what a crash redelivers (docs/contract.md).
+  int max_uncommitted_per_partition = 1000;
   int max_in_flight_per_origin = 64;    // also the per-origin connection cap
   int max_queued_per_origin = 1024;     // beyond this, straight to the first retry tier
   std::size_t max_response_bytes = 64 * 1024;  // a longer body closes the connection

@@ -96,11 +96,19 @@ class Section {
 };
 
 void read_kafka(const YamlReader& r, const YAML::Node& root, KafkaConfig& c) {
-  const Section s(r, root, "kafka", {"bootstrap_servers", "group_id", "properties", "unavailable_after"});
+  const Section s(r, root, "kafka", {"bootstrap_servers", "group_id", "properties", "unavailable_after",
+                                     "commit_interval", "revoke_grace"});
   s.set(c.bootstrap_servers, "bootstrap_servers", &YamlReader::non_empty_text);
   s.set(c.group_id, "group_id", &YamlReader::non_empty_text);
   if (const YAML::Node v = s["properties"]) read_kafka_properties(r, v, c.properties);
   s.set(c.unavailable_after, "unavailable_after", &YamlReader::duration);
+  s.set(c.commit_interval, "commit_interval", &YamlReader::duration);
+  s.set(c.revoke_grace, "revoke_grace", &YamlReader::duration);
+  // The poll thread waits inside the rebalance: the group waits for it, and /healthz expects a
+  // turn of the loop every 30 s (max.poll.interval.ms is 300 s by default).
+  if (c.revoke_grace > std::chrono::seconds(20)) {
+    fail(s["revoke_grace"], s.key("revoke_grace"), "kafka.revoke_grace: at most 20s (the rebalance waits for it)");
+  }
 }
 
 void read_topics(const YamlReader& r, const YAML::Node& root, TopicsConfig& c) {
@@ -152,7 +160,8 @@ void read_delivery(const YamlReader& r, const YAML::Node& root, DeliveryConfig& 
   const Section s(r, root, "delivery",
                   {"timeout", "connect_timeout", "max_in_flight", "max_in_flight_per_origin",
                    "max_queued_per_origin", "max_response_bytes", "allow_private_networks", "allow_http",
-                   "ca_file", "threads", "dns_cache_ttl", "proxy", "rate_limit_max_wait"});
+                   "ca_file", "threads", "dns_cache_ttl", "proxy", "rate_limit_max_wait", "max_in_flight_bytes",
+                   "max_uncommitted_per_partition"});
   s.set(c.timeout, "timeout", &YamlReader::duration);
   s.set(c.connect_timeout, "connect_timeout", &YamlReader::duration);
   s.set(c.max_in_flight, "max_in_flight", &YamlReader::positive_int);
@@ -172,6 +181,8 @@ void read_delivery(const YamlReader& r, const YAML::Node& root, DeliveryConfig& 
   s.set(c.dns_cache_ttl, "dns_cache_ttl", &YamlReader::duration);
   s.set(c.proxy, "proxy", &YamlReader::text);  // its form is checked by the HTTP client at start
   s.set(c.rate_limit_max_wait, "rate_limit_max_wait", &YamlReader::duration);
+  s.set(c.max_in_flight_bytes, "max_in_flight_bytes", &YamlReader::size);
+  s.set(c.max_uncommitted_per_partition, "max_uncommitted_per_partition", &YamlReader::positive_int);
 }
 
 void read_log(const YamlReader& r, const YAML::Node& root, LogConfig& c) {

@@ -120,7 +120,7 @@ void OriginPool::finish(std::shared_ptr<Connection> reusable) {
   while (in_flight_ < cap && !waiting_.empty()) {
     PendingRequest next = std::move(waiting_.front());
     waiting_.pop_front();
-    if (next.request.still_wanted && !next.request.still_wanted()) {
+    if (next.request.refresh && !next.request.refresh(next.request)) {
       Outcome outcome;
       outcome.result = AttemptResult::cancelled;
       outcome.error = next.url.origin + ": cancelled while waiting for this origin";

@@ -46,6 +46,14 @@ void RateLimiter::hold_until(std::string_view webhook_id, Clock::time_point unti
   }
 }
 
+bool RateLimiter::held(std::string_view webhook_id, Clock::time_point now) {
+  if (!may_hold(now)) return false;  // no pause runs anywhere: no lock
+  auto& shard = shard_of(webhook_id);
+  std::lock_guard lock(shard.mu);
+  const auto it = shard.entries.find(webhook_id);
+  return it != shard.entries.end() && it->second.held_until > now;
+}
+
 void RateLimiter::done_waiting(std::string_view webhook_id) {
   auto& shard = shard_of(webhook_id);
   std::lock_guard lock(shard.mu);

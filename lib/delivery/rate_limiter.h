@@ -53,6 +53,8 @@ class RateLimiter {
 
   // The receiver asked for a pause: no request to this webhook starts before `until`.
   void hold_until(std::string_view webhook_id, Clock::time_point until);
+  // Whether the webhook's receiver asked for a pause that still runs at `now`.
+  bool held(std::string_view webhook_id, Clock::time_point now);
   // False once every pause has ended: webhooks without a rate limit then skip reserve().
   bool may_hold(Clock::time_point now) const {
     return now.time_since_epoch().count() < latest_hold_end_.load(std::memory_order_relaxed);

@@ -27,7 +27,7 @@ enum class AttemptResult {
   protocol_error,
   blocked,
   origin_queue_full,
-  cancelled,  // Request::still_wanted said no when it left the origin's queue: no attempt made
+  cancelled,  // Request::refresh said no when it left the origin's queue: no attempt made
 };
 
 // Fixed words used as metric label values and in dead-letter attempt records:
@@ -59,11 +59,13 @@ struct Request {
   // Shared, not copied: the caller keeps the same bytes for a retry record if the attempt fails.
   std::shared_ptr<const std::string> body;
   std::vector<std::pair<std::string, std::string>> headers;
-  // Asked (on the origin's strand) when the request leaves its origin's wait queue, right
-  // before its attempt; false ends it with `cancelled` and no attempt. A request that starts
-  // without waiting is not asked. Lets a circuit breaker that opened while requests queued
-  // behind a dead endpoint stop them instead of letting each one time out.
-  std::function<bool()> still_wanted;
+  // Called (on the origin's strand) when the request leaves its origin's wait queue, right
+  // before its attempt: it may rewrite the request's headers (a fresh timestamp and signature,
+  // the webhook's current keys) and returns false to end it with `cancelled` and no attempt
+  // (a breaker that opened, a webhook disabled, deleted, moved or paused meanwhile). A request
+  // that starts without waiting is not asked. The URL must not change: the request already
+  // waits at its origin.
+  std::function<bool(Request&)> refresh;
 };
 
 struct ClientOptions {

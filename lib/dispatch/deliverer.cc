@@ -1,6 +1,7 @@
 #include "dispatch/deliverer.h"
 
 #include "common/log.h"
+#include "kafka/config.h"
 #include "payload/request.h"
 
 #include <boost/asio/steady_timer.hpp>
@@ -20,7 +21,19 @@ constexpr std::array kAllResults = {
 };
 
 constexpr std::array kDeadLetterReasons = {retry::DeadLetterReason::blocked, retry::DeadLetterReason::gone,
-                                           retry::DeadLetterReason::exhausted};
+                                           retry::DeadLetterReason::exhausted,
+                                           retry::DeadLetterReason::record_too_large};
+
+constexpr std::array kWriteErrors = {kafka::WriteError::transient, kafka::WriteError::too_large,
+                                     kafka::WriteError::permanent, kafka::WriteError::fatal,
+                                     kafka::WriteError::shutdown};
+
+// Back-off between writes of a record that failed `failures` times: 100 ms doubling to 30 s.
+std::chrono::milliseconds write_backoff(int failures) {
+  return std::chrono::milliseconds(100) * (1 << std::min(failures - 1, 9)) > std::chrono::seconds(30)
+             ? std::chrono::milliseconds(30'000)
+             : std::chrono::milliseconds(100) * (1 << std::min(failures - 1, 9));
+}
 
 constexpr std::string_view kBreakerOpen = "breaker_open";
 
@@ -56,15 +69,26 @@ Deliverer::Deliverer(DelivererParts parts, DelivererSettings settings)
     dead_letters_by_reason_[static_cast<std::size_t>(reason)] =
         &metrics::Metrics::with(m.dead_letters, "reason", std::string(retry::to_string(reason)));
   }
+  static_assert(kWriteErrors.size() == std::tuple_size_v<decltype(write_failures_by_kind_)>);
+  for (auto kind : kWriteErrors) {
+    write_failures_by_kind_[static_cast<std::size_t>(kind)] =
+        &metrics::Metrics::with(m.kafka_write_failures, "kind", std::string(kafka::to_string(kind)));
+  }
   deferred_by_breaker_ = &metrics::Metrics::with(m.deliveries_deferred, "reason", "breaker");
   deferred_by_rate_limit_ = &metrics::Metrics::with(m.deliveries_deferred, "reason", "rate_limit");
   deferred_by_receiver_ = &metrics::Metrics::with(m.deliveries_deferred, "reason", "throttled");
+  dropped_deleted_ = &metrics::Metrics::with(m.retries_dropped, "reason", "deleted");
+  dropped_disabled_ = &metrics::Metrics::with(m.retries_dropped, "reason", "disabled");
 }
 
 void Deliverer::dispatch(std::shared_ptr<DeliveryJob> job) {
   in_flight_.fetch_add(1, std::memory_order_relaxed);
   parts_.metrics.inflight_deliveries.Increment();
+  admit(job);
+}
 
+void Deliverer::admit(const std::shared_ptr<DeliveryJob>& job) {
+  job->breaker_probe = false;
   const auto& sub = *job->subscription;
   switch (parts_.health.admit(sub.id)) {
     case health::Admission::send: break;
@@ -105,23 +129,66 @@ bool Deliverer::pace(const std::shared_ptr<DeliveryJob>& job) {
 }
 
 void Deliverer::send(const std::shared_ptr<DeliveryJob>& job) {
-  const auto& sub = *job->subscription;
   const std::int64_t now = parts_.clock.unix_ms_now();
-  delivery::Request request = payload::build_request(sub, {job->delivery_id, job->event_type, job->attempt},
+  job->sent_at_unix_ms = 0;
+  delivery::Request request = payload::build_request(*job->subscription, {job->delivery_id, job->event_type, job->attempt},
                                                      job->body, settings_.user_agent, now);
-  if (!job->breaker_probe) {
-    // A delivery that queued behind its origin asks its breaker again before going out: one
-    // that opened meanwhile defers it (or lets it go as the interval's probe). Two pointers:
-    // fits std::function's inline buffer, so no allocation.
-    request.still_wanted = [this, &sub] { return parts_.health.admit(sub.id) != health::Admission::defer; };
+  // Two pointers: fits std::function's inline buffer, so no allocation. The job outlives the
+  // request: the completion below holds it.
+  request.refresh = [this, raw = job.get()](delivery::Request& r) { return refresh(*raw, r); };
+  parts_.sender.post(std::move(request), [this, job, now](delivery::Outcome outcome) {
+    on_outcome(job, outcome, job->sent_at_unix_ms != 0 ? job->sent_at_unix_ms : now);
+  });
+}
+
+bool Deliverer::refresh(DeliveryJob& job, delivery::Request& request) {
+  // A breaker that opened while the request queued defers it (or lets it go as the
+  // interval's probe).
+  if (!job.breaker_probe && parts_.health.admit(job.subscription->id) == health::Admission::defer) {
+    job.withdrawn = DeliveryJob::Withdrawn::breaker_open;
+    return false;
   }
-  parts_.sender.post(std::move(request),
-                     [this, job, now](delivery::Outcome outcome) { on_outcome(job, outcome, now); });
+  // The webhook as it is now (docs/contract.md, queued deliveries). Only requests that waited
+  // get here, so the store's short lock is not on the path of every delivery.
+  const auto snapshot = parts_.snapshots.load();
+  const auto* current = snapshot->find(job.subscription->id);
+  if (current == nullptr || !current->enabled) {
+    job.subscription = current != nullptr ? current->shared_from_this() : job.subscription;
+    job.withdrawn = DeliveryJob::Withdrawn::webhook_gone;
+    return false;
+  }
+  const bool moved = current->origin != job.subscription->origin;
+  job.subscription = current->shared_from_this();
+  if (moved || parts_.rate_limiter.held(current->id, parts_.clock.steady_now())) {
+    job.withdrawn = DeliveryJob::Withdrawn::readmit;
+    return false;
+  }
+  const std::int64_t now = parts_.clock.unix_ms_now();
+  job.sent_at_unix_ms = now;
+  auto refreshed = payload::build_request(*current, {job.delivery_id, job.event_type, job.attempt}, job.body,
+                                          settings_.user_agent, now);
+  request.url = std::move(refreshed.url);
+  request.headers = std::move(refreshed.headers);
+  return true;
+}
+
+void Deliverer::drop(const std::shared_ptr<DeliveryJob>& job) {
+  const bool deleted = job->subscription->enabled;  // a disabled one is kept as it is now
+  (deleted ? dropped_deleted_ : dropped_disabled_)->Increment();
+  log::limited(log::Level::info, "delivery_dropped", "webhook deleted or disabled while the delivery queued; dropped",
+               {{"webhook_id", job->subscription->id}, {"reason", deleted ? "deleted" : "disabled"}});
+  finish(job);
 }
 
 void Deliverer::on_outcome(const std::shared_ptr<DeliveryJob>& job, const delivery::Outcome& outcome,
                            std::int64_t started_unix_ms) {
-  if (outcome.result == AttemptResult::cancelled) return defer_for_breaker(job);
+  if (outcome.result == AttemptResult::cancelled) {
+    switch (job->withdrawn) {
+      case DeliveryJob::Withdrawn::breaker_open: return defer_for_breaker(job);
+      case DeliveryJob::Withdrawn::webhook_gone: return drop(job);
+      case DeliveryJob::Withdrawn::readmit: return admit(job);
+    }
+  }
   attempts_by_result_[static_cast<std::size_t>(outcome.result)]->Increment();
   const retry::Decision decision = retry::decide(outcome, job->state(), parts_.policy, settings_.rules);
   const auto& sub = *job->subscription;
@@ -216,9 +283,13 @@ void Deliverer::enqueue_retry(const std::shared_ptr<DeliveryJob>& job, const ret
   record.history = job->history;
   record.body = *job->body;
   record.envelope = job->ticket->envelope;
-  auto value = std::make_shared<const std::string>(retry::serialize(record));
-  produce_durably(retry::tier_topic(settings_.retry_prefix, step.delay_text), job->subscription->id, std::move(value),
-                  {}, job, retries_by_tier_.at(step.delay_text));
+  write(std::make_shared<Write>(Write{retry::tier_topic(settings_.retry_prefix, step.delay_text),
+                                     job->subscription->id,
+                                     std::make_shared<const std::string>(retry::serialize(record)),
+                                     {},
+                                     job,
+                                     retries_by_tier_.at(step.delay_text),
+                                     true}));
 }
 
 void Deliverer::dead_letter(const std::shared_ptr<DeliveryJob>& job, retry::DeadLetterReason reason) {
@@ -229,9 +300,10 @@ void Deliverer::dead_letter(const std::shared_ptr<DeliveryJob>& job, retry::Dead
   letter.webhook_id = job->subscription->id;
   letter.attempts = job->history;
   const auto message = retry::make_dead_letter(letter, job->ticket->envelope);
-  auto value = std::make_shared<const std::string>(message.value);
-  produce_durably(settings_.dead_letter_topic, job->subscription->id, std::move(value),
-                  to_kafka_headers(message.headers), job, dead_letters_by_reason_[static_cast<std::size_t>(reason)]);
+  write(std::make_shared<Write>(Write{settings_.dead_letter_topic, job->subscription->id,
+                                      std::make_shared<const std::string>(message.value),
+                                      to_kafka_headers(message.headers), job,
+                                      dead_letters_by_reason_[static_cast<std::size_t>(reason)]}));
 }
 
 void Deliverer::dead_letter_event(std::shared_ptr<EventTicket> ticket, std::string key,
@@ -240,10 +312,10 @@ void Deliverer::dead_letter_event(std::shared_ptr<EventTicket> ticket, std::stri
   parts_.metrics.inflight_deliveries.Increment();
   auto job = DeliveryJob::ticket_only(std::move(ticket));
   const auto message = retry::make_dead_letter(letter, job->ticket->envelope);
-  auto value = std::make_shared<const std::string>(message.value);
   auto* counter = &metrics::Metrics::with(parts_.metrics.dead_letters, "reason", letter.reason);
-  produce_durably(settings_.dead_letter_topic, std::move(key), std::move(value), to_kafka_headers(message.headers),
-                  std::move(job), counter);
+  write(std::make_shared<Write>(Write{settings_.dead_letter_topic, std::move(key),
+                                      std::make_shared<const std::string>(message.value),
+                                      to_kafka_headers(message.headers), std::move(job), counter}));
 }
 
 void Deliverer::log_attempt(const DeliveryJob& job, const retry::AttemptRecord& attempt,
@@ -259,32 +331,51 @@ void Deliverer::log_attempt(const DeliveryJob& job, const retry::AttemptRecord& 
   });
 }
 
-void Deliverer::produce_durably(std::string topic, std::string key, std::shared_ptr<const std::string> value,
-                                std::vector<kafka::Header> headers, std::shared_ptr<DeliveryJob> job,
-                                prometheus::Counter* on_success) {
-  struct Pending {
-    std::string topic, key;
-    std::vector<kafka::Header> headers;
-  };
-  auto pending = std::make_shared<Pending>(Pending{std::move(topic), std::move(key), std::move(headers)});
-  parts_.writer.produce(pending->topic, pending->key, *value, pending->headers,
-                        [this, pending, value, job, on_success](rd_kafka_resp_err_t err) {
-                          if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-                            on_success->Increment();
-                            finish(job);
-                            return;
-                          }
-                          if (err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) {
-                            return;  // shutting down: left uncommitted, redelivered after a restart
-                          }
-                          log::limited(log::Level::error, "produce_failed",
-                                       "could not write a retry or dead-letter record; trying again",
-                                       {{"topic", pending->topic}, {"error", rd_kafka_err2str(err)}});
-                          auto timer = std::make_shared<boost::asio::steady_timer>(parts_.io, std::chrono::seconds(1));
-                          timer->async_wait([this, timer, pending, value, job, on_success](auto) {
-                            produce_durably(pending->topic, pending->key, value, pending->headers, job, on_success);
-                          });
+void Deliverer::write(std::shared_ptr<Write> record) {
+  parts_.writer.produce(record->topic, record->key, *record->value, record->headers,
+                        [this, record](rd_kafka_resp_err_t err) {
+                          if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return on_write_failed(record, err);
+                          if (writes_failing_.load(std::memory_order_relaxed)) writes_failing_ = false;
+                          record->on_success->Increment();
+                          finish(record->job);
                         });
+}
+
+void Deliverer::on_write_failed(const std::shared_ptr<Write>& record, rd_kafka_resp_err_t err) {
+  auto kind = kafka::classify_write_error(err);
+  if (kind == kafka::WriteError::too_large && !record->retry_record) {
+    // A dead letter is already cut to its size limit: only the limit itself can be wrong.
+    kind = kafka::WriteError::permanent;
+  }
+  write_failures_by_kind_[static_cast<std::size_t>(kind)]->Increment();
+  const std::string error = kafka::describe(err);
+  switch (kind) {
+    case kafka::WriteError::shutdown: return;  // left uncommitted: redelivered after a restart
+    case kafka::WriteError::fatal:
+      // Nothing can be written any more: the worker stops (its offset stays uncommitted).
+      writes_fatal_ = true;
+      log::limited(log::Level::error, "write_fatal", "Kafka producer failed fatally; the worker stops", {{"topic", record->topic}, {"error", error}});
+      return;
+    case kafka::WriteError::too_large:
+      log::limited(log::Level::warn, "write_too_large", "retry record over Kafka's size limit; dead letter written",
+                   {{"topic", record->topic}, {"error", error}});
+      return dead_letter(record->job, retry::DeadLetterReason::record_too_large);
+    case kafka::WriteError::permanent:
+      writes_failing_ = true;
+      log::limited(log::Level::error, "write_permanent",
+                   "cannot write a retry record or dead letter; worker unhealthy until one succeeds", {{"topic", record->topic}, {"error", error}});
+      break;
+    case kafka::WriteError::transient:
+      log::limited(log::Level::warn, "write_transient", "could not write a retry record or dead letter; retrying",
+                   {{"topic", record->topic}, {"error", error}});
+      break;
+  }
+  // Waits on a timer, never on the calling thread; if the io_context stops first, the job stays
+  // unfinished and its record uncommitted.
+  auto timer = std::make_shared<boost::asio::steady_timer>(parts_.io, write_backoff(++record->failures));
+  timer->async_wait([this, timer, record](const boost::system::error_code& ec) {
+    if (!ec) write(record);
+  });
 }
 
 void Deliverer::finish(const std::shared_ptr<DeliveryJob>& job) {

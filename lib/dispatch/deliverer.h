@@ -15,9 +15,11 @@
 #include "delivery/rate_limiter.h"
 #include "health/tracker.h"
 #include "kafka/record_writer.h"
+#include "kafka/write_error.h"
 #include "metrics/metrics.h"
 #include "retry/decision.h"
 #include "retry/policy.h"
+#include "subscriptions/store.h"
 #include "dispatch/delivery_job.h"
 
 #include <boost/asio/io_context.hpp>
@@ -48,6 +50,7 @@ struct DelivererParts {
   health::Tracker& health;
   delivery::RateLimiter& rate_limiter;
   const common::Clock& clock;
+  const subscriptions::SnapshotStore& snapshots;  // the current webhooks, for queued requests
 };
 
 class Deliverer {
@@ -62,8 +65,20 @@ class Deliverer {
 
   // Deliveries (and dead letters) dispatched and not yet durable.
   std::int64_t in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
+  // A write failed for a reason retrying alone cannot fix (ACLs, an unknown topic) and none has
+  // succeeded since: the worker is unhealthy (kafka/write_error.h).
+  bool writes_failing() const { return writes_failing_.load(std::memory_order_relaxed); }
+  // The producer reported a fatal error: nothing more can be written; the worker must restart.
+  bool writes_fatal() const { return writes_fatal_.load(std::memory_order_relaxed); }
 
  private:
+  // Breaker, then rate limit or pause, then send (dispatch() without counting the job again).
+  void admit(const std::shared_ptr<DeliveryJob>& job);
+  // A request leaving its origin's queue: re-checks the webhook in the current snapshot and
+  // re-signs the request with its current keys at the moment it goes out (Request::refresh).
+  bool refresh(DeliveryJob& job, delivery::Request& request);
+  // Ends a delivery whose webhook was deleted or disabled before it went out.
+  void drop(const std::shared_ptr<DeliveryJob>& job);
   // True when the job may be sent now; otherwise it waits for its slot or has been deferred.
   bool pace(const std::shared_ptr<DeliveryJob>& job);
   // Signs the job's request (its timestamp is the moment it goes out) and posts it.
@@ -75,23 +90,37 @@ class Deliverer {
   void enqueue_retry(const std::shared_ptr<DeliveryJob>& job, const retry::Step& step, int attempts_made);
   void dead_letter(const std::shared_ptr<DeliveryJob>& job, retry::DeadLetterReason reason);
   void log_attempt(const DeliveryJob& job, const retry::AttemptRecord& attempt, std::optional<std::int64_t> next_due);
-  // Produces until Kafka acknowledges; a failed produce is tried again after a pause, because
-  // committing the record without its successor would lose the delivery.
-  void produce_durably(std::string topic, std::string key, std::shared_ptr<const std::string> value,
-                       std::vector<kafka::Header> headers, std::shared_ptr<DeliveryJob> job,
-                       prometheus::Counter* on_success);
+  // A record that finishes its job once Kafka acknowledges it.
+  struct Write {
+    std::string topic, key;
+    std::shared_ptr<const std::string> value;
+    std::vector<kafka::Header> headers;
+    std::shared_ptr<DeliveryJob> job;
+    prometheus::Counter* on_success = nullptr;
+    bool retry_record = false;  // too large: the delivery is dead-lettered instead
+    int failures = 0;
+  };
+  // Produces until Kafka acknowledges: committing the record without its successor would lose
+  // the delivery. Each failure has the outcome of its kind (kafka/write_error.h).
+  void write(std::shared_ptr<Write> record);
+  void on_write_failed(const std::shared_ptr<Write>& record, rd_kafka_resp_err_t err);
   void finish(const std::shared_ptr<DeliveryJob>& job);
 
   DelivererParts parts_;
   DelivererSettings settings_;
   std::atomic<std::int64_t> in_flight_{0};
+  std::atomic<bool> writes_failing_{false};
+  std::atomic<bool> writes_fatal_{false};
   // Resolved once: one counter per attempt result (indexed by the enum), per tier, per reason.
   std::array<prometheus::Counter*, 11> attempts_by_result_{};
   std::map<std::string, prometheus::Counter*, std::less<>> retries_by_tier_;
-  std::array<prometheus::Counter*, 3> dead_letters_by_reason_{};  // indexed by retry::DeadLetterReason
+  std::array<prometheus::Counter*, 4> dead_letters_by_reason_{};  // indexed by retry::DeadLetterReason
+  std::array<prometheus::Counter*, 5> write_failures_by_kind_{};  // indexed by kafka::WriteError
   prometheus::Counter* deferred_by_breaker_ = nullptr;
   prometheus::Counter* deferred_by_rate_limit_ = nullptr;
   prometheus::Counter* deferred_by_receiver_ = nullptr;  // {reason="throttled"}
+  prometheus::Counter* dropped_deleted_ = nullptr;       // hookd_retries_dropped_total{reason="deleted"}
+  prometheus::Counter* dropped_disabled_ = nullptr;      // {reason="disabled"}
 };
 
 }  // namespace hookd::dispatch

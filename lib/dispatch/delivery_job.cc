@@ -37,9 +37,12 @@ std::shared_ptr<DeliveryJob> DeliveryJob::from_retry(std::shared_ptr<EventTicket
   auto job = std::make_shared<DeliveryJob>();
   job->ticket = std::move(ticket);
   job->subscription = webhook.shared_from_this();
-  job->delivery_id = record.delivery_id;
-  job->event_id = record.event_id;
-  job->event_type = record.event_type;
+  // The record is input: the ids that go out in headers come from the envelope, which the
+  // event parser validated, as for a first attempt; the delivery id is the same function of
+  // them, so it does not change between attempts.
+  job->delivery_id = payload::delivery_id(event.id, webhook.id);
+  job->event_id.assign(event.id);
+  job->event_type.assign(event.type);
   job->occurred_at_unix_ms = event.occurred_at_unix_ms;
   job->attempt = record.attempts + 1;
   job->step = record.step;

@@ -54,6 +54,14 @@ struct DeliveryJob {
   int attempt = 1;                          // the number of the attempt about to be made
   int step = -1;                            // the schedule step last waited on; -1 before any retry
   bool breaker_probe = false;               // admitted as its breaker's probe: goes out whatever the breaker says
+  // Why the attempt was withdrawn when it left its origin's queue (Request::refresh said no).
+  enum class Withdrawn : std::uint8_t {
+    breaker_open,  // deferred like any delivery that meets an open breaker
+    webhook_gone,  // deleted or disabled meanwhile: dropped
+    readmit,       // moved to another URL, or its receiver asked for a pause: admitted again
+  };
+  Withdrawn withdrawn = Withdrawn::breaker_open;
+  std::int64_t sent_at_unix_ms = 0;  // when a request that queued went out (re-signed then); 0: at once
   retry::SourcePosition origin;             // the event's position in the events topic
   std::vector<retry::AttemptRecord> history;  // earlier attempts (from the retry record)
 };

@@ -5,6 +5,11 @@
 // threads report finished records through the gate's CompletionQueue; the poll thread applies
 // them each turn and stores the offsets that moved. Completions from an older assignment
 // generation are ignored: after a rebalance the partition's new owner redelivers them.
+//
+// The gate also bounds each partition's uncommitted window: the offsets dispatched at or past
+// the committable one, finished or not, are what a crash redelivers. At `max_window` the
+// poll loop pauses the partition until the window falls back to the resume level
+// (docs/contract.md, duplicates after a crash).
 #pragma once
 
 #include "kafka/offset_tracker.h"
@@ -74,7 +79,9 @@ class PendingRecord {
 
 class CommitGate {
  public:
-  explicit CommitGate(const std::vector<std::string>& topics);
+  // `max_window`: the most offsets a partition may have dispatched past its committable one
+  // (0: no bound).
+  explicit CommitGate(const std::vector<std::string>& topics, std::size_t max_window = 0);
 
   // Marks a record read under assignment `generation` and returns its position.
   RecordPosition dispatched(std::string_view topic, std::int32_t partition, std::int64_t offset,
@@ -87,7 +94,21 @@ class CommitGate {
   // On revoke, after apply(): the next owner starts from the stored offsets.
   void reset();
 
+  // Records of the partition dispatched and not finished (what a revoke waits for).
+  std::size_t outstanding(std::string_view topic, std::int32_t partition) const;
+  // Offsets of the partition dispatched at or past its committable one, finished or not.
+  std::size_t window(std::string_view topic, std::int32_t partition) const;
+  // The pause decision: the partition's window is at the bound, stop fetching it.
+  bool window_full(std::string_view topic, std::int32_t partition) const;
+  // The resume decision for a partition paused for its window: it fell a quarter below the
+  // bound, so a window that hovers at the bound does not pause and resume on every record.
+  bool window_reopened(std::string_view topic, std::int32_t partition) const;
+  std::size_t max_window() const { return max_window_; }
+
  private:
+  const OffsetTracker* tracker(std::string_view topic) const;
+
+  std::size_t max_window_;
   std::map<std::string, OffsetTracker, std::less<>> trackers_;
   CompletionQueue completions_;
   std::vector<RecordPosition> drained_;  // reused

@@ -72,8 +72,13 @@ GroupConsumer::GroupConsumer(const ClientSettings& settings, GroupConsumerOption
 
 GroupConsumer::~GroupConsumer() {
   close();
-  // Destroyed here, while the members its callbacks touch are still alive.
-  handle_.reset();
+  // Destroyed here, while the members its callbacks touch are still alive. After a close cut
+  // short, destroying must not try to close (and wait) again.
+  if (close_finished_) {
+    handle_.reset();
+  } else {
+    rd_kafka_destroy_flags(handle_.release(), RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+  }
 }
 
 Message GroupConsumer::poll(std::chrono::milliseconds timeout) {
@@ -105,15 +110,37 @@ rd_kafka_resp_err_t GroupConsumer::commit() {
   return err;
 }
 
-void GroupConsumer::close() {
-  if (closed_) return;
+bool GroupConsumer::close(std::chrono::milliseconds timeout) {
+  if (closed_) return close_finished_;
   closed_ = true;
-  // Leaves the group: the rebalance callback revokes from here (hook, synchronous commit of
-  // the stored offsets, unassign), so a separate commit first would only repeat it.
-  if (const auto err = rd_kafka_consumer_close(handle_.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    log::warn("kafka consumer close failed", {{"error", describe(err)}});
+  // Leaves the group: the rebalance revokes from here (hook, synchronous commit of the stored
+  // offsets, unassign), so a separate commit first would only repeat it. The asynchronous close
+  // forwards the rebalance to our queue, served here until the deadline.
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(handle_.get());
+  bool finished = false;
+  if (rd_kafka_error_t* error = rd_kafka_consumer_close_queue(handle_.get(), queue)) {
+    log::warn("kafka consumer close failed", {{"error", rd_kafka_error_string(error)}});
+    rd_kafka_error_destroy(error);
+  } else {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!(finished = rd_kafka_consumer_closed(handle_.get()) != 0) && std::chrono::steady_clock::now() < deadline) {
+      rd_kafka_event_t* event = rd_kafka_queue_poll(queue, 100);
+      if (event == nullptr) continue;
+      if (rd_kafka_event_type(event) == RD_KAFKA_EVENT_REBALANCE) {
+        on_rebalance(handle_.get(), rd_kafka_event_error(event), rd_kafka_event_topic_partition_list(event), this);
+      }
+      rd_kafka_event_destroy(event);
+    }
   }
-  log::info("kafka consumer closed", {{"group", options_.group_id}});
+  rd_kafka_queue_destroy(queue);
+  close_finished_ = finished;
+  if (finished) {
+    log::info("kafka consumer closed", {{"group", options_.group_id}});
+  } else {
+    log::warn("kafka consumer close timed out; offsets not committed are redelivered",
+              {{"group", options_.group_id}, {"timeout_ms", static_cast<long long>(timeout.count())}});
+  }
+  return finished;
 }
 
 void GroupConsumer::enable_io_event(int fd) {
@@ -215,6 +242,9 @@ void GroupConsumer::revoked(rd_kafka_topic_partition_list_t* partitions) {
   run_hook("on_revoke", options_.on_revoke, revoked);
   if (rd_kafka_assignment_lost(handle_.get())) {
     log::warn("kafka assignment lost; not committing", {{"group", options_.group_id}});
+  } else if (closed_) {
+    // Closing: the close waits for this commit up to its deadline, never longer.
+    rd_kafka_commit(handle_.get(), nullptr, 1 /* asynchronous */);
   } else {
     commit();
   }

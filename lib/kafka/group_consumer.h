@@ -3,8 +3,9 @@
 // Design (docs/architecture.md, library gaps):
 // - Eager assignors only (range,roundrobin): cooperative-sticky has known bugs in 2.0.2.
 // - hookd stores offsets itself (enable.auto.offset.store=false) once deliveries are
-//   durable; auto-commit (every 5 s) commits what was stored; revoke and close commit
-//   synchronously.
+//   durable; auto-commit (every auto_commit_interval, kafka.commit_interval) commits what was
+//   stored; revoke and close commit synchronously. The interval is part of the bound on what a
+//   crash redelivers (docs/contract.md).
 // - Every assignment change bumps assignment_generation(): a delivery remembers the
 //   generation it was dispatched under and the worker ignores completions from an older one.
 // - librdkafka keeps a paused partition paused across a rebalance, and resuming one that
@@ -39,7 +40,8 @@ struct GroupConsumerOptions {
   std::string group_id = "hookd";
   std::vector<std::string> topics;
   std::chrono::milliseconds session_timeout{45'000};
-  std::chrono::milliseconds auto_commit_interval{5'000};
+  // How often stored offsets are committed: a crash repeats about this much finished work.
+  std::chrono::milliseconds auto_commit_interval{1'000};
   // 0 disables statistics (and so consumer-lag reports).
   std::chrono::milliseconds statistics_interval{0};
   // Where a group without a committed offset starts; a default, kafka.properties may override.
@@ -95,9 +97,11 @@ class GroupConsumer {
   bool joined() const { return joined_.load(std::memory_order_acquire); }
   std::vector<TopicPartition> assignment() const;
 
-  // Commits stored offsets, leaves the group (the revoke hook runs) and stops consuming.
+  // Commits stored offsets, leaves the group (the revoke hook runs) and stops consuming, within
+  // `timeout`: with the brokers unreachable the commit cannot finish, and then what was stored
+  // stays uncommitted (redelivered by the next owner). False when the deadline cut it short.
   // Idempotent. Destroy every Message from poll() before calling it.
-  void close();
+  bool close(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
   // For an event loop: librdkafka writes "1" to `fd` when the consumer queue goes from
   // empty to non-empty; then drain it with poll(0) until it returns an empty Message.
@@ -119,6 +123,7 @@ class GroupConsumer {
   std::atomic<std::uint64_t> generation_{0};
   std::atomic<bool> joined_{false};
   bool closed_ = false;
+  bool close_finished_ = true;  // false: destroy without another (blocking) close
 
   mutable std::mutex mutex_;  // guards the fields below
   std::vector<TopicPartition> assignment_;

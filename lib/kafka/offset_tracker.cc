@@ -19,6 +19,7 @@ void OffsetTracker::dispatched(std::int32_t partition, std::int64_t offset) {
   if (offset > w.last_dispatched) {
     w.entries.push_back({offset, false});
     w.last_dispatched = offset;
+    ++w.outstanding;
     ++outstanding_;
     return;
   }
@@ -28,11 +29,13 @@ void OffsetTracker::dispatched(std::int32_t partition, std::int64_t offset) {
   if (pos != w.entries.end() && pos->offset == offset) {
     if (pos->done) {
       pos->done = false;
+      ++w.outstanding;
       ++outstanding_;
     }
     return;
   }
   w.entries.insert(pos, {offset, false});
+  ++w.outstanding;
   ++outstanding_;
   w.committable = std::min(w.committable, offset);
 }
@@ -44,6 +47,7 @@ std::optional<std::int64_t> OffsetTracker::completed(std::int32_t partition, std
   auto pos = lower_bound_offset(w.entries, offset);
   if (pos == w.entries.end() || pos->offset != offset || pos->done) return std::nullopt;
   pos->done = true;
+  --w.outstanding;
   --outstanding_;
   if (pos != w.entries.begin()) return std::nullopt;  // something older is still in flight
   while (!w.entries.empty() && w.entries.front().done) w.entries.pop_front();
@@ -59,6 +63,17 @@ std::optional<std::int64_t> OffsetTracker::committable(std::int32_t partition) c
   return it->second.committable;
 }
 
+std::size_t OffsetTracker::outstanding(std::int32_t partition) const {
+  auto it = partitions_.find(partition);
+  return it == partitions_.end() ? 0 : it->second.outstanding;
+}
+
+std::size_t OffsetTracker::window(std::int32_t partition) const {
+  // The front entry is never done, so every entry is at or past the committable offset.
+  auto it = partitions_.find(partition);
+  return it == partitions_.end() ? 0 : it->second.entries.size();
+}
+
 void OffsetTracker::reset() {
   partitions_.clear();
   outstanding_ = 0;
@@ -67,7 +82,7 @@ void OffsetTracker::reset() {
 void OffsetTracker::reset(std::int32_t partition) {
   auto it = partitions_.find(partition);
   if (it == partitions_.end()) return;
-  for (const auto& e : it->second.entries) outstanding_ -= e.done ? 0 : 1;
+  outstanding_ -= it->second.outstanding;
   partitions_.erase(it);
 }
 

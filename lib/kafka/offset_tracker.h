@@ -36,6 +36,11 @@ class OffsetTracker {
 
   // Offsets dispatched and not completed, over all partitions.
   std::size_t outstanding() const { return outstanding_; }
+  // Offsets dispatched and not completed on one partition.
+  std::size_t outstanding(std::int32_t partition) const;
+  // Offsets dispatched at or past the partition's committable one, finished or not: what a
+  // crash now would deliver again (docs/contract.md, duplicates).
+  std::size_t window(std::int32_t partition) const;
 
  private:
   struct Entry {
@@ -47,6 +52,7 @@ class OffsetTracker {
     std::deque<Entry> entries;
     std::int64_t last_dispatched = -1;
     std::int64_t committable = -1;
+    std::size_t outstanding = 0;  // entries not done
   };
   static std::int64_t committable_of(const Window& w) {
     return w.entries.empty() ? w.last_dispatched + 1 : w.entries.front().offset;

@@ -28,7 +28,11 @@ void run_ack(const Producer::AckCallback& on_ack, rd_kafka_resp_err_t err) {
 }  // namespace
 
 ConfResult producer_conf(const ClientSettings& settings, const ProducerOptions& options) {
-  return make_conf(settings, {{"client.id", "hookd-producer"}, {"linger.ms", "5"}, {"socket.nagle.disable", "true"}},
+  return make_conf(settings,
+                   {{"client.id", "hookd-producer"},
+                    {"linger.ms", "5"},
+                    {"socket.nagle.disable", "true"},
+                    {"message.max.bytes", std::to_string(options.max_record_bytes)}},
                    {{"enable.idempotence", "true"},
                     {"acks", "all"},
                     {"message.timeout.ms", std::to_string(options.message_timeout.count())}});
@@ -44,12 +48,8 @@ Producer::Producer(const ClientSettings& settings, ProducerOptions options) : op
 }
 
 Producer::~Producer() {
-  if (pending() > 0) {
-    rd_kafka_purge(handle_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-    // Purged records get their delivery reports on the next poll: let the thread serve them.
-    if (flush(std::chrono::seconds(5)) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      log::error("kafka producer closed with unacknowledged records", {{"pending", static_cast<long long>(pending())}});
-    }
+  if (pending() > 0 && !purge(std::chrono::seconds(5))) {
+    log::error("kafka producer closed with unacknowledged records", {{"pending", static_cast<long long>(pending())}});
   }
   stopping_.store(true);
   poll_thread_.join();
@@ -72,36 +72,33 @@ void Producer::produce(std::string_view topic, std::string_view key, std::string
 
   // Owned by librdkafka until the delivery report, which deletes it.
   auto callback = std::make_unique<AckCallback>(std::move(on_ack));
-  const auto give_up_at = std::chrono::steady_clock::now() + options_.queue_full_wait;
   pending_.fetch_add(1, std::memory_order_relaxed);
-  for (;;) {
-    rd_kafka_headers_t* hdrs = rd_kafka_headers_new(headers.size());
-    for (const auto& h : headers) {
-      rd_kafka_header_add(hdrs, h.name.data(), static_cast<ssize_t>(h.name.size()), h.value.data(),
-                          static_cast<ssize_t>(h.value.size()));
-    }
-    const rd_kafka_resp_err_t err = rd_kafka_producev(
-        handle_.get(), RD_KAFKA_V_TOPIC(topic_name.data()),
-        RD_KAFKA_V_KEY(key.empty() ? nullptr : const_cast<char*>(key.data()), key.size()),
-        RD_KAFKA_V_VALUE(const_cast<char*>(value.data() != nullptr ? value.data() : ""), value.size()),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(callback.get()), RD_KAFKA_V_END);
-    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      (void)callback.release();  // the headers and the callback now belong to the record
-      return;
-    }
-    rd_kafka_headers_destroy(hdrs);  // not taken on failure
-    // The poll thread keeps serving delivery reports, so the queue drains while we wait.
-    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && std::chrono::steady_clock::now() < give_up_at) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      continue;
-    }
-    log::limited(log::Level::warn, "kafka.producer.produce", "cannot queue record",
-                 {{"topic", topic}, {"error", describe(err)}});
-    run_ack(*callback, err);
-    acked();
+  rd_kafka_headers_t* hdrs = rd_kafka_headers_new(headers.size());
+  for (const auto& h : headers) {
+    rd_kafka_header_add(hdrs, h.name.data(), static_cast<ssize_t>(h.name.size()), h.value.data(),
+                        static_cast<ssize_t>(h.value.size()));
+  }
+  const rd_kafka_resp_err_t err = rd_kafka_producev(
+      handle_.get(), RD_KAFKA_V_TOPIC(topic_name.data()),
+      RD_KAFKA_V_KEY(key.empty() ? nullptr : const_cast<char*>(key.data()), key.size()),
+      RD_KAFKA_V_VALUE(const_cast<char*>(value.data() != nullptr ? value.data() : ""), value.size()),
+      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(callback.get()),
+      RD_KAFKA_V_END);
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    (void)callback.release();  // the headers and the callback now belong to the record
     return;
   }
+  rd_kafka_headers_destroy(hdrs);  // not taken on failure
+  log::limited(log::Level::warn, "kafka.producer.produce", "cannot queue record",
+               {{"topic", topic}, {"error", describe(err)}});
+  run_ack(*callback, err);
+  acked();
+}
+
+bool Producer::purge(std::chrono::milliseconds timeout) {
+  rd_kafka_purge(handle_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+  // Purged records get their delivery reports on the poll thread's next turn.
+  return flush(timeout) == RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
 void Producer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {

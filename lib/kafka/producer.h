@@ -29,9 +29,9 @@ struct ProducerOptions {
   // Upper bound on a record's time in the producer (queue, retries, in flight); then its
   // delivery report fails with _MSG_TIMED_OUT.
   std::chrono::milliseconds message_timeout{30'000};
-  // How long produce() keeps retrying while the local queue is full before it reports
-  // _QUEUE_FULL through on_ack.
-  std::chrono::milliseconds queue_full_wait{1'000};
+  // The largest record hookd writes (librdkafka's message.max.bytes, a default the user's
+  // kafka.properties may lower; the worker checks at start that its records fit).
+  std::size_t max_record_bytes = 1'000'000;
 };
 
 // The configuration a Producer with these options builds, before its callbacks are set;
@@ -49,9 +49,10 @@ class Producer final : public RecordWriter {
   Producer(const Producer&) = delete;
   Producer& operator=(const Producer&) = delete;
 
-  // Thread-safe. `on_ack` runs exactly once: on the poll thread with the delivery report's
-  // error, or right here, on the caller's thread, when the record could not be queued
-  // (unknown topic name, too large, queue still full after queue_full_wait, fatal error).
+  // Thread-safe and never waits: `on_ack` runs exactly once, on the poll thread with the
+  // delivery report's error, or right here, on the caller's thread, when the record could not
+  // be queued (unknown topic name, too large, local queue full, fatal error). A caller whose
+  // record met a full queue keeps it and tries again later (kafka/write_error.h: transient).
   // An empty key is sent as a null key; an empty value as an empty (never null) payload:
   // hookd writes no tombstones.
   void produce(std::string_view topic, std::string_view key, std::string_view value,
@@ -60,6 +61,11 @@ class Producer final : public RecordWriter {
   // Waits until every record produced so far has been acknowledged and its on_ack has
   // returned; RD_KAFKA_RESP_ERR__TIMED_OUT if some are still pending after `timeout`.
   rd_kafka_resp_err_t flush(std::chrono::milliseconds timeout);
+
+  // Drops what is still queued or in flight (their acks report _PURGE_QUEUE/_PURGE_INFLIGHT)
+  // and waits up to `timeout` for every on_ack to have run: after it returns true no ack
+  // arrives any more, so what the acks touch may be destroyed.
+  bool purge(std::chrono::milliseconds timeout);
 
   // Records whose on_ack has not run yet.
   std::int64_t pending() const { return pending_.load(std::memory_order_relaxed); }

@@ -24,9 +24,16 @@ inline constexpr auto kAttemptResults = std::to_array<std::string_view>({
 });
 
 // hookd_dead_letters_total{reason} of deliveries; invalid events add kInvalidEventReasons.
-inline constexpr auto kDeliveryDeadLetterReasons = std::to_array<std::string_view>({"exhausted", "gone", "blocked"});
+// "unreadable_record" is the one reason of a retry record hookd cannot read back (kind
+// retry_record, docs/retries.md): a delivery's record too, counted with them.
+inline constexpr auto kDeliveryDeadLetterReasons =
+    std::to_array<std::string_view>({"exhausted", "gone", "blocked", "record_too_large", "unreadable_record"});
 
-// hookd_retries_dropped_total{reason}.
+// hookd_kafka_write_failures_total{kind}: kafka::to_string(kafka::WriteError), but "shutdown".
+inline constexpr auto kKafkaWriteFailures = std::to_array<std::string_view>({"transient", "too_large", "permanent", "fatal"});
+
+// hookd_retries_dropped_total{reason}. "invalid_record" is no longer counted (an unreadable
+// record is dead-lettered, never dropped); its series stays at 0 for existing dashboards.
 inline constexpr auto kRetryDropReasons =
     std::to_array<std::string_view>({"invalid_record", "deleted", "disabled", "no_longer_matches"});
 

@@ -139,6 +139,11 @@ Metrics::Metrics()
                                    "its in-flight cap, or a webhook's rate-limit queue")
                              .Register(*registry_)
                              .Add({}, prometheus::Histogram::BucketBoundaries{1, 4, 16, 64, 256, 1024, 4096})),
+      kafka_write_failures(BuildCounter()
+                               .Name("hookd_kafka_write_failures_total")
+                               .Help("Failed writes of retry records and dead letters, by kind: transient (retried "
+                                     "with back-off), too_large, permanent (worker unhealthy), fatal (worker exits)")
+                               .Register(*registry_)),
       consumer_lag_(BuildGauge()
                         .Name("hookd_consumer_lag")
                         .Help("Consumer lag of the events topics, per partition (librdkafka statistics)")
@@ -152,6 +157,7 @@ Metrics::Metrics()
   add_at_zero(subscriptions_invalid, "reason", kInvalidSubscriptionReasons);
   add_at_zero(breaker_transitions, "to", kBreakerStates);
   add_at_zero(webhooks, "status", kWebhookStatuses);
+  add_at_zero(kafka_write_failures, "kind", kKafkaWriteFailures);
 }
 
 void Metrics::set_consumer_lag(std::string_view topic, int partition, std::int64_t lag) {

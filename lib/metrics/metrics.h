@@ -54,6 +54,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& breaker_transitions;     // {to}: open closed
   prometheus::Family<prometheus::Counter>& deliveries_deferred;     // {reason}: breaker, rate_limit
   prometheus::Histogram& origin_queue_depth;                        // depth of the queue a waiting delivery joined
+  prometheus::Family<prometheus::Counter>& kafka_write_failures;    // {kind}: retry records and dead letters not written
 
   // Consumer lag per events-topic partition, from librdkafka statistics (every few seconds).
   void set_consumer_lag(std::string_view topic, int partition, std::int64_t lag);

@@ -7,6 +7,8 @@ namespace {
 
 using delivery::AttemptResult;
 
+// A step read from a retry record may lie beyond the schedule (shortened since the record was
+// written) or be nonsense: every use goes through here or RetryPolicy::next, which clamp it.
 const Step& step_at(const RetryPolicy& policy, int index) {
   const auto& steps = policy.steps();
   return steps[static_cast<std::size_t>(std::clamp(index, 0, static_cast<int>(steps.size()) - 1))];
@@ -30,6 +32,12 @@ Decision wait_on(Action action, const Step& step, int attempts_made, bool attemp
   return d;
 }
 
+// Every attempt the schedule allows was made already: possible only for a retry record written
+// under a longer schedule (docs/retries.md, "Changing the schedule").
+bool exhausted(const DeliveryState& state, const RetryPolicy& policy) {
+  return state.attempt - 1 >= policy.max_attempts();
+}
+
 // A failed attempt: the next step of the schedule (or the one a required wait jumps to).
 Decision after_failure(const delivery::Outcome& outcome, const DeliveryState& state, const RetryPolicy& policy,
                        const ResponseRules& rules) {
@@ -50,6 +58,7 @@ std::string_view to_string(DeadLetterReason reason) {
     case DeadLetterReason::blocked: return "blocked";
     case DeadLetterReason::gone: return "gone";
     case DeadLetterReason::exhausted: return "exhausted";
+    case DeadLetterReason::record_too_large: return "record_too_large";
   }
   return "exhausted";
 }
@@ -99,11 +108,18 @@ Decision decide(const delivery::Outcome& outcome, const DeliveryState& state, co
 }
 
 Decision defer_for_breaker(const DeliveryState& state, const RetryPolicy& policy) {
-  const int next = state.step + 1;
-  if (next >= static_cast<int>(policy.steps().size())) {
+  const int last = static_cast<int>(policy.steps().size()) - 1;
+  // A step beyond the schedule is its last step, so the deferral walks past the end.
+  const int next = std::clamp(state.step, -1, last) + 1;
+  if (next > last || exhausted(state, policy)) {
     return dead_letter(DeadLetterReason::exhausted, state.attempt - 1, false);
   }
   return wait_on(Action::defer, step_at(policy, next), state.attempt - 1, false);
+}
+
+std::optional<Decision> before_retry(const DeliveryState& state, const RetryPolicy& policy) {
+  if (exhausted(state, policy)) return dead_letter(DeadLetterReason::exhausted, state.attempt - 1, false);
+  return std::nullopt;
 }
 
 Decision defer_for_rate_limit(const DeliveryState& state, const RetryPolicy& policy,

@@ -28,8 +28,9 @@ enum class Action {
   dead_letter,  // final: `reason` says why
 };
 
-enum class DeadLetterReason { blocked, gone, exhausted };
-std::string_view to_string(DeadLetterReason reason);  // "blocked" "gone" "exhausted"
+// record_too_large: the retry record was over Kafka's size limit (kafka/write_error.h).
+enum class DeadLetterReason { blocked, gone, exhausted, record_too_large };
+std::string_view to_string(DeadLetterReason reason);  // "blocked" "gone" "exhausted" "record_too_large"
 
 struct Decision {
   Action action = Action::delivered;
@@ -56,8 +57,14 @@ Decision decide(const delivery::Outcome& outcome, const DeliveryState& state, co
 
 // The webhook's circuit breaker is open: no attempt. A deferral walks the schedule as a failed
 // attempt would, so a webhook that stays down for the whole schedule ends its deliveries as
-// exhausted dead letters instead of bouncing them through the tiers forever.
+// exhausted dead letters instead of bouncing them through the tiers forever. A step beyond
+// the schedule counts as its last; a delivery with no attempt left is exhausted at once.
 Decision defer_for_breaker(const DeliveryState& state, const RetryPolicy& policy);
+
+// A retry taken up, before its attempt: a delivery that has already made every attempt the
+// current schedule allows (it was shortened since the record was written) is exhausted at
+// once, without another attempt. nullopt: go on and attempt it.
+std::optional<Decision> before_retry(const DeliveryState& state, const RetryPolicy& policy);
 
 // The webhook's rate limit has no slot close enough (`pause_left` empty), or its receiver asked
 // for a pause that lasts `pause_left`: the delivery waits on the step it was on (the first tier

@@ -35,7 +35,10 @@ std::optional<Step> RetryPolicy::next(int attempts_made, int previous_step,
     }
     return *longest;  // the longest tier when none waits long enough
   }
-  return steps_[static_cast<std::size_t>(std::min(previous_step + 1, last))];
+  // `previous_step` comes from a retry record, written under a schedule that may have been
+  // longer (or by anything else that writes the topic): a step beyond this schedule is its
+  // last step, and anything below -1 is "before the first retry".
+  return steps_[static_cast<std::size_t>(std::clamp(previous_step, -1, last - 1) + 1)];
 }
 
 }  // namespace hookd::retry

@@ -34,7 +34,8 @@ class RetryPolicy {
 
   // After a failed attempt: the step to wait on next, or nullopt when the delivery is exhausted.
   // `attempts_made` counts HTTP attempts including the one that just failed; `previous_step`
-  // is the step the delivery last waited on (-1 before its first retry).
+  // is the step the delivery last waited on (-1 before its first retry); a step beyond this
+  // schedule (it was shortened since) counts as its last step.
   std::optional<Step> next(int attempts_made, int previous_step,
                            std::optional<std::chrono::milliseconds> required_wait) const;
 

@@ -6,89 +6,123 @@
 
 #include <simdjson.h>
 
+#include <cstdint>
+#include <limits>
+#include <optional>
+
 namespace hookd::retry {
 namespace {
 
 namespace od = simdjson::ondemand;
 
-bool get_string(od::object& o, const char* key, std::string& out) {
+// simdjson's error for a field, as a reason: absent, of the wrong type, or broken JSON.
+RecordError reason_of(simdjson::error_code error) {
+  switch (error) {
+    case simdjson::NO_SUCH_FIELD: return RecordError::missing_field;
+    case simdjson::INCORRECT_TYPE:
+    case simdjson::NUMBER_ERROR:
+    case simdjson::NUMBER_OUT_OF_RANGE: return RecordError::invalid_field;
+    default: return RecordError::not_json;
+  }
+}
+
+std::optional<RecordError> get_string(od::object& o, const char* key, std::string& out) {
   std::string_view v;
-  if (o.find_field_unordered(key).get_string().get(v) != simdjson::SUCCESS) return false;
+  if (const auto error = o.find_field_unordered(key).get_string().get(v)) return reason_of(error);
   out.assign(v);
-  return true;
+  return std::nullopt;
 }
 
-bool get_int(od::object& o, const char* key, std::int64_t& out) {
-  return o.find_field_unordered(key).get_int64().get(out) == simdjson::SUCCESS;
+std::optional<RecordError> get_int(od::object& o, const char* key, std::int64_t& out) {
+  if (const auto error = o.find_field_unordered(key).get_int64().get(out)) return reason_of(error);
+  return std::nullopt;
 }
 
-bool get_attempt(od::object o, AttemptRecord& a) {
+// An optional field: absent or null is fine, anything else must be a string.
+std::optional<RecordError> get_optional_string(od::object& o, const char* key, std::string& out) {
+  od::value v;
+  if (const auto error = o.find_field_unordered(key).get(v)) {
+    return error == simdjson::NO_SUCH_FIELD ? std::nullopt : std::optional(reason_of(error));
+  }
+  if (v.is_null()) return std::nullopt;
+  std::string_view text;
+  if (const auto error = v.get_string().get(text)) return reason_of(error);
+  out.assign(text);
+  return std::nullopt;
+}
+
+std::optional<RecordError> get_attempt(od::object o, AttemptRecord& a) {
   std::string at;
-  if (!get_string(o, "result", a.result) || !get_string(o, "at", at)) return false;
+  if (auto e = get_string(o, "result", a.result)) return e;
+  if (auto e = get_string(o, "at", at)) return e;
   a.at_unix_ms = events::parse_rfc3339_unix_ms(at).value_or(0);
   std::int64_t status = 0;
   if (o.find_field_unordered("status").get_int64().get(status) == simdjson::SUCCESS) a.http_status = static_cast<int>(status);
   get_int(o, "durationMs", a.duration_ms);
-  get_string(o, "error", a.error);
-  get_string(o, "response", a.response);
-  return true;
+  if (auto e = get_optional_string(o, "error", a.error)) return e;
+  if (auto e = get_optional_string(o, "response", a.response)) return e;
+  return std::nullopt;
 }
 
 }  // namespace
 
-std::optional<ParsedRetryRecord> parse_retry_record(std::string_view bytes) {
+ParseResult parse_retry_record(std::string_view bytes) {
   thread_local od::parser parser;
   const simdjson::padded_string padded(bytes);
   od::document doc;
-  if (parser.iterate(padded).get(doc) != simdjson::SUCCESS) return std::nullopt;
+  if (parser.iterate(padded).get(doc) != simdjson::SUCCESS) return RecordError::not_json;
   od::object root;
-  if (doc.get_object().get(root) != simdjson::SUCCESS) return std::nullopt;
+  if (doc.get_object().get(root) != simdjson::SUCCESS) return RecordError::not_json;
 
   ParsedRetryRecord p;
   std::int64_t attempts = 0, step = 0;
   auto& r = p.record;
-  if (!get_string(root, "deliveryId", r.delivery_id) || !get_string(root, "webhookId", r.webhook_id) ||
-      !get_string(root, "eventId", r.event_id) || !get_string(root, "event", r.event_type) ||
-      !get_int(root, "attempts", attempts) || !get_int(root, "step", step)) {
-    return std::nullopt;
+  if (auto e = get_string(root, "deliveryId", r.delivery_id)) return *e;
+  if (auto e = get_string(root, "webhookId", r.webhook_id)) return *e;
+  if (auto e = get_string(root, "eventId", r.event_id)) return *e;
+  if (auto e = get_string(root, "event", r.event_type)) return *e;
+  if (auto e = get_int(root, "attempts", attempts)) return *e;
+  if (auto e = get_int(root, "step", step)) return *e;
+  // Both index the schedule and number the next attempt: a record is input (docs/retries.md).
+  if (attempts < 0 || attempts > kMaxRecordAttempts || step < -1 || step > kMaxRecordStep) {
+    return RecordError::out_of_range;
   }
+  r.attempts = static_cast<int>(attempts);
+  r.step = static_cast<int>(step);
+
   od::object source;
-  if (root.find_field_unordered("source").get_object().get(source) != simdjson::SUCCESS) return std::nullopt;
+  if (const auto error = root.find_field_unordered("source").get_object().get(source)) return reason_of(error);
   std::int64_t partition = 0;
-  if (!get_string(source, "topic", p.record.source.topic) || !get_int(source, "partition", partition) ||
-      !get_int(source, "offset", p.record.source.offset)) {
-    return std::nullopt;
-  }
-  p.record.source.partition = static_cast<std::int32_t>(partition);
+  if (auto e = get_string(source, "topic", r.source.topic)) return *e;
+  if (auto e = get_int(source, "partition", partition)) return *e;
+  if (auto e = get_int(source, "offset", r.source.offset)) return *e;
+  if (partition < 0 || partition > std::numeric_limits<std::int32_t>::max()) return RecordError::out_of_range;
+  r.source.partition = static_cast<std::int32_t>(partition);
 
   od::array history;
-  if (root.find_field_unordered("history").get_array().get(history) != simdjson::SUCCESS) return std::nullopt;
+  if (const auto error = root.find_field_unordered("history").get_array().get(history)) return reason_of(error);
   for (auto element : history) {
     od::object o;
     AttemptRecord a;
-    if (element.get_object().get(o) != simdjson::SUCCESS || !get_attempt(std::move(o), a)) return std::nullopt;
-    p.record.history.push_back(std::move(a));
+    if (const auto error = element.get_object().get(o)) return reason_of(error);
+    if (auto e = get_attempt(std::move(o), a)) return *e;
+    r.history.push_back(std::move(a));
   }
 
   od::value body;
-  if (root.find_field_unordered("body").get(body) != simdjson::SUCCESS) return std::nullopt;
+  if (const auto error = root.find_field_unordered("body").get(body)) return reason_of(error);
   if (!body.is_null()) {
     od::object body_object;
     std::string_view raw;
-    if (body.get_object().get(body_object) != simdjson::SUCCESS || body_object.raw_json().get(raw) != simdjson::SUCCESS)
-      return std::nullopt;
+    if (const auto error = body.get_object().get(body_object)) return reason_of(error);
+    if (const auto error = body_object.raw_json().get(raw)) return reason_of(error);
     p.body.assign(raw);
   }
   od::object envelope;
   std::string_view raw_envelope;
-  if (root.find_field_unordered("envelope").get_object().get(envelope) != simdjson::SUCCESS ||
-      envelope.raw_json().get(raw_envelope) != simdjson::SUCCESS) {
-    return std::nullopt;
-  }
+  if (const auto error = root.find_field_unordered("envelope").get_object().get(envelope)) return reason_of(error);
+  if (const auto error = envelope.raw_json().get(raw_envelope)) return reason_of(error);
   p.envelope.assign(raw_envelope);
-
-  p.record.attempts = static_cast<int>(attempts);
-  p.record.step = static_cast<int>(step);
   return p;
 }
 

@@ -3,7 +3,10 @@
 #include "common/log.h"
 #include "common/timestamp.h"
 
+#include <boost/throw_exception.hpp>
+
 #include <chrono>
+#include <stdexcept>
 
 namespace hookd::retry {
 namespace {
@@ -132,8 +135,23 @@ std::string_view to_string(DeadLetterKind kind) {
   switch (kind) {
     case DeadLetterKind::invalid_event: return "invalid_event";
     case DeadLetterKind::delivery: return "delivery";
+    case DeadLetterKind::retry_record: return "retry_record";
   }
   return "invalid_event";
+}
+
+std::string_view to_string(RecordError error) {
+  switch (error) {
+    case RecordError::not_json: return "not_json";
+    case RecordError::missing_field: return "missing_field";
+    case RecordError::invalid_field: return "invalid_field";
+    case RecordError::out_of_range: return "out_of_range";
+  }
+  return "not_json";
+}
+
+void throw_exception_from_error(RecordError error, const boost::source_location& where) {
+  boost::throw_with_location(std::invalid_argument("not a retry record: " + std::string(to_string(error))), where);
 }
 
 DeadLetterMessage make_dead_letter(const DeadLetter& letter, std::string_view original_event) {

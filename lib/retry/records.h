@@ -5,6 +5,8 @@
 // the worker fills them in and hands the bytes to its producer.
 #pragma once
 
+#include <boost/system/result.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -71,8 +73,29 @@ struct ParsedRetryRecord {
     return r;
   }
 };
-// nullopt when the bytes are not a retry record hookd wrote.
-std::optional<ParsedRetryRecord> parse_retry_record(std::string_view bytes);
+// Why bytes are not a retry record hookd can act on. Each has a fixed word (to_string), for
+// logs; the record itself goes to the dead-letter topic (docs/retries.md, "At retry time").
+enum class RecordError {
+  not_json,       // not JSON, not UTF-8, or the root is not an object
+  missing_field,  // a field hookd always writes is absent
+  invalid_field,  // a field has the wrong type (a history entry, the body, the envelope...)
+  out_of_range,   // attempts, step or source partition outside what hookd ever writes
+};
+std::string_view to_string(RecordError error);
+
+// A record is input, not trusted: the bounds parse_retry_record holds attempts and step to.
+// Well above any schedule (the decision clamps a step beyond the current schedule to its last
+// step), and far enough from INT_MAX that `attempts + 1` cannot overflow.
+inline constexpr int kMaxRecordAttempts = 10'000;
+inline constexpr int kMaxRecordStep = 10'000;
+
+using ParseResult = boost::system::result<ParsedRetryRecord, RecordError>;
+// The record, or why the bytes are not a retry record hookd wrote: attempts in
+// [0, kMaxRecordAttempts], step in [-1, kMaxRecordStep], every field hookd writes present.
+ParseResult parse_retry_record(std::string_view bytes);
+
+// For boost::system::result<T, RecordError>::value(); the data path checks the result instead.
+[[noreturn]] void throw_exception_from_error(RecordError error, const boost::source_location& where);
 
 // The topic of a retry tier: "<prefix>.<delay as written>", e.g. "hookd.retry.5s".
 std::string tier_topic(std::string_view prefix, std::string_view delay);
@@ -80,13 +103,16 @@ std::string tier_topic(std::string_view prefix, std::string_view delay);
 // The distinct tiers of a schedule in order ("the same delay twice is one tier").
 std::vector<std::string> distinct_tiers(const std::vector<std::string>& schedule);
 
-enum class DeadLetterKind { invalid_event, delivery };
+// invalid_event: an event hookd cannot read; delivery: a delivery that ended; retry_record: a
+// retry record hookd cannot read back (its value is the record's bytes, docs/contract.md).
+enum class DeadLetterKind { invalid_event, delivery, retry_record };
 std::string_view to_string(DeadLetterKind kind);
 
 struct DeadLetter {
   DeadLetterKind kind = DeadLetterKind::invalid_event;
-  std::string reason;  // fixed word: not_json, missing_field, too_large, invalid_utf8, blocked, exhausted, gone ...
-  SourcePosition source;
+  std::string reason;  // fixed word: not_json, missing_field, too_large, invalid_utf8, blocked, exhausted, gone,
+                       // unreadable_record ...
+  SourcePosition source;  // the event's position; for a retry_record, the retry record's own
   std::string webhook_id;               // deliveries only
   std::vector<AttemptRecord> attempts;  // deliveries only
 };
@@ -97,7 +123,7 @@ inline constexpr std::size_t kMaxDeadLetterValue = 1'000'000 - 64 * 1024;
 inline constexpr std::size_t kTruncatedDeadLetterValue = 64 * 1024;
 
 struct DeadLetterMessage {
-  std::string_view value;  // the original event bytes (or their first 64 KiB)
+  std::string_view value;  // the original event bytes (a retry_record's own bytes), or their first 64 KiB
   std::vector<std::pair<std::string, std::string>> headers;
 };
 

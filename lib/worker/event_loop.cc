@@ -5,9 +5,9 @@
 namespace hookd::worker {
 
 EventLoop::EventLoop(EventLoopSettings settings, kafka::GroupConsumer& consumer,
-                     const subscriptions::SnapshotStore& snapshots, Deliverer& deliverer, metrics::Metrics& metrics,
-                     const common::Clock& clock)
-    : PollLoop(consumer, settings.topics, deliverer, clock),
+                     const subscriptions::SnapshotStore& snapshots, Deliverer& deliverer,
+                     std::shared_ptr<InFlightBytes> bytes, metrics::Metrics& metrics, const common::Clock& clock)
+    : PollLoop(consumer, settings.topics, deliverer, settings.limits, std::move(bytes), clock),
       settings_(std::move(settings)),
       snapshot_(snapshots),
       metrics_(metrics),
@@ -42,19 +42,6 @@ void EventLoop::dead_letter_invalid(const kafka::Message& message, const kafka::
   deliverer_.dead_letter_event(
       ticket(position, 1, std::string(message.has_value() ? message.value() : std::string_view())),
       std::string(message.key()), letter);
-}
-
-void EventLoop::before_poll() {
-  const auto in_flight = deliverer_.in_flight();
-  if (!paused_for_backpressure_ && in_flight >= settings_.max_in_flight) {
-    consumer_.pause_all();
-    paused_for_backpressure_ = true;
-    log::limited(log::Level::info, "backpressure", "global in-flight cap reached; partitions paused",
-                 {{"in_flight", static_cast<long long>(in_flight)}});
-  } else if (paused_for_backpressure_ && in_flight < settings_.max_in_flight * 3 / 4) {
-    consumer_.resume_all();
-    paused_for_backpressure_ = false;
-  }
 }
 
 }  // namespace hookd::worker

@@ -14,17 +14,18 @@ struct EventLoopSettings {
   std::vector<std::string> topics;
   std::string dead_letter_topic;
   std::size_t max_event_bytes = 1 << 20;
-  std::int64_t max_in_flight = 2048;
+  PollLimits limits;
 };
 
 class EventLoop final : public PollLoop {
  public:
   EventLoop(EventLoopSettings settings, kafka::GroupConsumer& consumer, const subscriptions::SnapshotStore& snapshots,
-            Deliverer& deliverer, metrics::Metrics& metrics, const common::Clock& clock);
+            Deliverer& deliverer, std::shared_ptr<InFlightBytes> bytes, metrics::Metrics& metrics,
+            const common::Clock& clock);
 
  private:
   void handle(kafka::Message message) override;
-  void before_poll() override;  // pauses every partition at the global in-flight cap
+  void before_poll() override { at_global_cap(); }
   void dead_letter_invalid(const kafka::Message& message, const kafka::RecordPosition& position,
                            events::InvalidReason reason);
 
@@ -34,7 +35,6 @@ class EventLoop final : public PollLoop {
   events::EventParser parser_;
   events::Event event_;                                      // reused: its field vector keeps its capacity
   std::vector<const subscriptions::Subscription*> matches_;  // reused
-  bool paused_for_backpressure_ = false;
 };
 
 }  // namespace hookd::worker

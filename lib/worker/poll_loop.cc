@@ -2,11 +2,18 @@
 
 #include "common/log.h"
 
+#include <thread>
+
 namespace hookd::worker {
 
 PollLoop::PollLoop(kafka::GroupConsumer& consumer, const std::vector<std::string>& topics, Deliverer& deliverer,
-                   const common::Clock& clock)
-    : consumer_(consumer), deliverer_(deliverer), clock_(clock), gate_(topics) {}
+                   PollLimits limits, std::shared_ptr<InFlightBytes> bytes, const common::Clock& clock)
+    : consumer_(consumer),
+      deliverer_(deliverer),
+      clock_(clock),
+      limits_(limits),
+      bytes_(std::move(bytes)),
+      gate_(topics, limits.max_uncommitted_per_partition) {}
 
 void PollLoop::run(const std::atomic<bool>& stop) {
   while (!stop.load(std::memory_order_relaxed)) {
@@ -31,11 +38,58 @@ void PollLoop::store_finished() {
   for (const auto& offset : gate_.apply(consumer_.assignment_generation())) {
     consumer_.store_offset(offset.topic, offset.partition, offset.offset);
   }
+  reopen_windows();
+}
+
+void PollLoop::reopen_windows() {
+  for (auto it = window_paused_.begin(); it != window_paused_.end();) {
+    if (!gate_.window_reopened(it->topic, it->partition)) {
+      ++it;
+      continue;
+    }
+    const kafka::TopicPartition tp = *it;
+    it = window_paused_.erase(it);
+    // While everything is paused at the global cap, the consumer ignores this and resume_all
+    // resumes it later.
+    if (!holds(tp)) consumer_.resume(tp);
+  }
 }
 
 void PollLoop::on_revoke() {
+  // The consumer remembers these pauses and resumes the partitions if they come back.
+  window_paused_.clear();
+  wait_for_revoked();
   store_finished();
   gate_.reset();
+}
+
+void PollLoop::wait_for_revoked() {
+  // A lost assignment already has another owner, and nothing of it can be committed.
+  if (rd_kafka_assignment_lost(consumer_.handle())) return;
+  const auto revoked = consumer_.assignment();
+  const auto outstanding = [&] {
+    std::size_t n = 0;
+    for (const auto& tp : revoked) n += gate_.outstanding(tp.topic, tp.partition);
+    return n;
+  };
+  store_finished();
+  if (outstanding() == 0) return;
+  const auto started = clock_.steady_now();
+  const auto deadline = started + limits_.revoke_grace;
+  // The poll thread may wait here: the group's rebalance waits for this member, for far less
+  // than max.poll.interval.ms (kafka.revoke_grace is at most 20 s).
+  while (outstanding() > 0 && clock_.steady_now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    store_finished();
+  }
+  const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.steady_now() - started);
+  if (const auto left = outstanding(); left > 0) {
+    log::warn("revoked partitions still had deliveries in flight after kafka.revoke_grace; their new owner sends them again",
+              {{"records", static_cast<long long>(left)}, {"waited_ms", static_cast<long long>(waited.count())}});
+  } else {
+    log::info("revoked partitions finished their deliveries before giving them up",
+              {{"waited_ms", static_cast<long long>(waited.count())}});
+  }
 }
 
 void PollLoop::drain(std::chrono::milliseconds grace) {
@@ -50,12 +104,57 @@ void PollLoop::drain(std::chrono::milliseconds grace) {
 }
 
 kafka::RecordPosition PollLoop::dispatched(const kafka::Message& message) {
-  return gate_.dispatched(message.topic(), message.partition(), message.offset(), consumer_.assignment_generation());
+  const auto position =
+      gate_.dispatched(message.topic(), message.partition(), message.offset(), consumer_.assignment_generation());
+  if (gate_.window_full(position.topic, position.partition)) {
+    kafka::TopicPartition tp{std::string(position.topic), position.partition};
+    if (window_paused_.insert(tp).second) {
+      consumer_.pause(tp);
+      log::limited(log::Level::info, "uncommitted_window", "partition paused: its uncommitted window is full",
+                   {{"topic", position.topic}, {"partition", position.partition},
+                    {"window", static_cast<long long>(gate_.window(position.topic, position.partition))}});
+    }
+  }
+  return position;
 }
 
 std::shared_ptr<EventTicket> PollLoop::ticket(const kafka::RecordPosition& position, int deliveries,
                                               std::string envelope) {
-  return std::make_shared<EventTicket>(position, deliveries, gate_.completions(), std::move(envelope));
+  const std::int64_t bytes = InFlightBytes::estimate(envelope.size(), deliveries);
+  bytes_->add(bytes);
+  // Released when the last job lets the ticket go, whichever thread that is: the counter is
+  // shared, so it outlives this loop.
+  return std::shared_ptr<EventTicket>(new EventTicket(position, deliveries, gate_.completions(), std::move(envelope)),
+                                      [counter = bytes_, bytes](EventTicket* t) {
+                                        delete t;
+                                        counter->release(bytes);
+                                      });
+}
+
+bool PollLoop::at_global_cap() {
+  const std::int64_t in_flight = deliverer_.in_flight();
+  const std::int64_t bytes = bytes_->value();
+  if (!paused_for_cap_) {
+    if (in_flight < limits_.max_in_flight && bytes < limits_.max_in_flight_bytes) return false;
+    consumer_.pause_all();
+    paused_for_cap_ = true;
+    log::limited(log::Level::info, "backpressure", "global in-flight cap reached; partitions paused",
+                 {{"in_flight", static_cast<long long>(in_flight)}, {"in_flight_bytes", static_cast<long long>(bytes)}});
+    return true;
+  }
+  if (in_flight >= limits_.max_in_flight * 3 / 4 || bytes >= limits_.max_in_flight_bytes / 4 * 3) return true;
+  consumer_.resume_all();
+  paused_for_cap_ = false;
+  // resume_all resumed every partition the consumer had paused: pause again at once what this
+  // loop still holds back (a window that is full, a record that is not due).
+  for (const auto& tp : consumer_.assignment()) {
+    if (window_paused_.contains(tp) || holds(tp)) consumer_.pause(tp);
+  }
+  return false;
+}
+
+void PollLoop::resume_unless_window_full(const kafka::TopicPartition& tp) {
+  if (!window_paused_.contains(tp)) consumer_.resume(tp);
 }
 
 }  // namespace hookd::worker

@@ -1,5 +1,12 @@
 // What the event and retry loops share: one thread that keeps polling its consumer, offsets
 // stored only behind durable outcomes (kafka/commit_gate.h), and a drain on shutdown.
+//
+// Pausing (docs/contract.md, bounds): a partition is paused while its uncommitted window is
+// full, or (retry loop) while it holds a record that is not due; every partition is paused
+// while the deliveries in flight are at the global cap, in count or in bytes. The reasons
+// must not undo each other: GroupConsumer keeps one pause flag per partition, so lifting the
+// global pause (resume_all) re-pauses at once what the loop still holds back for its own
+// reasons, and a partition's own resume while everything is paused is left to resume_all.
 #pragma once
 
 #include "common/clock.h"
@@ -9,6 +16,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
+#include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,10 +28,40 @@ using dispatch::Deliverer;
 using dispatch::DeliveryJob;
 using dispatch::EventTicket;
 
+// Memory held by the deliveries both loops dispatched and not finished, in bytes. The
+// deliverer counts deliveries, not bytes, so the loops estimate it per record: the envelope
+// once plus, per delivery, a body about the envelope's size and a fixed overhead. A record's
+// bytes are released when its ticket (held by each of its jobs) is destroyed. Shared by the
+// loops and the tickets; delivery threads may release after the loops are gone.
+class InFlightBytes {
+ public:
+  void add(std::int64_t bytes) { value_.fetch_add(bytes, std::memory_order_relaxed); }
+  void release(std::int64_t bytes) { value_.fetch_sub(bytes, std::memory_order_relaxed); }
+  std::int64_t value() const { return value_.load(std::memory_order_relaxed); }
+
+  // What one record's ticket is counted at.
+  static std::int64_t estimate(std::size_t envelope_bytes, int deliveries) {
+    constexpr std::int64_t kPerDelivery = 1024;  // job, request headers, signature
+    const auto envelope = static_cast<std::int64_t>(envelope_bytes);
+    return envelope + deliveries * (envelope + kPerDelivery);
+  }
+
+ private:
+  std::atomic<std::int64_t> value_{0};
+};
+
+// The bounds a loop keeps (config: delivery.*, kafka.revoke_grace).
+struct PollLimits {
+  std::int64_t max_in_flight = 2048;                      // deliveries, both loops (Deliverer::in_flight)
+  std::int64_t max_in_flight_bytes = 256LL * 1024 * 1024;  // both loops (InFlightBytes)
+  std::size_t max_uncommitted_per_partition = 1000;        // 0: no bound
+  std::chrono::milliseconds revoke_grace{5000};
+};
+
 class PollLoop {
  public:
   PollLoop(kafka::GroupConsumer& consumer, const std::vector<std::string>& topics, Deliverer& deliverer,
-           const common::Clock& clock);
+           PollLimits limits, std::shared_ptr<InFlightBytes> bytes, const common::Clock& clock);
   virtual ~PollLoop() = default;
 
   // Polls until `stop` turns true. Returns with every finished delivery's offset stored.
@@ -29,7 +69,9 @@ class PollLoop {
   // After run(): waits up to `grace` for in-flight deliveries, storing offsets as they finish.
   // Unfinished ones stay uncommitted and are redelivered after a restart.
   void drain(std::chrono::milliseconds grace);
-  // Called by the consumer's revoke hook (inside poll, on this thread): stores what is done.
+  // Called by the consumer's revoke hook (inside poll, on this thread): waits up to
+  // revoke_grace for the revoked partitions' deliveries, storing offsets as they finish, so
+  // the next owner does not send them again (docs/contract.md, rebalances).
   virtual void on_revoke();
   // Stores the offsets of records finished since the last turn (after the loop stopped).
   void store_finished();
@@ -42,20 +84,39 @@ class PollLoop {
   virtual void handle(kafka::Message message) = 0;
   // Once per turn, before polling (backpressure, due retries).
   virtual void before_poll() {}
+  // Whether this loop holds `tp` paused for a reason of its own besides its window.
+  virtual bool holds(const kafka::TopicPartition&) const { return false; }
 
-  // Marks a record read; its ticket (or a direct completion) reports it finished.
+  // Marks a record read; its ticket (or a direct completion) reports it finished. Pauses the
+  // record's partition when this fills its uncommitted window.
   kafka::RecordPosition dispatched(const kafka::Message& message);
-  // One consumed record that `deliveries` jobs will finish.
+  // One consumed record that `deliveries` jobs will finish; counted in InFlightBytes until
+  // the last of them lets it go.
   std::shared_ptr<EventTicket> ticket(const kafka::RecordPosition& position, int deliveries, std::string envelope);
   // A record that needs no delivery is finished at once.
   void finished(const kafka::RecordPosition& position) { gate_.completions().push(position); }
 
+  // The global cap, in deliveries and in bytes: pauses every partition when either is
+  // reached, resumes once both are under three quarters. True while paused for it.
+  bool at_global_cap();
+  // Resumes `tp` (its own reason to pause is gone) unless its window keeps it paused.
+  void resume_unless_window_full(const kafka::TopicPartition& tp);
+
   kafka::GroupConsumer& consumer_;
   Deliverer& deliverer_;
   const common::Clock& clock_;
+  const PollLimits limits_;
 
  private:
+  // Resumes the partitions whose window reopened.
+  void reopen_windows();
+  // The revoke wait: deliveries of the partitions being revoked, until none or revoke_grace.
+  void wait_for_revoked();
+
+  std::shared_ptr<InFlightBytes> bytes_;
   kafka::CommitGate gate_;
+  std::set<kafka::TopicPartition> window_paused_;  // paused for their window, by this loop
+  bool paused_for_cap_ = false;
   std::atomic<common::Clock::steady_time::rep> last_turn_{0};
 };
 

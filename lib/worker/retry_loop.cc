@@ -1,6 +1,7 @@
 #include "worker/retry_loop.h"
 
 #include "common/log.h"
+#include "common/units.h"
 #include "kafka/consumer_lag.h"
 #include "retry/records.h"
 
@@ -10,8 +11,9 @@ namespace hookd::worker {
 
 RetryLoop::RetryLoop(kafka::GroupConsumer& consumer, std::string retry_prefix, const retry::RetryPolicy& policy,
                      const subscriptions::SnapshotStore& snapshots, Deliverer& deliverer, metrics::Metrics& metrics,
-                     std::size_t max_event_bytes, const common::Clock& clock)
-    : PollLoop(consumer, topics(retry_prefix, policy), deliverer, clock),
+                     std::size_t max_event_bytes, PollLimits limits, std::shared_ptr<InFlightBytes> bytes,
+                     const common::Clock& clock)
+    : PollLoop(consumer, topics(retry_prefix, policy), deliverer, limits, std::move(bytes), clock),
       policy_(policy),
       progress_(retry_prefix, policy.tiers()),
       snapshot_(snapshots),
@@ -28,14 +30,25 @@ RetryLoop::RetryLoop(kafka::GroupConsumer& consumer, std::string retry_prefix, c
   }
 }
 
-std::vector<std::string> RetryLoop::topics(const std::string& retry_prefix, const retry::RetryPolicy& policy) {
-  std::vector<std::string> out;
-  for (const auto& tier : policy.tiers()) out.push_back(retry::tier_topic(retry_prefix, tier));
-  return out;
+std::vector<std::string> RetryLoop::topics(const std::string& retry_prefix, const retry::RetryPolicy&) {
+  // Every tier topic, not only the current schedule's: a tier dropped from the schedule still
+  // holds records that must be delivered (docs/retries.md, "Changing the schedule"). A leading
+  // '^' makes librdkafka take the name as a regular expression; a tier is "<prefix>.<delay>"
+  // with the delay as common/units.h writes one. A topic name has only [a-zA-Z0-9._-], and '.'
+  // is the one of those a regular expression reads as more than itself.
+  std::string pattern = "^";
+  for (const char c : retry_prefix) {
+    if (c == '.') pattern += '\\';
+    pattern += c;
+  }
+  pattern += "\\.[0-9]+(ms|s|m|h)$";
+  return {pattern};
 }
 
 std::chrono::milliseconds RetryLoop::delay_of(std::string_view topic) const {
-  return policy_.tier_delay(std::string(progress_.tier_of(topic)));
+  // The tier's name is its delay, whether or not the schedule still has it. One that does not
+  // parse (digits beyond parse_duration's range) is due at once: late is better than never.
+  return parse_duration(progress_.tier_of(topic)).value_or(std::chrono::milliseconds(0));
 }
 
 void RetryLoop::on_revoke() {
@@ -61,27 +74,30 @@ void RetryLoop::on_statistics(std::string_view stats) {
 }
 
 void RetryLoop::handle(kafka::Message message) {
-  const auto position = dispatched(message);
   const std::int64_t due = message.timestamp_ms() + delay_of(message.topic()).count();
   const std::int64_t now = clock_.unix_ms_now();
   kafka::TopicPartition tp{std::string(message.topic()), message.partition()};
   if (!held_.must_wait(tp, due, now)) {
     progress_.released(tp, now);
+    const auto position = dispatched(message);
     return process(message, position, due);
   }
-  const bool first = held_.hold(tp, Held{std::move(message), position}, due);
+  const bool first = held_.hold(tp, Held{std::move(message)}, due);
   if (first) consumer_.pause(tp);
 }
 
 void RetryLoop::before_poll() {
+  // After an outage every held record may be due at once: at the global cap they wait like new
+  // events do, and fetching stops, without lifting the pauses of partitions that hold records.
+  if (at_global_cap()) return;
   const std::int64_t now = clock_.unix_ms_now();
   held_.release_due(
       now,
       [&](const kafka::TopicPartition& tp, const Held& held, std::int64_t due) {
-        process(held.message, held.position, due);
+        process(held.message, dispatched(held.message), due);
         progress_.released(tp, now);
       },
-      [&](const kafka::TopicPartition& tp) { consumer_.resume(tp); });
+      [&](const kafka::TopicPartition& tp) { resume_unless_window_full(tp); });
 }
 
 void RetryLoop::drop(const kafka::RecordPosition& position, const char* reason, std::string_view webhook_id) {
@@ -96,7 +112,7 @@ void RetryLoop::process(const kafka::Message& message, const kafka::RecordPositi
   metrics_.retry_lateness.Observe(
       static_cast<double>(std::max<std::int64_t>(0, clock_.unix_ms_now() - due_unix_ms)) / 1000.0);
   auto parsed = retry::parse_retry_record(message.has_value() ? message.value() : std::string_view());
-  if (!parsed) return drop(position, "invalid_record", "");
+  if (!parsed) return dead_letter_unreadable(message, position, retry::to_string(parsed.error()));
   const auto& record = parsed->record;
 
   // The ticket owns the envelope bytes the parsed event points into; it outlives the job. A
@@ -107,15 +123,42 @@ void RetryLoop::process(const kafka::Message& message, const kafka::RecordPositi
   const auto* sub = snapshot->find(record.webhook_id);
   if (sub == nullptr) return drop(position, "deleted", record.webhook_id);
   if (!sub->enabled) return drop(position, "disabled", record.webhook_id);
-  if (parser_.parse(retry_ticket->envelope, event_)) return drop(position, "invalid_record", record.webhook_id);
+  if (const auto invalid = parser_.parse(retry_ticket->envelope, event_)) {
+    return dead_letter_unreadable(message, position, events::to_string(*invalid));
+  }
   matches_.clear();
   snapshot->match(event_, matches_);
   if (std::find(matches_.begin(), matches_.end(), sub) == matches_.end()) {
     return drop(position, "no_longer_matches", record.webhook_id);
   }
   // A replayed dead letter carries only the event: its body is built as a first attempt's.
-  if (parsed->body.empty()) metrics_.replayed.Increment();
-  deliverer_.dispatch(DeliveryJob::from_retry(retry_ticket, *sub, record, event_, std::move(parsed->body)));
+  const bool replayed = parsed->body.empty();
+  auto job = DeliveryJob::from_retry(retry_ticket, *sub, record, event_, std::move(parsed->body));
+  // Written under a longer schedule, the record may have no attempt left under this one.
+  if (const auto exhausted = retry::before_retry(job->state(), policy_)) {
+    log::limited(log::Level::warn, "delivery_exhausted", "delivery exhausted its retries; dead letter written",
+                 {{"webhook_id", sub->id}, {"origin", sub->origin}, {"attempts", exhausted->attempts_made},
+                  {"reason", "schedule_shortened"}});
+    retry::DeadLetter letter{retry::DeadLetterKind::delivery, std::string(retry::to_string(exhausted->reason)),
+                             job->origin, sub->id, job->history};
+    return deliverer_.dead_letter_event(std::move(retry_ticket), sub->id, letter);
+  }
+  if (replayed) metrics_.replayed.Increment();
+  deliverer_.dispatch(std::move(job));
+}
+
+void RetryLoop::dead_letter_unreadable(const kafka::Message& message, const kafka::RecordPosition& position,
+                                       std::string_view error) {
+  log::limited(log::Level::warn, "unreadable_retry_record", "unreadable retry record sent to the dead-letter topic",
+               {{"error", error}, {"topic", position.topic}, {"partition", position.partition},
+                {"offset", static_cast<long long>(position.offset)}});
+  // Never dropped: the record's own bytes go to the dead-letter topic, and its offset is
+  // committed only once that dead letter is durable (docs/retries.md, "At retry time").
+  retry::DeadLetter letter{retry::DeadLetterKind::retry_record, "unreadable_record",
+                           {std::string(position.topic), position.partition, position.offset}, "", {}};
+  deliverer_.dead_letter_event(
+      ticket(position, 1, std::string(message.has_value() ? message.value() : std::string_view())),
+      std::string(message.key()), letter);
 }
 
 }  // namespace hookd::worker

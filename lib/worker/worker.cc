@@ -22,6 +22,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
+#include <cstdlib>
 #include <thread>
 
 namespace hookd::worker {
@@ -29,24 +30,50 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// Shutdown deadlines after shutdown.grace_period (docs/operations.md, shutdown): the producer's
+// last acknowledgements, dropping what is left, and each consumer's final commit and leave.
+constexpr auto kShutdownFlush = 5s;
+constexpr auto kShutdownPurge = 1s;
+constexpr auto kShutdownClose = 3s;
+
 // A stage that cannot start: logged by run() and turned into its exit code.
 struct StartFailure : std::runtime_error {
   StartFailure(int code, const std::string& what) : std::runtime_error(what), exit_code(code) {}
   int exit_code;
 };
 
+// The largest record hookd writes for an event of `max_event_bytes`: a retry record carries
+// the delivery body (the event plus the webhook's JSON) and the event itself, plus a history of
+// at most retry::kMaxHistory attempts, each with an excerpt of at most 1 KiB that JSON escaping
+// can grow sixfold (docs/contract.md, record sizes).
+std::size_t max_record_bytes(std::size_t max_event_bytes) { return 2 * max_event_bytes + 256 * 1024; }
+
+// Refuses a kafka.properties message.max.bytes that the records hookd must write do not fit.
+void check_record_size_fits(const config::Config& config) {
+  const auto it = config.kafka.properties.find("message.max.bytes");
+  if (it == config.kafka.properties.end()) return;
+  const std::size_t needed = max_record_bytes(config.limits.max_event_bytes);
+  if (std::stoull(it->second) < needed) {
+    throw StartFailure(kExitConfig, "kafka.properties.message.max.bytes (" + it->second +
+                                        ") is below the largest record limits.max_event_bytes needs (" +
+                                        std::to_string(needed) + "): raise it or lower limits.max_event_bytes");
+  }
+}
+
 std::vector<kafka::TopicSpec> topics_hookd_writes(const config::Config& config) {
   std::vector<kafka::TopicSpec> specs;
   const auto& t = config.topics;
   const auto day = std::chrono::duration_cast<std::chrono::milliseconds>(24h);
+  const std::string max_message_bytes = std::to_string(max_record_bytes(config.limits.max_event_bytes));
   for (const auto& delay : retry::distinct_tiers(config.retry.schedule)) {
     // A record must outlive its wait: retention is at least the tier's delay plus a day.
     const auto retention = *parse_duration(delay) + day;
     specs.push_back({retry::tier_topic(t.retry_prefix, delay), t.partitions, t.replication_factor,
-                     {{"retention.ms", std::to_string(retention.count())}}});
+                     {{"retention.ms", std::to_string(retention.count())}, {"max.message.bytes", max_message_bytes}}});
   }
   specs.push_back({t.dead_letter, t.partitions, t.replication_factor,
-                   {{"retention.ms", std::to_string(t.dead_letter_retention.count())}}});
+                   {{"retention.ms", std::to_string(t.dead_letter_retention.count())},
+                    {"max.message.bytes", max_message_bytes}}});
   if (!t.attempts.empty()) {
     // A UI's recent deliveries: a week is plenty, and the log must never grow without bound.
     specs.push_back({t.attempts, t.partitions, t.replication_factor,
@@ -122,8 +149,12 @@ class Worker {
           return std::make_unique<admin::AdminServer>(config.admin.host, config.admin.port, metrics_.registry_ptr(),
                                                       liveness_.probes());
         })),
-        producer_(build_stage(kExitConfig, "cannot create the Kafka producer",
-                              [&] { return std::make_unique<kafka::Producer>(settings_); })),
+        producer_(build_stage(kExitConfig, "cannot create the Kafka producer", [&] {
+          check_record_size_fits(config);
+          kafka::ProducerOptions options;
+          options.max_record_bytes = max_record_bytes(config.limits.max_event_bytes);
+          return std::make_unique<kafka::Producer>(settings_, options);
+        })),
         topic_admin_(build_stage(kExitConfig, "cannot create the Kafka admin client",
                                  [&] { return std::make_unique<kafka::TopicAdmin>(settings_); })),
         runtime_(build_stage(kExitConfig, "cannot set up the HTTP client",
@@ -132,19 +163,28 @@ class Worker {
         status_publisher_(producer_.get(), metrics_, config.topics.status, health::default_worker_id()),
         health_({config.health.failures_to_unhealthy, config.health.probe_interval}, clock, status_publisher_),
         rate_limiter_({config.delivery.rate_limit_max_wait, static_cast<std::size_t>(config.delivery.max_queued_per_origin)}),
-        deliverer_({runtime_->io(), runtime_->client(), *producer_, metrics_, policy_, health_, rate_limiter_, clock},
+        deliverer_({runtime_->io(), runtime_->client(), *producer_, metrics_, policy_, health_, rate_limiter_, clock,
+                    snapshots_},
                    {config.topics.retry_prefix, config.topics.dead_letter, config.topics.attempts,
                     std::string("hookd/") + HOOKD_VERSION, {config.retry.throttle_floor}}) {
     runtime_->start(config.delivery.threads);
     schedule_webhook_state_sweep(runtime_->io(), health_, rate_limiter_, snapshots_);
   }
 
+  ~Worker() {
+    // No acknowledgement may reach the deliverer once it is gone, whatever stopped the worker.
+    runtime_->stop();
+    producer_->purge(kShutdownPurge);
+  }
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
   int run(const std::atomic<bool>& stop) {
     int exit_code = kExitClean;
     if (prepare(stop)) exit_code = consume(stop);
     feed_.reset();
     runtime_->stop();
-    producer_->flush(5s);
+    if (producer_->flush(kShutdownFlush) != RD_KAFKA_RESP_ERR_NO_ERROR) producer_->purge(kShutdownPurge);
     return exit_code;
   }
 
@@ -215,6 +255,7 @@ int Worker::consume(const std::atomic<bool>& stop) {
   event_options.group_id = config_.kafka.group_id;
   event_options.topics = config_.topics.events;
   event_options.statistics_interval = 5s;
+  event_options.auto_commit_interval = config_.kafka.commit_interval;
   event_options.on_revoke = [&](const std::vector<kafka::TopicPartition>& revoked) {
     if (event_loop_ptr) event_loop_ptr->on_revoke();
     for (const auto& tp : revoked) metrics_.remove_consumer_lag(tp.topic, tp.partition);
@@ -232,6 +273,7 @@ int Worker::consume(const std::atomic<bool>& stop) {
   retry_options.group_id = config_.retry.group_id;
   retry_options.topics = RetryLoop::topics(config_.topics.retry_prefix, policy_);
   retry_options.statistics_interval = 5s;
+  retry_options.auto_commit_interval = config_.kafka.commit_interval;
   retry_options.on_assign = [&](const std::vector<kafka::TopicPartition>& assigned) {
     if (retry_loop_ptr) retry_loop_ptr->on_assign(assigned);
   };
@@ -245,31 +287,51 @@ int Worker::consume(const std::atomic<bool>& stop) {
 
   kafka::GroupConsumer event_consumer(settings_, event_options);
   kafka::GroupConsumer retry_consumer(settings_, retry_options);
-  EventLoop event_loop({config_.topics.events, config_.topics.dead_letter, config_.limits.max_event_bytes,
-                        config_.delivery.max_in_flight},
-                       event_consumer, snapshots_, deliverer_, metrics_, clock_);
+  // Both loops share the global caps (docs/contract.md, bounds).
+  const PollLimits limits{config_.delivery.max_in_flight, static_cast<std::int64_t>(config_.delivery.max_in_flight_bytes),
+                          static_cast<std::size_t>(config_.delivery.max_uncommitted_per_partition),
+                          config_.kafka.revoke_grace};
+  const auto in_flight_bytes = std::make_shared<InFlightBytes>();
+  EventLoop event_loop({config_.topics.events, config_.topics.dead_letter, config_.limits.max_event_bytes, limits},
+                       event_consumer, snapshots_, deliverer_, in_flight_bytes, metrics_, clock_);
   RetryLoop retry_loop(retry_consumer, config_.topics.retry_prefix, policy_, snapshots_, deliverer_, metrics_,
-                       config_.limits.max_event_bytes, clock_);
+                       config_.limits.max_event_bytes, limits, in_flight_bytes, clock_);
   event_loop_ptr = &event_loop;
   retry_loop_ptr = &retry_loop;
   liveness_.set_consuming(true);
 
+  // The loops stop on a signal, or once nothing can be written any more (a fatal producer).
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> failed_fatally{false};
   std::thread heartbeat([&] {
-    // /healthz follows the poll loops: it answers 200 while both keep turning.
-    // The admin thread never touches the consumer itself: it may be gone by the time it asks.
+    // /healthz follows the poll loops: it answers 200 while both keep turning and writes do not
+    // fail for good. The admin thread never touches the consumer itself: it may be gone by the
+    // time it asks.
+    auto next_beat = clock_.steady_now();
     while (liveness_.consuming()) {
-      liveness_.set_joined(event_consumer.joined());
-      const auto now = clock_.steady_now();
-      if (now - event_loop.last_turn() < 30s && now - retry_loop.last_turn() < 30s) liveness_.beat();
-      std::this_thread::sleep_for(1s);
+      const bool fatal = producer_->fatal() || deliverer_.writes_fatal();
+      liveness_.set_failed(fatal || deliverer_.writes_failing());
+      if (fatal && !failed_fatally.exchange(true)) {
+        log::error("Kafka producer failed fatally; stopping, unfinished work stays uncommitted",
+                   {{"reason", producer_->fatal_reason()}});
+      }
+      if (stop.load() || fatal) stopping = true;
+      if (clock_.steady_now() >= next_beat) {
+        liveness_.set_joined(event_consumer.joined());
+        const auto now = clock_.steady_now();
+        if (now - event_loop.last_turn() < 30s && now - retry_loop.last_turn() < 30s) liveness_.beat();
+        next_beat = now + 1s;
+      }
+      std::this_thread::sleep_for(50ms);
     }
   });
   log::info("consuming events and retries",
             {{"group_id", config_.kafka.group_id}, {"retry_group_id", config_.retry.group_id}});
-  // Each loop drains its own consumer on the thread that polls it.
+  // Each loop drains its own consumer on the thread that polls it; after a fatal error nothing
+  // in flight can finish, so there is nothing to wait for.
   auto run_and_drain = [&](PollLoop& loop) {
-    loop.run(stop);
-    loop.drain(config_.shutdown.grace_period);
+    loop.run(stopping);
+    loop.drain(failed_fatally.load() ? 0ms : config_.shutdown.grace_period);
   };
   std::thread retry_thread([&] { run_and_drain(retry_loop); });
   run_and_drain(event_loop);
@@ -278,20 +340,26 @@ int Worker::consume(const std::atomic<bool>& stop) {
     log::warn("shutdown grace period over; unfinished deliveries stay uncommitted",
               {{"in_flight", static_cast<long long>(deliverer_.in_flight())}});
   }
-  // No completion may arrive once the loops are gone: stop HTTP, wait for the producer's
-  // last acknowledgements, store what they finished, then commit by closing the consumers.
+  // No completion may arrive once the loops are gone: stop HTTP, wait a bounded time for the
+  // producer's last acknowledgements, purge the rest (their records stay uncommitted), store
+  // what finished, then commit by closing the consumers, each within its deadline
+  // (docs/operations.md, shutdown).
   runtime_->stop();
-  producer_->flush(5s);
+  if (producer_->flush(kShutdownFlush) != RD_KAFKA_RESP_ERR_NO_ERROR && !producer_->purge(kShutdownPurge)) {
+    // An acknowledgement could still reach the loops after they are gone: never let it.
+    log::error("Kafka producer did not release its records; exiting now, nothing more is committed");
+    std::_Exit(kExitFatal);
+  }
   event_loop.store_finished();
   retry_loop.store_finished();
   event_loop_ptr = nullptr;
   retry_loop_ptr = nullptr;
-  retry_consumer.close();
-  event_consumer.close();
+  retry_consumer.close(kShutdownClose);
+  event_consumer.close(kShutdownClose);
   liveness_.set_consuming(false);
   heartbeat.join();
   liveness_.set_joined(false);
-  return producer_->fatal() ? kExitFatal : kExitClean;
+  return failed_fatally.load() || producer_->fatal() ? kExitFatal : kExitClean;
 }
 
 }  // namespace

@@ -269,5 +269,98 @@ TEST_F(RetryTest, ATierHoldingARecordStopsProgressingWhileAnotherKeepsUp) {
   EXPECT_EQ(receiver.request_count(), 2u) << "the first attempt and the 200ms retry, nothing from the 1h tier yet";
 }
 
+TEST_F(RetryTest, AnErrorBodyThatIsNotUtf8DoesNotLoseTheDelivery) {
+  // Latin-1 text, then gzip bytes: both go into the retry record's history and must read back.
+  Behaviour latin1 = Behaviour::respond(500);
+  latin1.body = "Erreur: donn\xE9" "es refus\xE9" "es";
+  Behaviour gzip = Behaviour::respond(502);
+  gzip.body = std::string("\x1F\x8B\x08\x00\x00\x00\x00\x00\x00\x03\xCB\x48\xCD\xC9\xC9\x07\x00", 17);
+  receiver.enqueue(latin1);
+  receiver.enqueue(gzip);
+  receiver.set_default(Behaviour::respond(200));
+  publish_webhook({.id = "wh-1", .url = receiver.url("/", "localhost")});
+  auto hookd = start_hookd("[200ms, 400ms]");
+  publish_event({.id = "evt-1"});
+
+  ASSERT_TRUE(receiver.wait_for_requests(3, 30s)) << "a retry record was lost\n" << hookd->log();
+  EXPECT_EQ(receiver.requests()[2].header("x-blue-attempt"), "3");
+  const auto second = read_topic(scenario.retry_prefix + ".400ms", 1, 10s);
+  ASSERT_EQ(second.size(), 1u) << hookd->log();
+  const auto record = boost::json::parse(second[0].value.value_or("")).as_object();
+  ASSERT_EQ(record.at("history").as_array().size(), 2u);
+  EXPECT_EQ(record.at("history").at(0).at("response").as_string(), "Erreur: donn\xEF\xBF\xBD" "es refus\xEF\xBF\xBD" "es");
+  EXPECT_TRUE(read_topic(scenario.dead_letter, 1, 1s).empty());
+}
+
+TEST_F(RetryTest, ARetryRecordThatCannotBeReadGoesToTheDeadLetterTopic) {
+  publish_webhook({.id = "wh-1", .url = receiver.url("/", "localhost")});
+  auto hookd = start_hookd("[200ms]");
+  // What an older hookd wrote for a receiver's Latin-1 error body: not UTF-8, so not JSON.
+  const std::string unreadable = std::string(R"({"deliveryId":"msg_1","history":[{"response":"donn)") + "\xE9" +
+                                 R"(es"}]})";
+  const std::string tier = scenario.retry_prefix + ".200ms";
+  publisher.send_at(tier, 0, common::system_clock().unix_ms_now() - 1000, "wh-1", unreadable);
+
+  const auto letters = read_topic(scenario.dead_letter, 1, 20s);
+  ASSERT_EQ(letters.size(), 1u) << hookd->log();
+  EXPECT_EQ(letters[0].key, "wh-1");
+  EXPECT_EQ(letters[0].value.value_or(""), unreadable) << "the record's own bytes";
+  EXPECT_EQ(letters[0].headers.at("hookd-kind"), "retry_record");
+  EXPECT_EQ(letters[0].headers.at("hookd-reason"), "unreadable_record");
+  const auto source = boost::json::parse(letters[0].headers.at("hookd-source")).as_object();
+  EXPECT_EQ(source.at("topic").as_string(), tier);
+  std::string metrics;
+  EXPECT_TRUE(wait_until([&] {
+    hookd->admin_get("/metrics", &metrics);
+    return metrics.find("hookd_dead_letters_total{reason=\"unreadable_record\"} 1") != std::string::npos;
+  }, 5s)) << metrics;
+  EXPECT_EQ(receiver.request_count(), 0u);
+}
+
+TEST_F(RetryTest, ATierDroppedFromTheScheduleIsStillDrained) {
+  // Written when the schedule was [200ms, 400ms, 3s, 6s]; hookd now runs with [200ms, 400ms]:
+  // the 3s tier is no longer in it, and the record's step (3) is beyond the new schedule.
+  receiver.set_default(Behaviour::respond(200));
+  publish_webhook({.id = "wh-1", .url = receiver.url("/", "localhost")});
+  const std::string removed = scenario.retry_prefix + ".3s";
+  create_topic(removed, 1);
+  const std::string envelope = event_json({.id = "evt-old"});
+  const auto record = retry::serialize({.delivery_id = "msg_claimed", .webhook_id = "wh-1", .event_id = "evt-old",
+                                        .event_type = "TODO_CREATED", .attempts = 2, .step = 3,
+                                        .source = {scenario.events, 0, 0}, .history = {}, .body = {},
+                                        .envelope = envelope});
+  publisher.send_at(removed, 0, common::system_clock().unix_ms_now() - 5000, "wh-1", record);
+  auto hookd = start_hookd("[200ms, 400ms]");
+
+  ASSERT_TRUE(receiver.wait_for_requests(1, 30s)) << "a record on a removed tier was never read\n" << hookd->log();
+  const auto rs = requests_for(receiver, "evt-old");
+  ASSERT_EQ(rs.size(), 1u);
+  EXPECT_EQ(rs[0].header("x-blue-attempt"), "3");
+  EXPECT_NE(rs[0].header("webhook-id"), "msg_claimed") << "the delivery id comes from the envelope";
+}
+
+TEST_F(RetryTest, ARecordFromALongerScheduleFailsOnItsLastStep) {
+  // Attempt 3 of a schedule shortened to [200ms, 400ms] (three attempts) fails: exhausted,
+  // whatever step the record said.
+  receiver.set_default(Behaviour::respond(500));
+  publish_webhook({.id = "wh-1", .url = receiver.url("/", "localhost")});
+  auto hookd = start_hookd("[200ms, 400ms]");
+  const auto record = [&](const std::string& event_id, int attempts) {
+    return retry::serialize({.delivery_id = "msg_" + event_id, .webhook_id = "wh-1", .event_id = event_id,
+                             .event_type = "TODO_CREATED", .attempts = attempts, .step = 6,
+                             .source = {scenario.events, 0, 0}, .history = {}, .body = {},
+                             .envelope = event_json({.id = event_id})});
+  };
+  const auto past = common::system_clock().unix_ms_now() - 5000;
+  publisher.send_at(scenario.retry_prefix + ".400ms", 0, past, "wh-1", record("evt-last", 2));
+  publisher.send_at(scenario.retry_prefix + ".400ms", 0, past, "wh-1", record("evt-spent", 6));
+
+  const auto letters = read_topic(scenario.dead_letter, 2, 30s);
+  ASSERT_EQ(letters.size(), 2u) << hookd->log();
+  for (const auto& letter : letters) EXPECT_EQ(letter.headers.at("hookd-reason"), "exhausted");
+  EXPECT_EQ(requests_for(receiver, "evt-last").size(), 1u) << "its third and last attempt";
+  EXPECT_TRUE(requests_for(receiver, "evt-spent").empty()) << "no attempt left: exhausted at once";
+}
+
 }  // namespace
 }  // namespace hookd::it

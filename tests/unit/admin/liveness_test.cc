@@ -20,6 +20,16 @@ TEST(Liveness, HealthyUntilTheLoopsStopBeating) {
   EXPECT_TRUE(liveness.healthy());
 }
 
+TEST(Liveness, AFailedWorkerIsUnhealthyWhileItsLoopsStillBeat) {
+  common::ManualClock clock;
+  Liveness liveness(clock, {30s, 60s});
+  liveness.set_failed(true);
+  liveness.beat();
+  EXPECT_FALSE(liveness.healthy());
+  liveness.set_failed(false);
+  EXPECT_TRUE(liveness.healthy());
+}
+
 TEST(Liveness, ReadyNeedsSnapshotConsumingAndJoined) {
   common::ManualClock clock;
   Liveness liveness(clock, {30s, 60s});

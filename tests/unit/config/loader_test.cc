@@ -55,6 +55,8 @@ TEST(ConfigDefaults, MatchTheDocumentedValues) {
   EXPECT_EQ(c.kafka.group_id, "hookd");
   EXPECT_TRUE(c.kafka.properties.empty());
   EXPECT_EQ(c.kafka.unavailable_after, milliseconds(60'000));
+  EXPECT_EQ(c.kafka.commit_interval, milliseconds(1'000));
+  EXPECT_EQ(c.kafka.revoke_grace, milliseconds(5'000));
   EXPECT_EQ(c.topics.events, std::vector<std::string>{"blue.events"});
   EXPECT_EQ(c.topics.subscriptions, "blue.webhooks");
   EXPECT_EQ(c.topics.retry_prefix, "hookd.retry");
@@ -80,6 +82,8 @@ TEST(ConfigDefaults, MatchTheDocumentedValues) {
   EXPECT_EQ(c.delivery.threads, 2);
   EXPECT_EQ(c.delivery.dns_cache_ttl, milliseconds(30'000));
   EXPECT_EQ(c.delivery.rate_limit_max_wait, milliseconds(5'000));
+  EXPECT_EQ(c.delivery.max_in_flight_bytes, 256u * 1024 * 1024);
+  EXPECT_EQ(c.delivery.max_uncommitted_per_partition, 1000);
   EXPECT_EQ(c.limits.max_event_bytes, 1048576u);
   EXPECT_EQ(c.shutdown.grace_period, milliseconds(15'000));
   EXPECT_EQ(c.log.level, log::Level::info);
@@ -94,6 +98,8 @@ kafka:
   bootstrap_servers: "k1:9093,k2:9093"
   group_id: hookd-prod
   unavailable_after: 2m
+  commit_interval: 250ms
+  revoke_grace: 3s
   properties:
     security.protocol: SASL_SSL
     sasl.mechanisms: PLAIN
@@ -126,6 +132,8 @@ delivery:
   threads: 4
   dns_cache_ttl: 1m
   rate_limit_max_wait: 2s
+  max_in_flight_bytes: 64MiB
+  max_uncommitted_per_partition: 200
 limits:
   max_event_bytes: 2048
 shutdown:
@@ -138,6 +146,8 @@ admin:
   EXPECT_EQ(c.kafka.bootstrap_servers, "k1:9093,k2:9093");
   EXPECT_EQ(c.kafka.group_id, "hookd-prod");
   EXPECT_EQ(c.kafka.unavailable_after, milliseconds(120'000));
+  EXPECT_EQ(c.kafka.commit_interval, milliseconds(250));
+  EXPECT_EQ(c.kafka.revoke_grace, milliseconds(3'000));
   EXPECT_EQ(c.kafka.properties, (std::map<std::string, std::string>{
                                     {"security.protocol", "SASL_SSL"},
                                     {"sasl.mechanisms", "PLAIN"},
@@ -166,6 +176,8 @@ admin:
   EXPECT_EQ(c.delivery.threads, 4);
   EXPECT_EQ(c.delivery.dns_cache_ttl, milliseconds(60'000));
   EXPECT_EQ(c.delivery.rate_limit_max_wait, milliseconds(2'000));
+  EXPECT_EQ(c.delivery.max_in_flight_bytes, 64u * 1024 * 1024);
+  EXPECT_EQ(c.delivery.max_uncommitted_per_partition, 200);
   EXPECT_EQ(c.limits.max_event_bytes, 2048u);
   EXPECT_EQ(c.shutdown.grace_period, milliseconds(1000));
   EXPECT_EQ(c.log.level, log::Level::debug);
@@ -348,6 +360,21 @@ TEST(ConfigErrors, HealthValues) {
   EXPECT_EQ(load_error("health: {failures_to_unhealthy: 0}").key, "health.failures_to_unhealthy");
   EXPECT_EQ(load_error("health: {probe_interval: 0s}").key, "health.probe_interval");
   EXPECT_EQ(load_error("health: {probe_intervall: 1s}").key, "health.probe_intervall");
+}
+
+// The poll thread waits for revoked partitions inside the rebalance: the whole group waits
+// with it, so the wait stays short of /healthz's 30 s and far below max.poll.interval.ms.
+TEST(ConfigErrors, RevokeGraceIsAtMostTwentySeconds) {
+  EXPECT_EQ(load_ok("kafka: {revoke_grace: 20s}").kafka.revoke_grace, milliseconds(20'000));
+  const ConfigError e = load_error("kafka: {revoke_grace: 21s}");
+  EXPECT_EQ(e.key, "kafka.revoke_grace");
+  EXPECT_THAT(e.message, HasSubstr("at most 20s"));
+}
+
+TEST(ConfigErrors, BoundsOnUncommittedWorkArePositive) {
+  EXPECT_EQ(load_error("kafka: {commit_interval: 0s}").key, "kafka.commit_interval");
+  EXPECT_EQ(load_error("delivery: {max_uncommitted_per_partition: 0}").key, "delivery.max_uncommitted_per_partition");
+  EXPECT_EQ(load_error("delivery: {max_in_flight_bytes: 0}").key, "delivery.max_in_flight_bytes");
 }
 
 TEST(ConfigErrors, RetryGroupMustDifferFromEventsGroup) {

@@ -91,7 +91,7 @@ TEST_F(ClientTest, QueuedRequestsNoLongerWantedAreCancelledWithoutAnAttempt) {
     auto promise = std::make_shared<std::promise<Outcome>>();
     auto future = promise->get_future();
     Request request{receiver->url("/g"), std::make_shared<const std::string>("{}"), {}, {}};
-    request.still_wanted = [&asked, wanted] {
+    request.refresh = [&asked, wanted](delivery::Request&) {
       ++asked;
       return wanted;
     };

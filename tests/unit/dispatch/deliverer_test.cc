@@ -6,6 +6,8 @@
 #include "health/status_publisher.h"
 #include "kafka/commit_gate.h"
 #include "retry/records.h"
+#include "signing/signature.h"
+#include "subscriptions/snapshot.h"
 
 #include <gtest/gtest.h>
 
@@ -28,6 +30,19 @@ class FakeSender final : public delivery::Sender {
     sent.push_back({std::move(request), std::move(done)});
   }
   void shutdown() override {}
+
+  // The oldest request leaves its origin's queue, as the client does it: asks its refresh
+  // hook; false ends it as cancelled. Returns whether it went out.
+  bool dequeue() {
+    EXPECT_FALSE(sent.empty());
+    if (sent.empty() || !sent.front().request.refresh || sent.front().request.refresh(sent.front().request)) return true;
+    auto next = std::move(sent.front());
+    sent.pop_front();
+    delivery::Outcome outcome;
+    outcome.result = AttemptResult::cancelled;
+    next.done(outcome);
+    return false;
+  }
 
   // Answers the oldest request not answered yet.
   void answer(AttemptResult result, int status, std::optional<std::chrono::seconds> retry_after = {}) {
@@ -61,10 +76,12 @@ class RecordingWriter final : public kafka::RecordWriter {
                const std::vector<kafka::Header>& headers, AckCallback on_ack) override {
     records.push_back({std::string(topic), std::string(key), std::string(value), headers, std::move(on_ack)});
   }
-  // Acknowledges every record written so far.
-  void ack_all() {
-    for (auto& r : records) {
-      if (r.ack) std::exchange(r.ack, nullptr)(RD_KAFKA_RESP_ERR_NO_ERROR);
+  // Acknowledges every record written so far (with `err`: fails them); not the records the
+  // acknowledgements write.
+  void ack_all(rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const std::size_t written = records.size();
+    for (std::size_t i = 0; i < written; ++i) {
+      if (records[i].ack) std::exchange(records[i].ack, nullptr)(err);
     }
   }
   std::vector<const Record*> on(std::string_view topic) const {
@@ -88,12 +105,27 @@ class DelivererTest : public ::testing::Test {
       : status_(nullptr, metrics_, "", "test"),
         health_({3, 30s}, clock_, status_),
         rate_limiter_({5s, 1024}),
-        deliverer_({io_, sender_, writer_, metrics_, policy_, health_, rate_limiter_, clock_},
+        deliverer_({io_, sender_, writer_, metrics_, policy_, health_, rate_limiter_, clock_, snapshots_},
                    {"hookd.retry", "hookd.dlq", "", "hookd/test", {60s}}) {
-    webhook_ = std::make_shared<subscriptions::Subscription>();
-    webhook_->id = "wh_1";
-    webhook_->url = "https://hooks.example.com/in";
-    webhook_->origin = "https://hooks.example.com:443";
+    webhook_ = make_webhook("https://hooks.example.com/in", "https://hooks.example.com:443", "whsec_first");
+    publish(webhook_);
+  }
+
+  static std::shared_ptr<subscriptions::Subscription> make_webhook(std::string url, std::string origin,
+                                                                   std::string_view secret, bool enabled = true) {
+    auto sub = std::make_shared<subscriptions::Subscription>();
+    sub->id = "wh_1";
+    sub->url = std::move(url);
+    sub->origin = std::move(origin);
+    sub->signing_key = signing::make_signing_key(secret);
+    sub->enabled = enabled;
+    return sub;
+  }
+  // Makes `sub` the webhook as the current snapshot has it (none: deleted).
+  void publish(std::shared_ptr<const subscriptions::Subscription> sub) {
+    subscriptions::SubscriptionsById all;
+    if (sub) all.emplace(sub->id, std::move(sub));
+    snapshots_.publish(std::make_shared<const subscriptions::Snapshot>(std::move(all)));
   }
 
   // One consumed event with one delivery to the webhook, at `attempt` having waited on `step`.
@@ -132,6 +164,7 @@ class DelivererTest : public ::testing::Test {
   health::StatusPublisher status_;
   health::Tracker health_;
   delivery::RateLimiter rate_limiter_;
+  subscriptions::SnapshotStore snapshots_;
   Deliverer deliverer_;
   kafka::CommitGate gate_{{"events"}};
   std::shared_ptr<subscriptions::Subscription> webhook_;
@@ -233,6 +266,114 @@ TEST_F(DelivererTest, AGoneEndpointEndsTheDeliveryAtOnce) {
   EXPECT_EQ(header(*writer_.on("hookd.dlq")[0], "hookd-reason"), "gone");
   writer_.ack_all();
   EXPECT_EQ(committable(), 1);
+}
+
+TEST_F(DelivererTest, ARetryRecordOverKafkasSizeLimitBecomesADeadLetter) {
+  deliverer_.dispatch(job());
+  sender_.answer(AttemptResult::status_5xx, 500);
+  ASSERT_EQ(writer_.on("hookd.retry.5s").size(), 1u);
+  writer_.ack_all(RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+  const auto letters = writer_.on("hookd.dlq");
+  ASSERT_EQ(letters.size(), 1u);
+  EXPECT_EQ(header(*letters[0], "hookd-reason"), "record_too_large");
+  EXPECT_EQ(committable(), -1);  // the dead letter is not durable yet
+  writer_.ack_all();
+  EXPECT_EQ(committable(), 1);
+  EXPECT_FALSE(deliverer_.writes_failing());
+}
+
+TEST_F(DelivererTest, ATransientWriteFailureIsWrittenAgainAfterABackOff) {
+  deliverer_.dispatch(job());
+  sender_.answer(AttemptResult::status_5xx, 500);
+  writer_.ack_all(RD_KAFKA_RESP_ERR__MSG_TIMED_OUT);
+  EXPECT_EQ(writer_.on("hookd.retry.5s").size(), 1u);  // not at once: on a timer, never in the ack
+  io_.run_for(1s);
+  ASSERT_EQ(writer_.on("hookd.retry.5s").size(), 2u);
+  EXPECT_EQ(committable(), -1);
+  writer_.ack_all();
+  EXPECT_EQ(committable(), 1);
+}
+
+TEST_F(DelivererTest, APermanentWriteFailureMakesTheWorkerUnhealthyUntilAWriteSucceeds) {
+  deliverer_.dispatch(job());
+  sender_.answer(AttemptResult::status_5xx, 500);
+  writer_.ack_all(RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+  EXPECT_TRUE(deliverer_.writes_failing());
+  EXPECT_EQ(committable(), -1);  // never dropped: still waiting to be written
+  io_.run_for(1s);
+  ASSERT_EQ(writer_.on("hookd.retry.5s").size(), 2u);
+  writer_.ack_all();
+  EXPECT_FALSE(deliverer_.writes_failing());
+  EXPECT_EQ(committable(), 1);
+}
+
+TEST_F(DelivererTest, AFatalWriteLeavesTheEventUncommittedAndSaysSo) {
+  deliverer_.dispatch(job());
+  sender_.answer(AttemptResult::status_5xx, 500);
+  writer_.ack_all(RD_KAFKA_RESP_ERR__FATAL);
+  EXPECT_TRUE(deliverer_.writes_fatal());
+  io_.run_for(300ms);
+  EXPECT_EQ(writer_.records.size(), 1u);  // not tried again
+  EXPECT_EQ(committable(), -1);
+  EXPECT_EQ(deliverer_.in_flight(), 1);
+}
+
+TEST_F(DelivererTest, ADeadLetterOverTheSizeLimitIsAPermanentFailureNotALoop) {
+  deliverer_.dispatch(job());
+  sender_.answer(AttemptResult::status_4xx, 410);
+  writer_.ack_all(RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+  EXPECT_EQ(writer_.on("hookd.dlq").size(), 1u);  // no second dead letter of the dead letter
+  EXPECT_TRUE(deliverer_.writes_failing());
+}
+
+TEST_F(DelivererTest, AQueuedRequestIsSignedWhenItLeavesTheQueueWithTheCurrentSecret) {
+  deliverer_.dispatch(job());
+  const auto queued_at = sender_.header(0, "webhook-timestamp");
+  clock_.advance(90s);
+  publish(make_webhook(webhook_->url, webhook_->origin, "whsec_rotated"));
+  ASSERT_TRUE(sender_.dequeue());
+  EXPECT_EQ(sender_.header(0, "webhook-timestamp"), std::to_string(clock_.unix_ms_now() / 1000));
+  EXPECT_NE(sender_.header(0, "webhook-timestamp"), queued_at);
+  EXPECT_EQ(sender_.header(0, "x-signature"),
+            signing::blue_signature_hex(signing::make_signing_key("whsec_rotated"), R"({"event":"TODO_CREATED"})"));
+}
+
+TEST_F(DelivererTest, AQueuedRequestOfADisabledOrDeletedWebhookNeverGoesOut) {
+  deliverer_.dispatch(job());
+  deliverer_.dispatch(job());
+  publish(make_webhook(webhook_->url, webhook_->origin, "s", /*enabled=*/false));
+  EXPECT_FALSE(sender_.dequeue());
+  publish(nullptr);
+  EXPECT_FALSE(sender_.dequeue());
+  EXPECT_TRUE(sender_.sent.empty());
+  EXPECT_TRUE(writer_.records.empty());  // dropped: no retry record, no dead letter
+  EXPECT_EQ(committable(), 2);
+  EXPECT_EQ(deliverer_.in_flight(), 0);
+}
+
+TEST_F(DelivererTest, AQueuedRequestOfAMovedWebhookGoesToItsNewURL) {
+  deliverer_.dispatch(job());
+  publish(make_webhook("https://new.example.net/hook", "https://new.example.net:443", "s"));
+  EXPECT_FALSE(sender_.dequeue());  // withdrawn from the old origin's queue...
+  ASSERT_EQ(sender_.sent.size(), 1u);  // ...and posted again, to the new one
+  EXPECT_EQ(sender_.sent.front().request.url, "https://new.example.net/hook");
+  sender_.answer(AttemptResult::success_2xx, 200);
+  EXPECT_EQ(committable(), 1);
+}
+
+TEST_F(DelivererTest, AQueuedRequestWaitsOutAPauseItsReceiverAskedForMeanwhile) {
+  deliverer_.dispatch(job());  // queued behind...
+  deliverer_.dispatch(job());  // ...this one, in the fake's order: answer the second first
+  std::swap(sender_.sent.front(), sender_.sent.back());
+  sender_.answer(AttemptResult::status_4xx, 429, 120s);
+  EXPECT_FALSE(sender_.dequeue());  // paused: not sent
+  EXPECT_TRUE(sender_.sent.empty());
+  // Over the limiter's wait: deferred past the pause (the 5m tier, as the 429'd one) without
+  // spending an attempt.
+  const auto deferred = writer_.on("hookd.retry.5m");
+  ASSERT_EQ(deferred.size(), 2u);
+  EXPECT_EQ(retry_record(*deferred[0]).attempts, 1);
+  EXPECT_EQ(retry_record(*deferred[1]).attempts, 0);
 }
 
 }  // namespace

@@ -67,5 +67,99 @@ TEST(CommitGate, TopicsNotNamedUpFrontAreTrackedToo) {
   EXPECT_EQ(stored[0].topic, "hookd.retry.5s");
 }
 
+// What a crash redelivers on a partition: every offset read at or past the committable one,
+// finished or not. One slow record at the front holds back every finished one behind it.
+TEST(CommitGate, WindowCountsEveryOffsetPastTheCommittableOneFinishedOrNot) {
+  CommitGate gate({"events"}, 4);
+  const auto slow = gate.dispatched("events", 0, 10, 1);
+  for (std::int64_t o = 11; o < 13; ++o) gate.completions().push(gate.dispatched("events", 0, o, 1));
+  gate.dispatched("events", 1, 3, 1);
+  EXPECT_TRUE(gate.apply(1).empty());
+  EXPECT_EQ(gate.window("events", 0), 3u);     // 10 in flight, 11 and 12 finished behind it
+  EXPECT_EQ(gate.outstanding("events", 0), 1u);
+  EXPECT_EQ(gate.window("events", 1), 1u);     // partitions are counted apart
+  EXPECT_EQ(gate.window("other", 0), 0u);
+  gate.completions().push(slow);
+  EXPECT_EQ(offsets_of(gate.apply(1)), (std::vector<std::int64_t>{13}));
+  EXPECT_EQ(gate.window("events", 0), 0u);
+  EXPECT_EQ(gate.outstanding("events", 0), 0u);
+}
+
+// The pause decision at the bound and the resume decision a quarter below it, per partition.
+TEST(CommitGate, PartitionPausesAtTheWindowBoundAndResumesAQuarterBelow) {
+  CommitGate gate({"events"}, 8);
+  std::vector<RecordPosition> positions;
+  for (std::int64_t o = 0; o < 7; ++o) positions.push_back(gate.dispatched("events", 0, o, 1));
+  EXPECT_FALSE(gate.window_full("events", 0));
+  positions.push_back(gate.dispatched("events", 0, 7, 1));
+  EXPECT_TRUE(gate.window_full("events", 0));
+  EXPECT_FALSE(gate.window_full("events", 1));
+  EXPECT_FALSE(gate.window_reopened("events", 0));
+  gate.completions().push(positions[0]);
+  gate.apply(1);
+  EXPECT_EQ(gate.window("events", 0), 7u);
+  EXPECT_FALSE(gate.window_full("events", 0));
+  EXPECT_FALSE(gate.window_reopened("events", 0));  // one below the bound: would flap
+  gate.completions().push(positions[1]);
+  gate.apply(1);
+  EXPECT_TRUE(gate.window_reopened("events", 0));   // 6 = 8 - 8/4
+}
+
+// Finished records behind a slow one do not shrink the window: only the slow one does.
+TEST(CommitGate, WindowStaysFullWhileTheOldestRecordIsInFlight) {
+  CommitGate gate({"events"}, 3);
+  const auto slow = gate.dispatched("events", 0, 0, 1);
+  const auto b = gate.dispatched("events", 0, 1, 1);
+  const auto c = gate.dispatched("events", 0, 2, 1);
+  gate.completions().push(b);
+  gate.completions().push(c);
+  gate.apply(1);
+  EXPECT_TRUE(gate.window_full("events", 0));
+  gate.completions().push(slow);
+  gate.apply(1);
+  EXPECT_FALSE(gate.window_full("events", 0));
+  EXPECT_TRUE(gate.window_reopened("events", 0));
+}
+
+TEST(CommitGate, ABoundOfOneResumesOnlyWhenNothingIsLeft) {
+  CommitGate gate({"events"}, 1);
+  const auto a = gate.dispatched("events", 0, 0, 1);
+  EXPECT_TRUE(gate.window_full("events", 0));
+  EXPECT_FALSE(gate.window_reopened("events", 0));
+  gate.completions().push(a);
+  gate.apply(1);
+  EXPECT_TRUE(gate.window_reopened("events", 0));
+}
+
+TEST(CommitGate, NoBoundNeverPauses) {
+  CommitGate gate({"events"});
+  for (std::int64_t o = 0; o < 10'000; ++o) gate.dispatched("events", 0, o, 1);
+  EXPECT_EQ(gate.window("events", 0), 10'000u);
+  EXPECT_FALSE(gate.window_full("events", 0));
+  EXPECT_TRUE(gate.window_reopened("events", 0));
+}
+
+// A revoke waits for the revoked partitions' records still in flight, applying completions as
+// they arrive; the offsets stored then cover them, so the next owner does not send them again.
+TEST(CommitGate, OutstandingPerPartitionDrainsAsCompletionsAreApplied) {
+  CommitGate gate({"events", "more"});
+  const auto a = gate.dispatched("events", 0, 5, 7);
+  const auto b = gate.dispatched("events", 0, 6, 7);
+  const auto c = gate.dispatched("more", 2, 9, 7);
+  EXPECT_EQ(gate.outstanding("events", 0), 2u);
+  EXPECT_EQ(gate.outstanding("more", 2), 1u);
+  EXPECT_EQ(gate.outstanding("events", 3), 0u);
+  gate.completions().push(b);
+  gate.completions().push(c);
+  EXPECT_EQ(offsets_of(gate.apply(7)), (std::vector<std::int64_t>{10}));
+  EXPECT_EQ(gate.outstanding("events", 0), 1u);
+  EXPECT_EQ(gate.outstanding("more", 2), 0u);
+  gate.completions().push(a);
+  EXPECT_EQ(offsets_of(gate.apply(7)), (std::vector<std::int64_t>{7}));
+  EXPECT_EQ(gate.outstanding("events", 0), 0u);
+  gate.reset();
+  EXPECT_EQ(gate.window("events", 0), 0u);
+}
+
 }  // namespace
 }  // namespace hookd::kafka

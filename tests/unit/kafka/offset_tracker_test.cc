@@ -114,5 +114,26 @@ TEST(OffsetTracker, RandomOrderNeverCommitsPastOutstanding) {
   EXPECT_EQ(t.outstanding(), 0u);
 }
 
+TEST(OffsetTracker, WindowAndOutstandingArePerPartition) {
+  OffsetTracker t;
+  t.dispatched(0, 10);
+  t.dispatched(0, 12);  // a gap (compaction): not counted
+  t.dispatched(0, 13);
+  t.dispatched(1, 4);
+  EXPECT_EQ(t.window(0), 3u);
+  EXPECT_EQ(t.outstanding(0), 3u);
+  EXPECT_EQ(t.completed(0, 13), std::nullopt);
+  EXPECT_EQ(t.window(0), 3u);       // 13 finished, but behind 10
+  EXPECT_EQ(t.outstanding(0), 2u);
+  EXPECT_EQ(t.completed(0, 10), 12);
+  EXPECT_EQ(t.window(0), 2u);       // 12 in flight, 13 finished behind it
+  EXPECT_EQ(t.outstanding(0), 1u);
+  EXPECT_EQ(t.window(1), 1u);
+  EXPECT_EQ(t.window(7), 0u);
+  t.reset(1);
+  EXPECT_EQ(t.outstanding(), 1u);
+  EXPECT_EQ(t.outstanding(1), 0u);
+}
+
 }  // namespace
 }  // namespace hookd::kafka

@@ -14,6 +14,7 @@
 
 #include "kafka/config.h"
 #include "kafka/producer.h"
+#include "kafka/write_error.h"
 #include "kafka/table_reader.h"
 
 namespace hookd::kafka {
@@ -90,16 +91,18 @@ TEST(ProducerMock, RefusedRecordsAckAtOnceOnTheCallersThread) {
   EXPECT_EQ(producer.pending(), 0);
 }
 
-TEST(ProducerMock, QueueFullIsReportedAndDestructionAcksWhatIsLeft) {
+TEST(ProducerMock, QueueFullIsReportedAtOnceAndDestructionAcksWhatIsLeft) {
   Acks acks;
   {
     // Nobody listens on port 1: records stay queued.
     ClientSettings settings{"127.0.0.1:1", {{"queue.buffering.max.messages", "1"}}};
-    ProducerOptions options;
-    options.queue_full_wait = 50ms;
-    Producer producer(settings, options);
+    Producer producer(settings);
     producer.produce("t", "k", "1", {}, acks.callback());
+    // A full local queue never makes the caller wait (it may be a delivery or poll thread):
+    // the record comes back at once and the caller keeps it.
+    const auto before = std::chrono::steady_clock::now();
     producer.produce("t", "k", "2", {}, acks.callback());
+    EXPECT_LT(std::chrono::steady_clock::now() - before, 200ms);
     ASSERT_EQ(acks.size(), 1u);
     EXPECT_EQ(acks.errors[0], RD_KAFKA_RESP_ERR__QUEUE_FULL);
     EXPECT_EQ(producer.flush(100ms), RD_KAFKA_RESP_ERR__TIMED_OUT);
@@ -108,6 +111,18 @@ TEST(ProducerMock, QueueFullIsReportedAndDestructionAcksWhatIsLeft) {
   // The destructor purged the queued record and still reported it.
   ASSERT_EQ(acks.size(), 2u);
   EXPECT_EQ(acks.errors[1], RD_KAFKA_RESP_ERR__PURGE_QUEUE);
+}
+
+TEST(ProducerMock, PurgeReportsEveryPendingRecordBeforeItReturns) {
+  Acks acks;
+  ClientSettings settings{"127.0.0.1:1", {}};  // nobody listens: records stay queued
+  Producer producer(settings);
+  for (int i = 0; i < 3; ++i) producer.produce("t", "k", "v", {}, acks.callback());
+  EXPECT_EQ(producer.pending(), 3);
+  ASSERT_TRUE(producer.purge(5s));
+  EXPECT_EQ(producer.pending(), 0);
+  ASSERT_EQ(acks.size(), 3u);
+  for (auto err : acks.errors) EXPECT_EQ(classify_write_error(err), WriteError::shutdown);
 }
 
 TEST(TableReaderMock, ReadsToWatermarkThenTails) {

@@ -138,5 +138,54 @@ TEST(RetryDecision, RateLimitDeferralStaysOnItsStepUnlessAPauseOutlastsIt) {
   EXPECT_EQ(defer_for_rate_limit({1, -1}, kPolicy, 10h).step.delay_text, "2h");  // never exhausts
 }
 
+// Records written under a longer schedule (docs/retries.md, "Changing the schedule"): a step
+// beyond this one is its last step, and a delivery with no attempt left is exhausted at once.
+const RetryPolicy kShortened({"5s", "5m"});  // three attempts; records may say step 6
+
+TEST(RetryDecision, AStepBeyondTheScheduleIsItsLastStep) {
+  const auto failed = decide(outcome(AttemptResult::status_5xx, 500), {2, 6}, kShortened, kRules);
+  EXPECT_EQ(failed.action, Action::retry);
+  EXPECT_EQ(failed.step.index, 1);
+  const auto queued = decide(outcome(AttemptResult::origin_queue_full), {2, 6}, kShortened, kRules);
+  EXPECT_EQ(queued.action, Action::defer);
+  EXPECT_EQ(queued.step.index, 1);
+  const auto limited = defer_for_rate_limit({2, 6}, kShortened, std::nullopt);
+  EXPECT_EQ(limited.step.index, 1);
+  // The breaker walks on from the last step: past the end, the delivery is exhausted.
+  const auto breaker = defer_for_breaker({2, 6}, kShortened);
+  EXPECT_EQ(breaker.action, Action::dead_letter);
+  EXPECT_EQ(breaker.reason, DeadLetterReason::exhausted);
+}
+
+TEST(RetryDecision, AStepBelowTheStartIsBeforeTheFirstRetry) {
+  for (const int step : {-2, -50}) {
+    const auto failed = decide(outcome(AttemptResult::status_5xx, 500), {1, step}, kShortened, kRules);
+    EXPECT_EQ(failed.action, Action::retry) << step;
+    EXPECT_EQ(failed.step.index, 0) << step;
+    const auto breaker = defer_for_breaker({1, step}, kShortened);
+    EXPECT_EQ(breaker.action, Action::defer) << step;
+    EXPECT_EQ(breaker.step.index, 0) << step;
+  }
+}
+
+TEST(RetryDecision, ADeliveryWithNoAttemptLeftIsExhaustedAtOnce) {
+  // Six attempts made under the old schedule: the next would be the seventh of three.
+  const DeliveryState spent{7, 5};
+  const auto before = before_retry(spent, kShortened);
+  ASSERT_TRUE(before);
+  EXPECT_EQ(before->action, Action::dead_letter);
+  EXPECT_EQ(before->reason, DeadLetterReason::exhausted);
+  EXPECT_EQ(before->attempts_made, 6);
+  EXPECT_FALSE(before->attempted) << "no attempt is made for it";
+  EXPECT_FALSE(before_retry({3, 1}, kShortened)) << "the third of three attempts still goes out";
+
+  // Deferred by the breaker on step 0, it does not walk the schedule again: it is exhausted.
+  const auto breaker = defer_for_breaker({7, 0}, kShortened);
+  EXPECT_EQ(breaker.action, Action::dead_letter);
+  EXPECT_EQ(breaker.reason, DeadLetterReason::exhausted);
+  EXPECT_EQ(decide(outcome(AttemptResult::status_5xx, 500), {7, 0}, kShortened, kRules).action, Action::dead_letter);
+  EXPECT_EQ(decide(outcome(AttemptResult::timeout), {7, 0}, kShortened, kRules).action, Action::dead_letter);
+}
+
 }  // namespace
 }  // namespace hookd::retry

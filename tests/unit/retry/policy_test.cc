@@ -72,5 +72,34 @@ TEST(RetryPolicy, RefusesBadSchedules) {
   EXPECT_THROW(RetryPolicy({"soon"}), std::invalid_argument);
 }
 
+// A retry record's step was written under the schedule of its day: shortened since, or written
+// by anything else, it must never index past this one (docs/retries.md, "Changing the schedule").
+TEST(RetryPolicy, AStepBeyondAShortenedScheduleGoesOnFromItsLastStep) {
+  const RetryPolicy shortened({"5s", "5m"});  // was the default: steps up to 6 are in records
+  for (const int previous : {1, 2, 6, 10'000}) {
+    const auto next = shortened.next(2, previous, std::nullopt);
+    ASSERT_TRUE(next) << previous;
+    EXPECT_EQ(next->index, 1) << previous;
+    EXPECT_EQ(next->delay_text, "5m") << previous;
+  }
+}
+
+TEST(RetryPolicy, AStepBelowTheStartCountsAsBeforeTheFirstRetry) {
+  const RetryPolicy p({"5s", "5m"});
+  for (const int previous : {-1, -2, -1000}) {
+    const auto next = p.next(1, previous, std::nullopt);
+    ASSERT_TRUE(next) << previous;
+    EXPECT_EQ(next->index, 0) << previous;
+  }
+}
+
+TEST(RetryPolicy, AttemptsBeyondTheBudgetExhaustWhateverTheStep) {
+  const RetryPolicy p({"5s", "5m"});  // three attempts
+  for (const int attempts : {3, 4, 8, 10'000}) {
+    EXPECT_FALSE(p.next(attempts, 0, std::nullopt)) << attempts;
+    EXPECT_FALSE(p.next(attempts, 9, 10s)) << attempts;
+  }
+}
+
 }  // namespace
 }  // namespace hookd::retry

@@ -1,7 +1,13 @@
 #include "retry/records.h"
+#include "support/utf8_check.h"
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
 
 namespace hookd::retry {
 namespace {
@@ -170,6 +176,174 @@ TEST(History, ALongerHistoryReadBackIsCutOnTheNextAppend) {
   append_history(history, at(7));
   EXPECT_EQ(history.size(), kMaxHistory);
   EXPECT_EQ(history.back().at_unix_ms, 7);
+}
+
+}  // namespace
+}  // namespace hookd::retry
+
+// A receiver's error body goes into the history as received: whatever its bytes, the record
+// must read back (docs/contract.md, "Failed attempts").
+namespace hookd::retry {
+namespace {
+
+using test_support::is_valid_utf8;
+
+// Bodies receivers really send: Latin-1, gzip, a UTF-8 character cut by the 1 KiB excerpt,
+// stray continuation bytes, NUL.
+std::vector<std::string> hostile_bodies() {
+  std::string cut(1023, 'a');
+  cut += "\xE2\x82\xAC";  // the euro sign straddles byte 1024
+  cut.resize(1024);
+  return {"Erreur interne: donn\xE9"
+          "es invalides",
+          std::string("\x1F\x8B\x08\x00\x00\x00\x00\x00\x00\x03\xCB\x48\xCD\xC9\xC9\x07\x00", 17),
+          cut,
+          "\x80\x81\xBF lone continuation bytes",
+          std::string("nul\0inside", 10),
+          "\xC0\xAF\xED\xA0\x80\xF4\x90\x80\x80\xFF",
+          "ok \xF0\x9F\x98\x80 then cut \xF0\x9F\x98"};
+}
+
+RetryRecord record_with_history(const std::vector<AttemptRecord>& history) {
+  RetryRecord r;
+  r.delivery_id = "msg_1";
+  r.webhook_id = "wh1";
+  r.event_id = "evt-1";
+  r.event_type = "TODO_CREATED";
+  r.attempts = static_cast<int>(history.size());
+  r.step = 0;
+  r.source = {"blue.events", 0, 1};
+  r.history = history;
+  r.body = R"({"event":"TODO_CREATED"})";
+  r.envelope = R"({"id":"evt-1"})";
+  return r;
+}
+
+void expect_every_string_valid(const boost::json::value& v) {
+  if (v.is_string()) {
+    EXPECT_TRUE(is_valid_utf8(v.get_string())) << v;
+  } else if (v.is_array()) {
+    for (const auto& e : v.get_array()) expect_every_string_valid(e);
+  } else if (v.is_object()) {
+    for (const auto& [k, e] : v.get_object()) {
+      EXPECT_TRUE(is_valid_utf8(k));
+      expect_every_string_valid(e);
+    }
+  }
+}
+
+TEST(RetryRecordParse, AHistoryOfResponsesThatAreNotUtf8ReadsBack) {
+  std::vector<AttemptRecord> history;
+  for (const auto& body : hostile_bodies()) {
+    history.push_back({1700000000000, "5xx", 500, 3, body.substr(0, 40), body});
+  }
+  const std::string text = serialize(record_with_history(history));
+  ASSERT_TRUE(is_valid_utf8(text));
+  const auto parsed = parse_retry_record(text);
+  ASSERT_TRUE(parsed) << to_string(parsed.error());
+  ASSERT_EQ(parsed->record.history.size(), history.size());
+  for (std::size_t i = 0; i < history.size(); ++i) {
+    const auto& back = parsed->record.history[i];
+    EXPECT_TRUE(is_valid_utf8(back.response)) << i;
+    EXPECT_TRUE(is_valid_utf8(back.error)) << i;
+    EXPECT_EQ(back.http_status, 500);
+    if (is_valid_utf8(history[i].response)) {
+      EXPECT_EQ(back.response, history[i].response);
+    }
+  }
+  EXPECT_EQ(parsed->record.history[4].response, std::string("nul\0inside", 10)) << "NUL escaped, not lost";
+  EXPECT_EQ(parsed->body, R"({"event":"TODO_CREATED"})");
+}
+
+TEST(DeadLetter, AttemptsHeaderIsValidJsonWhateverTheResponses) {
+  std::vector<AttemptRecord> history;
+  for (const auto& body : hostile_bodies()) history.push_back({1700000000000, "4xx", 400, 1, body, body});
+  const auto m = make_dead_letter({DeadLetterKind::delivery, "exhausted", {"blue.events", 0, 1}, "wh1", history}, "{}");
+  const std::string attempts = header(m, "hookd-attempts");
+  ASSERT_TRUE(is_valid_utf8(attempts));
+  boost::system::error_code ec;
+  const auto parsed = boost::json::parse(attempts, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  ASSERT_EQ(parsed.as_array().size(), history.size());
+  expect_every_string_valid(parsed);
+}
+
+TEST(RetryRecordParse, RandomBytesInTheHistoryAlwaysReadBack) {
+  std::mt19937 random(1024);
+  std::uniform_int_distribution<int> length(0, 1024);
+  std::uniform_int_distribution<int> byte(0, 255);
+  for (int i = 0; i < 3000; ++i) {
+    std::string response(static_cast<std::size_t>(length(random)), '\0');
+    for (auto& c : response) c = static_cast<char>(byte(random));
+    std::string error(static_cast<std::size_t>(length(random) % 64), '\0');
+    for (auto& c : error) c = static_cast<char>(byte(random));
+    const std::vector<AttemptRecord> history{{1700000000000, "5xx", 502, 9, error, response}};
+    const std::string text = serialize(record_with_history(history));
+    const auto parsed = parse_retry_record(text);
+    ASSERT_TRUE(parsed) << "case " << i << ": " << to_string(parsed.error());
+    EXPECT_TRUE(is_valid_utf8(parsed->record.history.at(0).response));
+    EXPECT_TRUE(is_valid_utf8(parsed->record.history.at(0).error));
+    boost::system::error_code ec;
+    const auto header_value = boost::json::parse(attempts_json(history), ec);
+    ASSERT_FALSE(ec) << "case " << i;
+    expect_every_string_valid(header_value);
+  }
+}
+
+}  // namespace
+}  // namespace hookd::retry
+
+// A retry record is input: parse_retry_record says why it refuses one.
+namespace hookd::retry {
+namespace {
+
+std::string good_record() {
+  return serialize(record_with_history({{1700000000000, "5xx", 500, 3, "", ""}}));
+}
+
+std::string with(std::string text, const std::string& from, const std::string& to) {
+  const auto at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
+TEST(RetryRecordParse, SaysWhyBytesAreNotARetryRecord) {
+  ASSERT_TRUE(parse_retry_record(good_record()));
+  const struct {
+    std::string bytes;
+    RecordError error;
+  } cases[] = {
+      {"", RecordError::not_json},
+      {"not json", RecordError::not_json},
+      {"[]", RecordError::not_json},
+      {"{\"deliveryId\":\"caf\xE9\"}", RecordError::not_json},  // what an older hookd could write
+      {"{}", RecordError::missing_field},
+      {with(good_record(), ",\"step\":0", ""), RecordError::missing_field},
+      {with(good_record(), "\"webhookId\":\"wh1\"", "\"webhookId\":7"), RecordError::invalid_field},
+      {with(good_record(), "\"attempts\":1", "\"attempts\":\"1\""), RecordError::invalid_field},
+      {with(good_record(), "\"envelope\":{\"id\":\"evt-1\"}", "\"envelope\":null"), RecordError::invalid_field},
+      {with(good_record(), R"("body":{"event":"TODO_CREATED"})", R"("body":"text")"), RecordError::invalid_field},
+      {with(good_record(), "\"attempts\":1", "\"attempts\":-1"), RecordError::out_of_range},
+      {with(good_record(), "\"attempts\":1", "\"attempts\":2147483647"), RecordError::out_of_range},
+      {with(good_record(), "\"step\":0", "\"step\":-2"), RecordError::out_of_range},
+      {with(good_record(), "\"step\":0", "\"step\":10001"), RecordError::out_of_range},
+      {with(good_record(), "\"step\":0", "\"step\":4294967296"), RecordError::out_of_range},
+      {with(good_record(), "\"partition\":0", "\"partition\":-1"), RecordError::out_of_range},
+  };
+  for (const auto& c : cases) {
+    const auto parsed = parse_retry_record(c.bytes);
+    ASSERT_FALSE(parsed) << c.bytes;
+    EXPECT_EQ(to_string(parsed.error()), to_string(c.error)) << c.bytes;
+  }
+}
+
+TEST(RetryRecordParse, AcceptsTheBoundsItChecks) {
+  const auto parsed = parse_retry_record(
+      with(with(good_record(), "\"step\":0", "\"step\":-1"), "\"attempts\":1", "\"attempts\":10000"));
+  ASSERT_TRUE(parsed) << to_string(parsed.error());
+  EXPECT_EQ(parsed->record.step, -1);
+  EXPECT_EQ(parsed->record.attempts, kMaxRecordAttempts);
 }
 
 }  // namespace
