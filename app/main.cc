@@ -1,9 +1,12 @@
 // hookd: flags, config, run the worker. No logic lives here.
+#include "common/build_info.h"
 #include "common/log.h"
 #include "config/loader.h"
 #include "kafka/client_check.h"
 #include "replay_command.h"
 #include "worker/worker.h"
+
+#include <librdkafka/rdkafka.h>
 
 #include <atomic>
 #include <csignal>
@@ -28,7 +31,8 @@ int usage() {
 
 int main(int argc, char** argv) {
   if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {
-    std::cout << "hookd " << HOOKD_VERSION << "\n";
+    std::cout << "hookd " << hookd::common::version() << " (commit " << hookd::common::commit() << ", librdkafka "
+              << rd_kafka_version_str() << ")\n";
     return 0;
   }
   if (argc >= 2 && std::strcmp(argv[1], "replay") == 0) return hookd::app::replay_command(argc - 2, argv + 2);
@@ -47,7 +51,8 @@ int main(int argc, char** argv) {
   // For --config too: a property librdkafka refuses is a configuration error (exit 2), found
   // before the admin server or any client starts.
   if (auto error = hookd::kafka::check_client_configs({config.kafka.bootstrap_servers, config.kafka.properties},
-                                                      {config.kafka.group_id, config.retry.group_id})) {
+                                                      {config.kafka.group_id, config.retry.group_id},
+                                                      config.kafka.instance_id)) {
     hookd::log::error("invalid configuration", {{"file", argv[2]}, {"key", "kafka.properties"}, {"error", *error}});
     std::cerr << "hookd: " << *error << "\n";
     return hookd::worker::kExitConfig;

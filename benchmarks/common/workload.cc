@@ -47,7 +47,10 @@ kafka::MaybeError BenchTopics::create(const kafka::ClientSettings& settings, int
 std::string BenchTopics::hookd_config(const std::string& bootstrap, const std::string& ca_file,
                                       const std::string& delivery_extra) const {
   std::ostringstream config;
-  config << "kafka: {bootstrap_servers: \"" << bootstrap << "\", group_id: bench-" << suffix << "}\n"
+  // instance_id "": several workers of one benchmark run on this machine, each a dynamic member
+  // (a shared HOSTNAME would make them fence each other).
+  config << "kafka: {bootstrap_servers: \"" << bootstrap << "\", group_id: bench-" << suffix
+         << ", instance_id: \"\"}\n"
          << "topics: {events: [" << events << "], subscriptions: " << webhooks << ", retry_prefix: bench.retry-"
          << suffix << ", dead_letter: bench.dlq-" << suffix << ", status: bench.status-" << suffix
          << ", partitions: 1, replication_factor: 1}\n"

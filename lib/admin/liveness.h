@@ -36,6 +36,9 @@ class Liveness {
   // so the orchestrator restarts it.
   void set_failed(bool failed) { failed_ = failed; }
   bool consuming() const { return consuming_.load(); }
+  bool joined() const { return joined_.load(); }
+  // No report that every broker is down since the last one that some broker is up.
+  bool kafka_reachable() const { return kafka_down_since_.load(std::memory_order_relaxed) == kUp; }
 
   // The process and its loops are turning, and it has not failed.
   bool healthy() const { return !failed_.load() && elapsed_since(heartbeat_) < settings_.stalled_after; }

@@ -28,6 +28,10 @@ struct KafkaConfig {
   // On a rebalance, how long the revoked partitions' deliveries may finish before the
   // partitions go; the poll thread waits inside the rebalance, so at most 20 s.
   std::chrono::milliseconds revoke_grace = std::chrono::seconds(5);
+  // group.instance.id of this worker in both consumer groups (static membership): a worker
+  // restarted with the same id gets its partitions back without a rebalance. Empty turns it off.
+  // The loader defaults it to the HOSTNAME environment variable (docs/operations.md, identity).
+  std::string instance_id;
   friend bool operator==(const KafkaConfig&, const KafkaConfig&) = default;
 };
 
@@ -52,7 +56,9 @@ struct RetryConfig {
   std::vector<std::string> schedule{"5s", "5m", "30m", "2h", "5h", "10h", "10h"};
   // The least a retry waits after a timeout or a 429 (a longer Retry-After on 429/503 wins).
   std::chrono::milliseconds throttle_floor = std::chrono::seconds(60);
-  // Consumer group of the retry-tier consumers; must differ from kafka.group_id.
+  // Consumer group of the retry-tier consumers; must differ from kafka.group_id. When the key
+  // is absent the loader makes it "<kafka.group_id>-retry", so two deployments with their own
+  // kafka.group_id never share a retry group.
   std::string group_id = "hookd-retry";
   friend bool operator==(const RetryConfig&, const RetryConfig&) = default;
 };

@@ -23,12 +23,23 @@ using detail::YamlReader;
 // Why each is refused: offsets are stored by hookd only after a durable outcome (auto
 // store/commit would commit undelivered events); the retry/dead-letter producer must be
 // idempotent with acks=all; transactional/isolation settings change what consumers see;
-// cooperative assignors are buggy in 2.0.2; group and servers have their own keys.
-constexpr std::array<std::string_view, 12> kReservedKafkaProperties{
+// cooperative assignors are buggy in 2.0.2; group, instance id and servers have their own
+// keys (one group.instance.id for every client would clash between the two consumer groups'
+// checks and hide it from the fencing message that names kafka.instance_id).
+constexpr std::array<std::string_view, 13> kReservedKafkaProperties{
     "enable.auto.offset.store", "enable.auto.commit", "enable.idempotence",
     "acks", "request.required.acks", "isolation.level",
     "partition.assignment.strategy", "group.id", "bootstrap.servers",
-    "metadata.broker.list", "group.protocol", "transactional.id"};
+    "metadata.broker.list", "group.protocol", "transactional.id", "group.instance.id"};
+
+// Kafka's rule for a group.instance.id: 1 to 249 of a-z A-Z 0-9 . _ - (a pod name fits).
+bool is_valid_instance_id(std::string_view id) {
+  if (id.empty() || id.size() > 249) return false;
+  return std::all_of(id.begin(), id.end(), [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' ||
+           ch == '_' || ch == '-';
+  });
+}
 
 // A mapping's child, or a valid undefined node: yaml-cpp's const operator[] returns a
 // "zombie" for a missing key, and most calls on a zombie throw.
@@ -54,6 +65,7 @@ void read_kafka_properties(const YamlReader& r, const YAML::Node& node,
     if (is_reserved_kafka_property(name)) {
       std::string message = key + " cannot be set: hookd sets it because its delivery guarantees rest on it";
       if (name == "group.id") message = key + " cannot be set: use kafka.group_id";
+      if (name == "group.instance.id") message = key + " cannot be set: use kafka.instance_id";
       if (name == "bootstrap.servers" || name == "metadata.broker.list") {
         message = key + " cannot be set: use kafka.bootstrap_servers";
       }
@@ -95,9 +107,9 @@ class Section {
   std::string path_;
 };
 
-void read_kafka(const YamlReader& r, const YAML::Node& root, KafkaConfig& c) {
+void read_kafka(const YamlReader& r, const YAML::Node& root, const EnvLookup& env, KafkaConfig& c) {
   const Section s(r, root, "kafka", {"bootstrap_servers", "group_id", "properties", "unavailable_after",
-                                     "commit_interval", "revoke_grace"});
+                                     "commit_interval", "revoke_grace", "instance_id"});
   s.set(c.bootstrap_servers, "bootstrap_servers", &YamlReader::non_empty_text);
   s.set(c.group_id, "group_id", &YamlReader::non_empty_text);
   if (const YAML::Node v = s["properties"]) read_kafka_properties(r, v, c.properties);
@@ -108,6 +120,15 @@ void read_kafka(const YamlReader& r, const YAML::Node& root, KafkaConfig& c) {
   // turn of the loop every 30 s (max.poll.interval.ms is 300 s by default).
   if (c.revoke_grace > std::chrono::seconds(20)) {
     fail(s["revoke_grace"], s.key("revoke_grace"), "kafka.revoke_grace: at most 20s (the rebalance waits for it)");
+  }
+  // Absent: the host name, which Kubernetes sets to the pod name, stable across restarts of the
+  // container. Written as "" (or a variable set to ""): static membership off.
+  const YAML::Node id = s["instance_id"];
+  c.instance_id = id ? r.text(id, s.key("instance_id")) : env("HOSTNAME").value_or("");
+  if (!c.instance_id.empty() && !is_valid_instance_id(c.instance_id)) {
+    fail(id ? id : root, s.key("instance_id"),
+         "kafka.instance_id: expected 1 to 249 of a-z A-Z 0-9 . _ - (Kafka's rule for group.instance.id), got \"" +
+             c.instance_id + "\"" + (id ? "" : " from the HOSTNAME environment variable; set kafka.instance_id"));
   }
 }
 
@@ -136,7 +157,7 @@ void read_topics(const YamlReader& r, const YAML::Node& root, TopicsConfig& c) {
   s.set(c.dead_letter_retention, "dead_letter_retention", &YamlReader::duration);
 }
 
-void read_retry(const YamlReader& r, const YAML::Node& root, RetryConfig& c) {
+void read_retry(const YamlReader& r, const YAML::Node& root, const std::string& kafka_group_id, RetryConfig& c) {
   const Section s(r, root, "retry", {"schedule", "throttle_floor", "group_id"});
   if (const YAML::Node v = s["schedule"]) {
     // Checked as a duration but kept as written: it is part of the tier's topic name.
@@ -148,6 +169,9 @@ void read_retry(const YamlReader& r, const YAML::Node& root, RetryConfig& c) {
   }
   s.set(c.throttle_floor, "throttle_floor", &YamlReader::duration);
   s.set(c.group_id, "group_id", &YamlReader::non_empty_text);
+  // Derived, so two deployments with their own kafka.group_id never share a retry group (they
+  // would rebalance each other and read each other's retry records).
+  if (!s["group_id"]) c.group_id = kafka_group_id + "-retry";
 }
 
 void read_health(const YamlReader& r, const YAML::Node& root, HealthConfig& c) {
@@ -279,16 +303,17 @@ void check_consistency(const YAML::Node& root, const Config& c) {
   }
   if (c.retry.group_id == c.kafka.group_id) {
     fail(node_at("retry", "group_id"), "retry.group_id",
-         "retry.group_id: must differ from kafka.group_id (\"" + c.kafka.group_id + "\")");
+         "retry.group_id: must differ from kafka.group_id (\"" + c.kafka.group_id +
+             "\"): two consumer groups with one name rebalance each other");
   }
 }
 
-Config read_config(const YamlReader& r, const YAML::Node& root) {
+Config read_config(const YamlReader& r, const YAML::Node& root, const EnvLookup& env) {
   r.expect_section(root, "", {"kafka", "topics", "retry", "health", "delivery", "limits", "shutdown", "log", "admin"});
   Config c;
-  read_kafka(r, root, c.kafka);
+  read_kafka(r, root, env, c.kafka);
   read_topics(r, root, c.topics);
-  read_retry(r, root, c.retry);
+  read_retry(r, root, c.kafka.group_id, c.retry);
   read_health(r, root, c.health);
   read_delivery(r, root, c.delivery);
   Section(r, root, "limits", {"max_event_bytes"})
@@ -327,8 +352,8 @@ LoadResult load_string(std::string_view yaml, const EnvLookup& env) {
   try {
     const YAML::Node root = YAML::Load(std::string(yaml));
     // A missing section (undefined) and an empty file (null) both mean "all defaults".
-    if (!root.IsDefined()) return Config{};
-    return read_config(YamlReader(env), root);
+    if (!root.IsDefined()) return read_config(YamlReader(env), YAML::Node(YAML::NodeType::Null), env);
+    return read_config(YamlReader(env), root, env);
   } catch (const detail::Failure& failure) {
     return failure.error;
   } catch (const YAML::Exception& e) {

@@ -10,15 +10,18 @@
 // - A new connection resolves the host (asynchronously, cached), checks every address with
 //   the network guard, and connects only to those checked addresses; TLS 1.2+, SNI, peer
 //   and host name verification against the system CAs plus delivery.ca_file.
-// - With ClientOptions::proxy set, every connection goes through that HTTP proxy: https
-//   targets through a CONNECT tunnel to the checked IP literal (TLS to the target inside it,
-//   verified for the target's name), http targets in absolute form. The guard still checks
-//   the target first; a refused target never reaches the proxy. Proxy failures are
+// - With ClientOptions::proxy set, every connection goes through that HTTP proxy in a
+//   CONNECT tunnel to the checked IP literal, http targets included (TLS to an https target
+//   inside it, verified for the target's name). The guard still checks the target first; a
+//   refused target never reaches the proxy, and the proxy never resolves a target's name. Proxy failures are
 //   connect_error (a non-2xx CONNECT answer names the proxy's status) or timeout. Tunnelled
 //   connections are pooled per origin like direct ones. Details in delivery/proxy.h.
 // - Redirects are never followed: a 3xx is a failed attempt like a 4xx or 5xx. The status
 //   decides; the response body is read up to max_response_bytes and dropped, except its first
-//   1 KiB (Outcome.response_excerpt). Retry-After is parsed on every response
+//   1 KiB (Outcome.response_excerpt). Every read is bounded (delivery/connection.h): a
+//   response whose header, chunk framing or trailer is over its limit is a protocol_error.
+// - A request with a header name that is not a token or a value holding a control character
+//   ends `blocked` without being sent (delivery/types.h, valid_header_value). Retry-After is parsed on every response
 //   (Outcome.retry_after); which statuses honour it is the caller's business.
 // - A keep-alive connection that fails before any response byte arrives (the server closed
 //   it while idle) is retried once on a fresh connection.

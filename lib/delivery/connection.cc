@@ -92,7 +92,7 @@ asio::awaitable<PhaseResult> Connection::open_through_proxy(const std::vector<as
                                                             const ProxyAddress& proxy,
                                                             const std::vector<asio::ip::tcp::endpoint>& targets,
                                                             const TargetUrl& url, std::chrono::steady_clock::duration budget) {
-  if (tls_ && targets.empty()) co_return PhaseResult::failed(AttemptResult::connect_error, "no address to connect to");
+  if (targets.empty()) co_return PhaseResult::failed(AttemptResult::connect_error, "no address to connect to");
   beast::tcp_stream& tcp = lowest_layer();
   // One deadline for every proxy connection and CONNECT below, as for a direct connect.
   const auto deadline = std::chrono::steady_clock::now() + budget;
@@ -106,13 +106,8 @@ asio::awaitable<PhaseResult> Connection::open_through_proxy(const std::vector<as
                         "connecting to the proxy " + proxy.origin + " failed: " + connect_error.message());
     tcp.socket().set_option(asio::ip::tcp::no_delay(true), connect_error);  // best effort
 
-    if (!tls_) {
-      // Plain http: the proxy forwards each request to the name in its absolute URL,
-      // resolving it itself (see delivery/proxy.h for what that means for the guard).
-      absolute_form_ = true;
-      tcp.expires_never();
-      co_return PhaseResult{};
-    }
+    // Plain http is tunnelled too: forwarded in absolute form, the request would name the
+    // host and the proxy would resolve it itself, out of the network guard's reach.
     TunnelResult tunnel = co_await open_tunnel(tcp, targets[next], proxy);
     if (tunnel.phase.ok) co_return co_await handshake(url);
     // The proxy could not reach this address: like a refused direct connect, try the next
@@ -156,12 +151,7 @@ asio::awaitable<PhaseResult> Connection::exchange_on(Stream& stream, const Targe
   // span_body points at the caller's bytes: the body is never copied, whatever its size.
   http::request<http::span_body<const char>> message;
   message.method(http::verb::post);
-  // Absolute form costs one string per request, and only behind a proxy.
-  if (absolute_form_) {
-    message.target(url.origin + url.target);
-  } else {
-    message.target(url.target);
-  }
+  message.target(url.target);
   message.version(11);
   message.set(http::field::host, host_header(url));
   bool has_user_agent = false;
@@ -181,9 +171,20 @@ asio::awaitable<PhaseResult> Connection::exchange_on(Stream& stream, const Targe
   if (write_error) co_return PhaseResult::failed(AttemptResult::protocol_error, "sending the request failed: " + write_error.message());
 
   http::response_parser<http::buffer_body> parser;
+  parser.header_limit(response_header_limit);
   // No limit while the header is read: a Content-Length beyond max_response_bytes is handled
   // below, once the status and the first body bytes are known.
   parser.body_limit(boost::none);
+  // Beast accepts a chunk extension of any length (bounded here only by buffer_'s maximum).
+  // hookd uses none: one over chunk_extension_limit is a receiver misbehaving.
+  bool extension_too_long = false;
+  auto on_chunk_header = [&extension_too_long](std::uint64_t, beast::string_view extensions, error_code& ec) {
+    if (extensions.size() > chunk_extension_limit) {
+      extension_too_long = true;
+      ec = http::error::bad_chunk_extension;
+    }
+  };
+  parser.on_chunk_header(on_chunk_header);
   auto [header_error, header_bytes] = co_await http::async_read_header(stream, buffer_, parser, use_tuple);
   if (header_error) {
     PhaseResult r = header_error == beast::error::timeout
@@ -208,12 +209,19 @@ asio::awaitable<PhaseResult> Connection::exchange_on(Stream& stream, const Targe
   // status line is in, the status decides the result: a body that is too long, cut short or
   // too slow only costs the connection. A Content-Length beyond the limit is not read past
   // the excerpt; a chunked or close-delimited body is cut by the parser's body limit.
+  // Framing that breaks the rules or the limits above (a chunk-size line or trailer beyond
+  // the read buffer, a long extension, too many framing bytes) is a protocol_error instead:
+  // such a receiver can hold a worker's reads for the whole request_timeout on one attempt.
   const std::size_t limit = options.max_response_bytes;
   const std::size_t excerpt_cap = std::min(response_excerpt_bytes, limit);
+  const std::size_t wire_cap = header_bytes + limit + response_framing_allowance;
+  std::size_t wire_bytes = header_bytes;  // bytes of this response the parser consumed
   const boost::optional<std::uint64_t> announced = parser.content_length();
   const bool over_limit = !parser.is_done() && announced && *announced > limit;
   parser.body_limit(limit);
+  parser.eager(true);  // one read_some parses all it buffered: wire_bytes is checked at that pace
   bool body_complete = !over_limit;
+  std::string framing_error;
   while (!parser.is_done()) {
     std::size_t room = discard_.size();
     if (over_limit) {
@@ -222,14 +230,35 @@ asio::awaitable<PhaseResult> Connection::exchange_on(Stream& stream, const Targe
     }
     parser.get().body().data = discard_.data();
     parser.get().body().size = room;
-    auto [body_error, body_bytes] = co_await http::async_read(stream, buffer_, parser, use_tuple);
+    auto [body_error, body_bytes] = co_await http::async_read_some(stream, buffer_, parser, use_tuple);
+    wire_bytes += body_bytes;
     keep_excerpt(r.response_excerpt, std::string_view(discard_.data(), room - parser.get().body().size), excerpt_cap,
                  announced);
+    if (wire_bytes > wire_cap) {
+      framing_error = "the response's framing is over " + std::to_string(response_framing_allowance) + " bytes";
+    } else if (extension_too_long) {
+      framing_error = "a chunk extension is over " + std::to_string(chunk_extension_limit) + " bytes";
+    } else if (body_error == http::error::buffer_overflow) {
+      framing_error = "a chunk-size line or the trailer is over " + std::to_string(response_read_buffer_limit) + " bytes";
+    } else if (body_error && body_error.category() == http::make_error_code(http::error::bad_chunk).category() &&
+               body_error != http::error::need_buffer && body_error != http::error::partial_message &&
+               body_error != http::error::body_limit && body_error != http::error::end_of_stream) {
+      framing_error = "the response body is malformed: " + body_error.message();
+    }
+    if (!framing_error.empty()) {
+      body_complete = false;
+      break;
+    }
     if (body_error == http::error::need_buffer) continue;
     if (body_error) {
       body_complete = false;
       break;
     }
+  }
+  if (!framing_error.empty()) {
+    r.ok = false;
+    r.result = AttemptResult::protocol_error;
+    r.error = "HTTP " + std::to_string(status) + ", then " + framing_error;
   }
   // Bytes beyond the response would be parsed as the next response: never reuse then.
   reusable_ = body_complete && parser.keep_alive() && buffer_.size() == 0 &&

@@ -9,6 +9,8 @@
 
 #include <array>
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,6 +33,21 @@ namespace hookd::delivery {
 struct ProxyAddress;
 
 using ConnectionExecutor = boost::asio::strand<boost::asio::io_context::executor_type>;
+
+// What one response may make hookd read (docs/contract.md, "What hookd reads back"). Beast
+// 1.81 bounds the status line and fields (header_limit) but not a chunk-size line, its
+// extensions or the trailer: those are bounded only by the read buffer's maximum, so every
+// buffer that reads from a receiver has one. A response over any of these is a
+// protocol_error and costs its connection, nothing more.
+inline constexpr std::uint32_t response_header_limit = 8 * 1024;  // status line + fields
+// Bytes held from the socket at once; bounds one chunk-size line and the whole trailer.
+inline constexpr std::size_t response_read_buffer_limit = 16 * 1024;
+// Per chunk-size line. hookd uses no chunk extension; real servers send none or a few bytes.
+inline constexpr std::size_t chunk_extension_limit = 1024;
+// Wire bytes of one response beyond response_header_limit + max_response_bytes: chunk-size
+// lines, extensions and trailer together. Without it, a body of many one-byte chunks each
+// carrying a long extension stays under the body limit while the receiver streams on.
+inline constexpr std::size_t response_framing_allowance = 64 * 1024;
 
 // What one phase (open or exchange) produced. `result` is meaningful when !ok.
 struct PhaseResult {
@@ -66,10 +83,10 @@ class Connection {
                                            const TargetUrl& url, std::chrono::steady_clock::duration budget);
 
   // The same through the egress proxy (see delivery/proxy.h), all within `budget`: connects
-  // to the first of `proxy_endpoints` that accepts. For TLS, asks the proxy for a tunnel to
-  // each of `targets` (the guard-checked addresses, as IP literals) in order until one
-  // opens, then does the TLS handshake for `url.host` inside it. For plain http the
-  // connection sends its requests in absolute form and `targets` is not used.
+  // to the first of `proxy_endpoints` that accepts and asks the proxy for a tunnel to each
+  // of `targets` (the guard-checked addresses, as IP literals) in order until one opens,
+  // then, for TLS, does the handshake for `url.host` inside it. Plain http goes through the
+  // tunnel too, in origin form, so the proxy never resolves the endpoint's name itself.
   boost::asio::awaitable<PhaseResult> open_through_proxy(
       const std::vector<boost::asio::ip::tcp::endpoint>& proxy_endpoints, const ProxyAddress& proxy,
       const std::vector<boost::asio::ip::tcp::endpoint>& targets, const TargetUrl& url,
@@ -77,7 +94,9 @@ class Connection {
 
   // Writes the request and reads the response, all within options.request_timeout. On
   // success `http_status` is set and `result` classifies it. The body is discarded except for
-  // its first response_excerpt_bytes, kept in `response_excerpt`.
+  // its first response_excerpt_bytes, kept in `response_excerpt`. A response over the limits
+  // above (header, read buffer, chunk extension, framing) is a protocol_error whatever its
+  // status.
   boost::asio::awaitable<PhaseResult> exchange(const TargetUrl& url, const Request& request,
                                                const ClientOptions& options);
 
@@ -97,11 +116,10 @@ class Connection {
   ConnectionExecutor executor_;
   std::optional<boost::beast::tcp_stream> plain_;
   std::optional<boost::beast::ssl_stream<boost::beast::tcp_stream>> tls_;
-  boost::beast::flat_buffer buffer_;
+  // Bounded: Beast grows it until a chunk-size line or trailer ends, which may be never.
+  boost::beast::flat_buffer buffer_{response_read_buffer_limit};
   std::array<char, 4096> discard_{};  // response bodies are read into this and dropped
   bool reusable_ = false;
-  // Plain http through a proxy: requests carry the absolute URL as their target.
-  bool absolute_form_ = false;
 };
 
 }  // namespace hookd::delivery

@@ -219,7 +219,16 @@ asio::awaitable<void> OriginPool::attempt(std::shared_ptr<OriginPool> self, std:
   Outcome outcome;
   try {
     PhaseResult phase;
-    if (!reused) phase = co_await self->open_fresh(connection, pending.url, started);
+    // Checked here rather than in post(): Request::refresh may have rewritten the headers.
+    for (const auto& [name, value] : pending.request.headers) {
+      if (!valid_header_name(name) || !valid_header_value(value)) {
+        // Names the header, never its value (a value may be a signature or a token).
+        phase = PhaseResult::failed(AttemptResult::blocked, "header " + (valid_header_name(name) ? name : "name") +
+                                                                " holds a character that cannot be sent");
+        break;
+      }
+    }
+    if (phase.ok && !reused) phase = co_await self->open_fresh(connection, pending.url, started);
     if (phase.ok) {
       phase = co_await connection->exchange(pending.url, pending.request, self->context_->options);
       // A pooled connection the server closed while idle fails before any response byte.

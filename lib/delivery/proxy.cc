@@ -107,7 +107,9 @@ asio::awaitable<TunnelResult> open_tunnel(beast::tcp_stream& proxy, const asio::
   // tells the parser so. Any other answer closes the connection, so its body is irrelevant.
   http::response_parser<http::empty_body> parser;
   parser.skip(true);
-  beast::flat_buffer buffer;
+  parser.header_limit(response_header_limit);
+  // Bounded like every buffer that reads from the network (delivery/connection.h).
+  beast::flat_buffer buffer{response_read_buffer_limit};
   auto [read_error, read_bytes] = co_await http::async_read_header(proxy, buffer, parser, use_tuple);
   if (read_error) {
     out.phase = proxy_io_failure(read_error, "reading the CONNECT answer of the proxy " + proxy_address.origin);
@@ -124,8 +126,8 @@ asio::awaitable<TunnelResult> open_tunnel(beast::tcp_stream& proxy, const asio::
     out.try_next_address = status == 502 || status == 503 || status == 504;
     co_return out;
   }
-  // The target speaks only after we do (TLS client hello first), so bytes here did not come
-  // from the target, and they would be lost with this buffer anyway.
+  // The target speaks only after we do (the TLS client hello or the request first), so
+  // bytes here did not come from the target, and they would be lost with this buffer anyway.
   if (buffer.size() != 0) {
     out.phase = PhaseResult::failed(AttemptResult::connect_error,
                         "the proxy " + proxy_address.origin + " sent data after its CONNECT answer");

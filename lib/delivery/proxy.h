@@ -1,21 +1,17 @@
 // The egress proxy (delivery.proxy): how hookd reaches endpoints when operators route all
 // webhook traffic through one HTTP proxy.
 //
-// - https targets: the client opens a TCP connection to the proxy and asks it for a tunnel
-//   with `CONNECT <checked IP>:<port>`; TLS to the target then runs inside the tunnel, with
-//   SNI and certificate verification for the target's host name, exactly as on a direct
-//   connection. The proxy sees the IP literal, never the name, so it cannot be steered to
-//   another address by its own DNS: the network guard's verdict holds. This is the
-//   protected path.
-// - http targets: the request goes to the proxy in absolute form
-//   (`POST http://<name>:<port>/path`, `Host: <name>`), as HTTP/1.1 proxies expect. The
-//   client still resolves the name and refuses it when the guard refuses any address, but
-//   the proxy resolves the name itself and connects wherever its DNS says: for plain http
-//   the guard's verdict is only as good as the agreement between the two resolvers. A
-//   deployment that must rely on the guard should set delivery.allow_http=false (or make
-//   the proxy refuse private destinations too). The proxy's own error answers to a
-//   forwarded request (403, 502...) cannot be told from the endpoint's and are classified
-//   like them (status_4xx, status_5xx).
+// - Every target, https or http: the client opens a TCP connection to the proxy and asks it
+//   for a tunnel with `CONNECT <checked IP>:<port>`. For https, TLS to the target then runs
+//   inside the tunnel, with SNI and certificate verification for the target's host name,
+//   exactly as on a direct connection; for http the request goes through the tunnel in
+//   origin form with `Host: <name>`. The proxy sees the IP literal, never the name, so it
+//   cannot be steered to another address by its own DNS: the network guard's verdict holds
+//   for plain http too. (Forwarding http in absolute form would let the proxy resolve the
+//   name itself, and a name that resolved to a public address for hookd and to a private one
+//   for the proxy would reach it.) A proxy must therefore allow CONNECT to every port
+//   webhooks use, 80 included; one that refuses answers CONNECT with an error status, which
+//   is a connect_error naming it.
 // - The proxy's own address is not checked by the guard: the operator configured it, and it
 //   is typically on a private network.
 //

@@ -51,12 +51,20 @@ std::optional<TargetUrl> parse_target_url(std::string_view url) {
       break;
     case boost::urls::host_type::name:
       out.host = view.host_address();
-      if (!plausible_host_name(out.host)) return std::nullopt;
+      // "example.com." and "example.com" are one host: one origin (pool, caps), one SNI
+      // name, one Host header. Only one dot: "example.com.." has an empty label.
+      if (!out.host.empty() && out.host.back() == '.') out.host.pop_back();
+      if (!plausible_host_name(out.host) || out.host.back() == '.') return std::nullopt;
       break;
     default:
       return std::nullopt;
   }
   for (char& c : out.host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+
+  // After an authority, RFC 3986 allows only an empty path or one starting with '/'. Boost.URL
+  // 1.81 accepts more: "http://1.2.3.4.example.com/x" reads as host 1.2.3.4 and path
+  // ".example.com/x", so the request would go to an address nobody meant (docs/subscriptions.md).
+  if (const std::string_view path = view.encoded_path(); !path.empty() && path.front() != '/') return std::nullopt;
 
   if (view.has_port()) {
     const auto port = parse_port(view.port());

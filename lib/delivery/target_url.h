@@ -19,7 +19,8 @@ struct TargetUrl {
 };
 
 // Parses an absolute http(s) URL. Returns nullopt for anything else: other schemes, user
-// info, a missing host, a bad port. Never throws.
+// info, a missing host, a bad port, a path that is neither empty nor '/'-rooted. One
+// trailing dot of a host name is dropped ("example.com." is "example.com"). Never throws.
 std::optional<TargetUrl> parse_target_url(std::string_view url);
 
 // A host name we are willing to hand to the resolver: letters, digits, '-', '_', '.'.

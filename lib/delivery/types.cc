@@ -1,6 +1,25 @@
 #include "delivery/types.h"
 
+#include <algorithm>
+#include <string_view>
+
 namespace hookd::delivery {
+
+bool valid_header_name(std::string_view name) {
+  // tchar (RFC 9110 5.6.2).
+  constexpr std::string_view punctuation = "!#$%&'*+-.^_`|~";
+  return !name.empty() && std::all_of(name.begin(), name.end(), [&](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           punctuation.find(c) != std::string_view::npos;
+  });
+}
+
+bool valid_header_value(std::string_view value) {
+  return std::none_of(value.begin(), value.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return (u < 0x20 && u != '\t') || u == 0x7f;
+  });
+}
 
 std::string_view to_string(AttemptResult result) {
   // Exhaustive on purpose (no default): a new result must get its label here.

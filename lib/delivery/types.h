@@ -54,17 +54,25 @@ struct Outcome {
   std::string response_excerpt;
 };
 
+// Whether a header may be sent as it is. Beast 1.81 writes names and values byte for byte, so
+// a CR or LF in a value would end the header there and start another (or the body). Names
+// must be RFC 9110 tokens; values may hold any byte but the controls (0x00-0x1F except HTAB,
+// and 0x7F). An attempt whose request breaks this is `blocked` before any connection is used:
+// a value is never cleaned up, since the signature covers some of them (docs/contract.md).
+bool valid_header_name(std::string_view name);
+bool valid_header_value(std::string_view value);
+
 struct Request {
   std::string url;
   // Shared, not copied: the caller keeps the same bytes for a retry record if the attempt fails.
   std::shared_ptr<const std::string> body;
-  std::vector<std::pair<std::string, std::string>> headers;
+  std::vector<std::pair<std::string, std::string>> headers;  // each checked as above
   // Called (on the origin's strand) when the request leaves its origin's wait queue, right
   // before its attempt: it may rewrite the request's headers (a fresh timestamp and signature,
   // the webhook's current keys) and returns false to end it with `cancelled` and no attempt
   // (a breaker that opened, a webhook disabled, deleted, moved or paused meanwhile). A request
-  // that starts without waiting is not asked. The URL must not change: the request already
-  // waits at its origin.
+  // that starts without waiting is not asked. The URL may change within its origin only: the
+  // request already waits at that origin.
   std::function<bool(Request&)> refresh;
 };
 
@@ -81,8 +89,8 @@ struct ClientOptions {
   std::chrono::seconds dns_cache_ttl{30};   // positive answers are reused this long
   std::chrono::seconds idle_timeout{60};  // pooled keep-alive connections unused this long are closed
   // Egress proxy (config delivery.proxy) as "http://host:port"; empty = connect directly.
-  // https targets go through a CONNECT tunnel to the guard-checked IP, http targets in
-  // absolute form (see delivery/proxy.h). Checked when the Client is constructed.
+  // Every target, https or http, goes through a CONNECT tunnel to the guard-checked IP
+  // (see delivery/proxy.h). Checked when the Client is constructed.
   std::string proxy;
   // Called with the queue's depth whenever a request joins an origin's wait queue (on that
   // origin's strand; must be thread-safe and quick). Unset = not observed.

@@ -31,21 +31,25 @@ std::string join_topics(const std::vector<std::string>& topics) {
 }  // namespace
 
 ConfResult group_consumer_conf(const ClientSettings& settings, const GroupConsumerOptions& options) {
+  std::vector<Property> fixed{{"group.id", options.group_id},
+                              {"partition.assignment.strategy", "range,roundrobin"},
+                              {"enable.auto.offset.store", "false"},
+                              {"enable.auto.commit", "true"},
+                              {"auto.commit.interval.ms", std::to_string(options.auto_commit_interval.count())},
+                              {"isolation.level", "read_committed"},
+                              {"enable.partition.eof", "false"},
+                              {"statistics.interval.ms", std::to_string(options.statistics_interval.count())}};
+  if (!options.instance_id.empty()) fixed.push_back({"group.instance.id", options.instance_id});
   return make_conf(
       settings,
       {{"client.id", "hookd-consumer"},
        {"auto.offset.reset", options.auto_offset_reset},
        {"fetch.error.backoff.ms", "100"},
-       // Not a guarantee hookd rests on: kafka.properties may shorten it (tests, quick failover).
-       {"session.timeout.ms", std::to_string(options.session_timeout.count())}},
-      {{"group.id", options.group_id},
-       {"partition.assignment.strategy", "range,roundrobin"},
-       {"enable.auto.offset.store", "false"},
-       {"enable.auto.commit", "true"},
-       {"auto.commit.interval.ms", std::to_string(options.auto_commit_interval.count())},
-       {"isolation.level", "read_committed"},
-       {"enable.partition.eof", "false"},
-       {"statistics.interval.ms", std::to_string(options.statistics_interval.count())}});
+       // Not guarantees hookd rests on: kafka.properties may change them (docs/operations.md,
+       // identity and timeouts, for the trade-off).
+       {"session.timeout.ms", std::to_string(options.session_timeout.count())},
+       {"heartbeat.interval.ms", std::to_string(options.heartbeat_interval.count())}},
+      fixed);
 }
 
 GroupConsumer::GroupConsumer(const ClientSettings& settings, GroupConsumerOptions options)
@@ -67,7 +71,9 @@ GroupConsumer::GroupConsumer(const ClientSettings& settings, GroupConsumerOption
   if (const auto err = rd_kafka_subscribe(handle_.get(), topics.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     throw Error("kafka consumer: cannot subscribe to " + join_topics(options_.topics) + ": " + describe(err));
   }
-  log::info("kafka consumer subscribed", {{"group", options_.group_id}, {"topics", join_topics(options_.topics)}});
+  log::info("kafka consumer subscribed", {{"group", options_.group_id},
+                                          {"instance_id", options_.instance_id},
+                                          {"topics", join_topics(options_.topics)}});
 }
 
 GroupConsumer::~GroupConsumer() {
@@ -83,7 +89,55 @@ GroupConsumer::~GroupConsumer() {
 
 Message GroupConsumer::poll(std::chrono::milliseconds timeout) {
   if (closed_) return Message();
-  return Message(rd_kafka_consumer_poll(handle_.get(), static_cast<int>(timeout.count())));
+  Message message(rd_kafka_consumer_poll(handle_.get(), static_cast<int>(timeout.count())));
+  // librdkafka hands a consumer's fatal error to the application only as this event.
+  if (message && message.error() == RD_KAFKA_RESP_ERR__FATAL) report_fatal();
+  return message;
+}
+
+rd_kafka_resp_err_t GroupConsumer::fatal_error() const {
+  return rd_kafka_fatal_error(handle_.get(), nullptr, 0);
+}
+
+void GroupConsumer::report_fatal() {
+  if (fatal_reported_) return;
+  fatal_reported_ = true;
+  char reason[512] = "";
+  const rd_kafka_resp_err_t err = rd_kafka_fatal_error(handle_.get(), reason, sizeof reason);
+  log::error("kafka consumer failed fatally; it consumes nothing more",
+             {{"group", options_.group_id}, {"instance_id", options_.instance_id}, {"error", describe(err)},
+              {"reason", reason}});
+  run_hook("on_fatal", options_.on_fatal, err, std::string_view(reason));
+}
+
+void GroupConsumer::leave_group(std::chrono::steady_clock::time_point deadline) {
+  if (options_.instance_id.empty() || fatal_error() != RD_KAFKA_RESP_ERR_NO_ERROR) return;
+  // librdkafka 2.0.2 skips LeaveGroup for a static member that is terminating, but an
+  // unsubscribe sends it once the revoke is done (rd_kafka_cgrp_leave_maybe), and the close
+  // after it waits for that request. The leave clears the member id: the sign it went out.
+  if (const auto err = rd_kafka_unsubscribe(handle_.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    log::warn("kafka consumer cannot unsubscribe; the group keeps its partitions until the session times out",
+              {{"group", options_.group_id}, {"error", describe(err)}});
+    return;
+  }
+  auto member_id = [this] {
+    char* id = rd_kafka_memberid(handle_.get());
+    std::string out = id != nullptr ? id : "";
+    if (id != nullptr) rd_kafka_mem_free(handle_.get(), id);
+    return out;
+  };
+  bool left = false;
+  while (!(left = member_id().empty()) && std::chrono::steady_clock::now() < deadline) {
+    // Serves the revoke (the hook, the commit, the unassign). Records still arriving are
+    // dropped: their offsets were never stored, so the next owner delivers them.
+    Message message(rd_kafka_consumer_poll(handle_.get(), 50));
+  }
+  if (left) {
+    log::info("kafka consumer left the group", {{"group", options_.group_id}, {"instance_id", options_.instance_id}});
+  } else {
+    log::warn("kafka consumer could not leave the group in time; its partitions move when the session times out",
+              {{"group", options_.group_id}, {"instance_id", options_.instance_id}});
+  }
 }
 
 rd_kafka_resp_err_t GroupConsumer::store_offset(std::string_view topic, std::int32_t partition, std::int64_t offset) {
@@ -112,7 +166,11 @@ rd_kafka_resp_err_t GroupConsumer::commit() {
 
 bool GroupConsumer::close(std::chrono::milliseconds timeout) {
   if (closed_) return close_finished_;
-  closed_ = true;
+  closed_ = true;  // from here the revoke commits asynchronously, within the deadline
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + timeout;
+  // A third of the time stays for the close itself when the leave cannot finish.
+  leave_group(start + timeout * 2 / 3);
   // Leaves the group: the rebalance revokes from here (hook, synchronous commit of the stored
   // offsets, unassign), so a separate commit first would only repeat it. The asynchronous close
   // forwards the rebalance to our queue, served here until the deadline.
@@ -122,7 +180,6 @@ bool GroupConsumer::close(std::chrono::milliseconds timeout) {
     log::warn("kafka consumer close failed", {{"error", rd_kafka_error_string(error)}});
     rd_kafka_error_destroy(error);
   } else {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (!(finished = rd_kafka_consumer_closed(handle_.get()) != 0) && std::chrono::steady_clock::now() < deadline) {
       rd_kafka_event_t* event = rd_kafka_queue_poll(queue, 100);
       if (event == nullptr) continue;

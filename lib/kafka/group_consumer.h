@@ -13,6 +13,13 @@
 //   which partitions it paused, re-applies the pause to new assignments while paused, and
 //   resumes only what it paused.
 //
+// - Static membership (KIP-345) when options.instance_id is set: a member restarted with the
+//   same group.instance.id within session_timeout gets its partitions back without a
+//   rebalance. librdkafka 2.0.2 never sends LeaveGroup when a static member closes, so close()
+//   unsubscribes first, which does send it, and the group hands the partitions over at once
+//   (docs/operations.md, identity and timeouts). A second live member with the same id fences
+//   this one: a fatal error, reported once through on_fatal; the consumer then stops.
+//
 // Threading: poll(), close() and the hooks run on the caller's poll thread (rebalance and
 // stats callbacks fire inside poll()). store_offset(), pause_all(), resume_all(),
 // assignment_generation(), joined() and assignment() are safe from any thread.
@@ -39,7 +46,13 @@ namespace hookd::kafka {
 struct GroupConsumerOptions {
   std::string group_id = "hookd";
   std::vector<std::string> topics;
-  std::chrono::milliseconds session_timeout{45'000};
+  // group.instance.id; empty: a dynamic member (a new member id, and a rebalance, per start).
+  std::string instance_id;
+  // Defaults for a Kubernetes fleet (docs/operations.md): a dead member is noticed within the
+  // session timeout; members learn of a rebalance at their next heartbeat. kafka.properties
+  // (session.timeout.ms, heartbeat.interval.ms) override both.
+  std::chrono::milliseconds session_timeout{10'000};
+  std::chrono::milliseconds heartbeat_interval{1'000};
   // How often stored offsets are committed: a crash repeats about this much finished work.
   std::chrono::milliseconds auto_commit_interval{1'000};
   // 0 disables statistics (and so consumer-lag reports).
@@ -57,6 +70,9 @@ struct GroupConsumerOptions {
   // Errors librdkafka reports on the client (e.g. _ALL_BROKERS_DOWN, _TRANSPORT); they are
   // logged (rate-limited) either way.
   std::function<void(rd_kafka_resp_err_t, std::string_view reason)> on_error;
+  // Once, on the poll thread, when the consumer failed for good (e.g. FENCED_INSTANCE_ID: another
+  // live member uses instance_id); `err` is the underlying code. It consumes nothing after it.
+  std::function<void(rd_kafka_resp_err_t, std::string_view reason)> on_fatal;
 };
 
 // The configuration a GroupConsumer with these options builds, before its callbacks are
@@ -100,6 +116,7 @@ class GroupConsumer {
   // Commits stored offsets, leaves the group (the revoke hook runs) and stops consuming, within
   // `timeout`: with the brokers unreachable the commit cannot finish, and then what was stored
   // stays uncommitted (redelivered by the next owner). False when the deadline cut it short.
+  // A static member leaves too (see above), unless it was fenced.
   // Idempotent. Destroy every Message from poll() before calling it.
   bool close(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
@@ -109,7 +126,13 @@ class GroupConsumer {
 
   rd_kafka_t* handle() const { return handle_.get(); }
 
+  // The error that stopped the consumer for good, or NO_ERROR. Safe from any thread.
+  rd_kafka_resp_err_t fatal_error() const;
+
  private:
+  void report_fatal();
+  // Static members only: unsubscribe, serve the revoke and wait until LeaveGroup is sent.
+  void leave_group(std::chrono::steady_clock::time_point deadline);
   static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions,
                            void* opaque);
   static int on_statistics(rd_kafka_t* rk, char* json, std::size_t json_len, void* opaque);
@@ -122,6 +145,7 @@ class GroupConsumer {
   HandlePtr handle_;
   std::atomic<std::uint64_t> generation_{0};
   std::atomic<bool> joined_{false};
+  bool fatal_reported_ = false;  // poll thread only
   bool closed_ = false;
   bool close_finished_ = true;  // false: destroy without another (blocking) close
 

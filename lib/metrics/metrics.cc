@@ -144,10 +144,30 @@ Metrics::Metrics()
                                .Help("Failed writes of retry records and dead letters, by kind: transient (retried "
                                      "with back-off), too_large, permanent (worker unhealthy), fatal (worker exits)")
                                .Register(*registry_)),
+      ready(BuildGauge()
+                .Name("hookd_ready")
+                .Help("1 while the worker is ready (/readyz 200): snapshot loaded, consuming, joined, Kafka reachable")
+                .Register(*registry_)
+                .Add({})),
+      kafka_reachable(BuildGauge()
+                          .Name("hookd_kafka_reachable")
+                          .Help("0 from the moment every broker is reported down until one is up again")
+                          .Register(*registry_)
+                          .Add({})),
+      group_joined(BuildGauge()
+                       .Name("hookd_group_joined")
+                       .Help("1 while the consumer of the group (events, retries) has joined it")
+                       .Register(*registry_)),
+      events_group_joined(group_joined.Add({{"group", "events"}})),
+      retries_group_joined(group_joined.Add({{"group", "retries"}})),
       consumer_lag_(BuildGauge()
                         .Name("hookd_consumer_lag")
                         .Help("Consumer lag of the events topics, per partition (librdkafka statistics)")
-                        .Register(*registry_)) {
+                        .Register(*registry_)),
+      build_info_(BuildGauge()
+                      .Name("hookd_build_info")
+                      .Help("Always 1: the version, commit and librdkafka version of the running build")
+                      .Register(*registry_)) {
   add_at_zero(events_invalid, "reason", kInvalidEventReasons);
   add_at_zero(delivery_attempts, "result", kAttemptResults);
   add_at_zero(dead_letters, "reason", kDeliveryDeadLetterReasons);
@@ -158,6 +178,12 @@ Metrics::Metrics()
   add_at_zero(breaker_transitions, "to", kBreakerStates);
   add_at_zero(webhooks, "status", kWebhookStatuses);
   add_at_zero(kafka_write_failures, "kind", kKafkaWriteFailures);
+}
+
+void Metrics::set_build_info(std::string_view version, std::string_view commit, std::string_view librdkafka) {
+  build_info_.Add({{"version", std::string(version)}, {"commit", std::string(commit)},
+                   {"librdkafka", std::string(librdkafka)}})
+      .Set(1);
 }
 
 void Metrics::set_consumer_lag(std::string_view topic, int partition, std::int64_t lag) {

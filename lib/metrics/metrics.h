@@ -55,6 +55,14 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& deliveries_deferred;     // {reason}: breaker, rate_limit
   prometheus::Histogram& origin_queue_depth;                        // depth of the queue a waiting delivery joined
   prometheus::Family<prometheus::Counter>& kafka_write_failures;    // {kind}: retry records and dead letters not written
+  prometheus::Gauge& ready;                                         // 1 while /readyz answers 200
+  prometheus::Gauge& kafka_reachable;                               // 0 while every broker is down
+  prometheus::Family<prometheus::Gauge>& group_joined;              // {group}: 1 while joined with an assignment
+  prometheus::Gauge& events_group_joined;                           // {group="events"}
+  prometheus::Gauge& retries_group_joined;                          // {group="retries"}
+
+  // hookd_build_info{version,commit,librdkafka} 1: which build runs where (set once at start).
+  void set_build_info(std::string_view version, std::string_view commit, std::string_view librdkafka);
 
   // Consumer lag per events-topic partition, from librdkafka statistics (every few seconds).
   void set_consumer_lag(std::string_view topic, int partition, std::int64_t lag);
@@ -69,6 +77,7 @@ class Metrics {
 
  private:
   prometheus::Family<prometheus::Gauge>& consumer_lag_;
+  prometheus::Family<prometheus::Gauge>& build_info_;
   std::mutex lag_mu_;  // statistics arrive on one librdkafka thread every few seconds
   std::map<std::pair<std::string, int>, prometheus::Gauge*> lag_gauges_;
 };

@@ -36,6 +36,18 @@ bool is_event_type(std::string_view text) {
   });
 }
 
+// Webhook ids go into request headers (x-blue-webhook-id), metric-free logs and dead-letter
+// headers, so they are held to a pattern no header or log line can be broken by
+// (docs/subscriptions.md): 1 to kMaxIdBytes of [A-Za-z0-9._:-].
+constexpr std::size_t kMaxIdBytes = 128;
+
+bool is_webhook_id(std::string_view text) {
+  return !text.empty() && text.size() <= kMaxIdBytes && std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+           c == ':' || c == '-';
+  });
+}
+
 void sort_unique(std::vector<std::string>& values) {
   std::sort(values.begin(), values.end());
   values.erase(std::unique(values.begin(), values.end()), values.end());
@@ -104,12 +116,16 @@ std::optional<Invalid> read_url(std::string_view text, Subscription& s) {
   std::string origin_host;
   switch (u.host_type()) {
     case urls::host_type::name: {
-      const std::string_view host = u.encoded_host();
+      std::string_view host = u.encoded_host();
       // A percent-escaped DNS name is legal URI syntax but no resolver takes it, and it
       // would let two spellings of one origin escape the per-origin caps.
       if (host.find('%') != std::string_view::npos) {
         return invalid(InvalidReason::invalid_url, "url host has percent-escapes");
       }
+      // "example.com." is "example.com": one origin, one SNI name (delivery/target_url.h
+      // does the same). A second dot would be an empty label.
+      if (!host.empty() && host.back() == '.') host.remove_suffix(1);
+      if (host.empty() || host.back() == '.') return invalid(InvalidReason::invalid_url, "url host has an empty label");
       s.host = lower(host);
       origin_host = s.host;
       break;
@@ -127,6 +143,13 @@ std::optional<Invalid> read_url(std::string_view text, Subscription& s) {
       return invalid(InvalidReason::invalid_url, "url has no usable host");
   }
   if (s.host.empty()) return invalid(InvalidReason::invalid_url, "url has an empty host");
+
+  // After an authority the path is empty or starts with '/' (RFC 3986 3.3). Boost.URL 1.81
+  // accepts "http://1.2.3.4.example.com/x" as host 1.2.3.4 with path ".example.com/x":
+  // the webhook would be delivered to an address its owner never named.
+  if (const std::string_view path = u.encoded_path(); !path.empty() && path.front() != '/') {
+    return invalid(InvalidReason::invalid_url, "url path does not start with '/' (the host is ambiguous)");
+  }
 
   s.port = s.https ? 443 : 80;
   if (u.has_port() && !u.port().empty()) {  // "host:" means the default port (RFC 3986 3.2.3)
@@ -227,6 +250,9 @@ std::optional<Invalid> read_metadata(const json::object& root, Subscription& s) 
 std::optional<Invalid> read_fields(std::string_view record_key, const json::object& root,
                                    Subscription& s) {
   if (auto bad = read_required_string(root, "id", s.id)) return bad;
+  if (!is_webhook_id(s.id)) {
+    return invalid(InvalidReason::invalid_field, "id is not 1 to 128 characters of A-Z a-z 0-9 . _ : -");
+  }
   if (s.id != record_key) return invalid(InvalidReason::key_mismatch, "id differs from the record key");
 
   const json::value* url = member(root, "url");

@@ -2,6 +2,7 @@
 
 #include "admin/admin_server.h"
 #include "admin/liveness.h"
+#include "common/build_info.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/units.h"
@@ -167,6 +168,8 @@ class Worker {
                     snapshots_},
                    {config.topics.retry_prefix, config.topics.dead_letter, config.topics.attempts,
                     std::string("hookd/") + HOOKD_VERSION, {config.retry.throttle_floor}}) {
+    metrics_.set_build_info(common::version(), common::commit(), rd_kafka_version_str());
+    export_liveness();
     runtime_->start(config.delivery.threads);
     schedule_webhook_state_sweep(runtime_->io(), health_, rate_limiter_, snapshots_);
   }
@@ -192,7 +195,12 @@ class Worker {
   // Topics exist and the whole subscription table is loaded; false when stopped meanwhile.
   bool prepare(const std::atomic<bool>& stop) {
     std::optional<std::string> topics_error;
-    const bool reachable = wait_until([&] { return topic_admin_->reachable(2s); }, stop, liveness_, clock_, [&] {
+    const bool reachable = wait_until([&] {
+      const bool up = topic_admin_->reachable(2s);
+      up ? liveness_.kafka_up() : liveness_.kafka_down();
+      export_liveness();
+      return up;
+    }, stop, liveness_, clock_, [&] {
       log::warn("Kafka unreachable; retrying", {{"bootstrap_servers", config_.kafka.bootstrap_servers}});
     });
     if (!reachable) return false;
@@ -221,6 +229,15 @@ class Worker {
   // Both consumer groups and their loops, until `stop`; then drain and commit.
   int consume(const std::atomic<bool>& stop);
 
+  // The probes' facts as metrics (hookd_ready, hookd_kafka_reachable), for alerts that must
+  // see a pod that is up but not working.
+  void export_liveness(bool events_joined = false, bool retries_joined = false) {
+    metrics_.ready.Set(liveness_.ready() ? 1 : 0);
+    metrics_.kafka_reachable.Set(liveness_.kafka_reachable() ? 1 : 0);
+    metrics_.events_group_joined.Set(events_joined ? 1 : 0);
+    metrics_.retries_group_joined.Set(retries_joined ? 1 : 0);
+  }
+
   const config::Config& config_;
   const common::Clock& clock_;
   metrics::Metrics metrics_;
@@ -245,6 +262,20 @@ int Worker::consume(const std::atomic<bool>& stop) {
     log::limited(log::Level::warn, "kafka_error", "Kafka client error",
                  {{"error", rd_kafka_err2str(err)}, {"reason", reason}});
   };
+  // A consumer that failed for good consumes nothing more, so the worker stops rather than run
+  // without partitions. FENCED_INSTANCE_ID: another live worker joined with this worker's
+  // kafka.instance_id and now owns its partitions; exit 2 and never rejoin, or the two would
+  // fence each other in turn (docs/operations.md, identity and timeouts).
+  std::atomic<rd_kafka_resp_err_t> consumer_failed{RD_KAFKA_RESP_ERR_NO_ERROR};
+  auto on_fatal = [this, &consumer_failed](rd_kafka_resp_err_t err, std::string_view reason) {
+    if (err == RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID) {
+      log::error("another live worker uses this kafka.instance_id; stopping: give every worker its own kafka.instance_id",
+                 {{"kafka.instance_id", config_.kafka.instance_id}, {"reason", reason}, {"exit_code", kExitConfig}});
+    } else {
+      log::error("Kafka consumer failed fatally; stopping", {{"error", rd_kafka_err2str(err)}, {"reason", reason}});
+    }
+    consumer_failed.store(err);
+  };
   auto broker_up = [this](std::string_view stats) {
     // Any broker UP in the statistics means Kafka is reachable again.
     if (stats.find("\"state\":\"UP\"") != std::string_view::npos) liveness_.kafka_up();
@@ -253,6 +284,7 @@ int Worker::consume(const std::atomic<bool>& stop) {
   PollLoop* event_loop_ptr = nullptr;
   kafka::GroupConsumerOptions event_options;
   event_options.group_id = config_.kafka.group_id;
+  event_options.instance_id = config_.kafka.instance_id;
   event_options.topics = config_.topics.events;
   event_options.statistics_interval = 5s;
   event_options.auto_commit_interval = config_.kafka.commit_interval;
@@ -267,10 +299,13 @@ int Worker::consume(const std::atomic<bool>& stop) {
     broker_up(stats);
   };
   event_options.on_error = on_error;
+  event_options.on_fatal = on_fatal;
 
   RetryLoop* retry_loop_ptr = nullptr;
   kafka::GroupConsumerOptions retry_options;
   retry_options.group_id = config_.retry.group_id;
+  // The same id in the other group: group.instance.id is scoped by the group.
+  retry_options.instance_id = config_.kafka.instance_id;
   retry_options.topics = RetryLoop::topics(config_.topics.retry_prefix, policy_);
   retry_options.statistics_interval = 5s;
   retry_options.auto_commit_interval = config_.kafka.commit_interval;
@@ -284,6 +319,7 @@ int Worker::consume(const std::atomic<bool>& stop) {
     if (retry_loop_ptr) retry_loop_ptr->on_statistics(stats);
   };
   retry_options.on_error = on_error;
+  retry_options.on_fatal = on_fatal;
 
   kafka::GroupConsumer event_consumer(settings_, event_options);
   kafka::GroupConsumer retry_consumer(settings_, retry_options);
@@ -310,14 +346,16 @@ int Worker::consume(const std::atomic<bool>& stop) {
     auto next_beat = clock_.steady_now();
     while (liveness_.consuming()) {
       const bool fatal = producer_->fatal() || deliverer_.writes_fatal();
-      liveness_.set_failed(fatal || deliverer_.writes_failing());
+      const bool consumer_fatal = consumer_failed.load() != RD_KAFKA_RESP_ERR_NO_ERROR;
+      liveness_.set_failed(fatal || consumer_fatal || deliverer_.writes_failing());
       if (fatal && !failed_fatally.exchange(true)) {
         log::error("Kafka producer failed fatally; stopping, unfinished work stays uncommitted",
                    {{"reason", producer_->fatal_reason()}});
       }
-      if (stop.load() || fatal) stopping = true;
+      if (stop.load() || fatal || consumer_fatal) stopping = true;
       if (clock_.steady_now() >= next_beat) {
         liveness_.set_joined(event_consumer.joined());
+        export_liveness(event_consumer.joined(), retry_consumer.joined());
         const auto now = clock_.steady_now();
         if (now - event_loop.last_turn() < 30s && now - retry_loop.last_turn() < 30s) liveness_.beat();
         next_beat = now + 1s;
@@ -326,7 +364,8 @@ int Worker::consume(const std::atomic<bool>& stop) {
     }
   });
   log::info("consuming events and retries",
-            {{"group_id", config_.kafka.group_id}, {"retry_group_id", config_.retry.group_id}});
+            {{"group_id", config_.kafka.group_id}, {"retry_group_id", config_.retry.group_id},
+             {"instance_id", config_.kafka.instance_id}});
   // Each loop drains its own consumer on the thread that polls it; after a fatal error nothing
   // in flight can finish, so there is nothing to wait for.
   auto run_and_drain = [&](PollLoop& loop) {
@@ -359,7 +398,11 @@ int Worker::consume(const std::atomic<bool>& stop) {
   liveness_.set_consuming(false);
   heartbeat.join();
   liveness_.set_joined(false);
-  return failed_fatally.load() || producer_->fatal() ? kExitFatal : kExitClean;
+  export_liveness();
+  if (consumer_failed.load() == RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID) return kExitConfig;
+  return failed_fatally.load() || producer_->fatal() || consumer_failed.load() != RD_KAFKA_RESP_ERR_NO_ERROR
+             ? kExitFatal
+             : kExitClean;
 }
 
 }  // namespace

@@ -4,12 +4,13 @@
 # server: helm, promtool and node do the checking.
 #   check.sh tools                     fetch helm, promtool and the npm dependencies (once)
 #   check.sh lint                      helm lint --strict, default and full values
-#   check.sh template OUT              render default, full (all APIs) and hpa values into OUT
+#   check.sh template OUT              render default, full (all APIs), hpa and tls values into OUT; assert on them
 #   check.sh typos                     every helm/tests/typos/*.yaml must fail, with its message
 #   check.sh manifests OUT             validate OUT/*.yaml against the Kubernetes/KEDA/operator models
 #   check.sh config OUT HOOKD          hookd --check-config on each rendered hookd.yaml
 #   check.sh values-schema             values.schema.json's config part matches schemas/config.schema.json
-#   check.sh rules                     promtool check rules + test rules
+#   check.sh rules                     rules file in step with the chart; promtool check rules + test rules
+#   check.sh rules-write               regenerate helm/hookd/rules/hookd.rules.yaml from the chart
 #   check.sh dashboard OUT             dashboard expressions as recording rules, parsed by promtool
 #   check.sh metric-names METRICS      every metric of the dashboard and the rules is in METRICS
 #   check.sh dockerfile HOOKD          the Dockerfile's shape; every library HOOKD links is in [runtime]
@@ -22,6 +23,13 @@ apis=(--api-versions monitoring.coreos.com/v1 --api-versions keda.sh/v1alpha1)
 helm() { "$helm_bin" "$@"; }
 promtool() { "$promtool_bin" "$@"; }
 node_script() { "$chart_scripts_dir/node.sh" "$@"; }
+# The chart's PrometheusRule as rules/hookd.rules.yaml holds it: default values, release hookd
+# in namespace webhooks (job="hookd"), an example runbook base.
+render_rules() {
+  helm template hookd "$chart" --namespace webhooks --api-versions monitoring.coreos.com/v1 \
+    --set prometheusRule.enabled=true --set prometheusRule.runbookBaseUrl=https://runbooks.example/hookd/operations.md \
+    --show-only templates/prometheusrule.yaml
+}
 
 step=${1:?usage: check.sh STEP [ARGS]}
 shift
@@ -47,7 +55,11 @@ case $step in
     helm template hookd "$chart" --namespace webhooks >"$out/default.yaml"
     helm template hookd-prod "$chart" --namespace webhooks -f "$tests/values-full.yaml" "${apis[@]}" >"$out/full.yaml"
     helm template hookd "$chart" --namespace webhooks -f "$tests/values-hpa.yaml" >"$out/hpa.yaml"
-    for f in "$out"/{default,full,hpa}.yaml; do echo "$(basename "$f"): $(grep -c '^kind:' "$f") objects"; done
+    helm template hookd "$chart" --namespace webhooks -f "$tests/values-tls.yaml" >"$out/tls.yaml"
+    for f in "$out"/{default,full,hpa,tls}.yaml; do echo "$(basename "$f"): $(grep -c '^kind:' "$f") objects"; done
+    fail() { echo "FAIL $*"; exit 1; }
+    has() { grep -Eq -- "$2" "$out/$1" || fail "$1: no line matching $2"; }
+    hasnt() { ! grep -Eq -- "$2" "$out/$1" || fail "$1: a line matching $2"; }
     # Autoscalers stop at the partition count (values-full: maxReplicas 48, partitions 24;
     # values-hpa: 30 and 12).
     grep -q '^  maxReplicaCount: 24$' "$out/full.yaml" || { echo "FAIL KEDA maxReplicaCount not capped at 24"; exit 1; }
@@ -58,6 +70,61 @@ case $step in
     [[ -n $(checksum "$out/default.yaml") && $(checksum "$out/default.yaml") != $(checksum "$out/changed.yaml.txt") ]] \
       || { echo "FAIL checksum/config does not follow the config"; exit 1; }
     echo "ok   autoscalers capped at the partition count; checksum/config follows the config"
+
+    # Kafka TLS: the Secrets' keys become fixed files, and hookd.yaml points librdkafka at them.
+    has tls.yaml '^ +security\.protocol: SSL$'
+    has tls.yaml '^ +ssl\.ca\.location: /etc/hookd/kafka-tls/ca\.crt$'
+    has tls.yaml '^ +ssl\.certificate\.location: /etc/hookd/kafka-tls/client\.crt$'
+    has tls.yaml '^ +ssl\.key\.location: /etc/hookd/kafka-tls/client\.key$'
+    has tls.yaml '^ +ssl\.key\.password: \$\{HOOKD_KAFKA_KEY_PASSWORD\}$'
+    has tls.yaml '^ +- key: user\.crt$'
+    has tls.yaml '^ +path: client\.key$'
+    has full.yaml '^ +security\.protocol: SASL_SSL$'
+    has full.yaml '^ +ssl\.ca\.location: /etc/hookd/kafka-tls/ca\.crt$'
+    hasnt full.yaml 'ssl\.certificate\.location'
+    hasnt default.yaml 'kafka-tls|security\.protocol'
+    has full.yaml '^ +- configMapRef:'
+    has full.yaml '^ +- mountPath: /var/spool/hookd$'
+    has full.yaml '^ +secret\.reloader\.stakater\.com/reload: '
+    echo "ok   kafkaTls: Secrets mounted as ca.crt, client.crt, client.key and set as ssl.*.location; envFrom, extra volumes"
+
+    # A rotation rolls the pods when the operator bumps rollOnSecretChange: checksum/secrets
+    # changes, checksum/config does not. Helm never reads the Secret itself.
+    secrets() { sed -n 's/^ *checksum\/secrets: //p' "$1"; }
+    helm template hookd "$chart" --namespace webhooks -f "$tests/values-tls.yaml" --set rollOnSecretChange=2024-07-01 >"$out/rotated.yaml.txt"
+    [[ -n $(secrets "$out/tls.yaml") && $(secrets "$out/tls.yaml") != $(secrets "$out/rotated.yaml.txt") ]] \
+      || fail "checksum/secrets does not follow rollOnSecretChange"
+    [[ $(checksum "$out/tls.yaml") == $(checksum "$out/rotated.yaml.txt") ]] || fail "rollOnSecretChange changed checksum/config"
+    echo "ok   rollOnSecretChange rolls the pods (checksum/secrets), the config checksum stays"
+
+    # Placement and isolation: soft spread by default, replaced by values; the PDB lets unready
+    # pods go; a NetworkPolicy only on request.
+    has default.yaml '^ +preferredDuringSchedulingIgnoredDuringExecution:$'
+    has default.yaml '^ +topologyKey: kubernetes\.io/hostname$'
+    has default.yaml '^ +topologyKey: topology\.kubernetes\.io/zone$'
+    has default.yaml '^ +whenUnsatisfiable: ScheduleAnyway$'
+    hasnt default.yaml 'requiredDuringScheduling|DoNotSchedule'
+    has default.yaml '^  unhealthyPodEvictionPolicy: AlwaysAllow$'
+    hasnt default.yaml '^kind: NetworkPolicy$'
+    has full.yaml '^kind: NetworkPolicy$'
+    has tls.yaml '^kind: NetworkPolicy$'
+    helm template hookd "$chart" --namespace webhooks --set placement.spreadNodes=false,placement.spreadZones=false >"$out/unplaced.yaml.txt"
+    hasnt unplaced.yaml.txt 'podAntiAffinity|topologySpreadConstraints'
+    echo "ok   soft anti-affinity and zone spread by default; PDB AlwaysAllow; NetworkPolicy on request"
+
+    # Rules: values tune and disable alerts; every rule selects the release's job (the Service
+    # name, also under nameOverride) and namespace.
+    has full.yaml 'hookd:consumer_lag:sum_by_topic\{job="hookd-prod",namespace="webhooks"\} > 2000000$'
+    has full.yaml '^ +team: receivers$'
+    has full.yaml '^ +severity: info$'
+    has full.yaml '^ +runbook_url: https://git\.example\.com/blue/hookd/-/blob/v0\.1\.0/docs/operations\.md#hookdabsent$'
+    hasnt full.yaml 'HookdManyWebhooksUnhealthy'
+    helm template hookd "$chart" --namespace payments --set nameOverride=webhooks-out "${apis[@]}" \
+      --set prometheusRule.enabled=true,prometheusRule.runbookBaseUrl=https://runbooks.example/ops.md >"$out/renamed.yaml.txt"
+    has renamed.yaml.txt '^  name: hookd-webhooks-out$'
+    has renamed.yaml.txt 'absent\(up\{job="hookd-webhooks-out",namespace="payments"\} == 1\)'
+    hasnt renamed.yaml.txt 'job="hookd"'
+    echo "ok   alerts tuned and disabled by values; rules select the release's job and namespace"
     ;;
   typos)
     failed=0
@@ -81,35 +148,46 @@ case $step in
     ;;
   manifests)
     out=${1:?OUT dir}
-    node_script validate-manifests.js "$out/default.yaml" "$out/full.yaml" "$out/hpa.yaml"
+    node_script validate-manifests.js "$out/default.yaml" "$out/full.yaml" "$out/hpa.yaml" "$out/tls.yaml"
     ;;
   config)
     out=${1:?OUT dir}
     hookd=${2:?hookd binary}
     mkdir -p "$out/config"
-    node_script extract-config.js "$out/config" "$out/default.yaml" "$out/full.yaml" "$out/hpa.yaml"
-    # The full values read ${HOOKD_KAFKA_PASSWORD} and ${HOOKD_LOG_LEVEL} as in the pod, and
-    # mount a CA bundle at delivery.ca_file: the check needs a readable file there.
+    node_script extract-config.js "$out/config" "$out/default.yaml" "$out/full.yaml" "$out/hpa.yaml" "$out/tls.yaml"
+    # The values read ${HOOKD_KAFKA_PASSWORD}, ${HOOKD_KAFKA_KEY_PASSWORD} and ${HOOKD_LOG_LEVEL}
+    # as in the pod, and mount files at delivery.ca_file and under /etc/hookd/kafka-tls: the
+    # check gets readable files there.
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$out/config/client.key" -subj /CN=chart-check \
+      -days 1 -out "$out/config/test-ca.pem" 2>/dev/null
+    cp "$out/config/test-ca.pem" "$out/config/client.crt"
     for config in "$out"/config/*.hookd.yaml; do
-      ca=$(sed -n 's/^ *ca_file: //p' "$config")
-      checked=$config
-      if [[ -n $ca ]]; then
-        checked=$out/config/$(basename "$config" .yaml).local.yaml
-        sed "s#ca_file: .*#ca_file: $out/config/test-ca.pem#" "$config" >"$checked"
-        openssl req -x509 -newkey rsa:2048 -nodes -keyout /dev/null -subj /CN=chart-check-ca \
-          -days 1 -out "$out/config/test-ca.pem" 2>/dev/null
-      fi
+      checked=$out/config/$(basename "$config" .yaml).local.yaml
+      sed -e "s#ca_file: .*#ca_file: $out/config/test-ca.pem#" \
+        -e "s#/etc/hookd/kafka-tls/ca.crt#$out/config/test-ca.pem#" \
+        -e "s#/etc/hookd/kafka-tls/#$out/config/#" "$config" >"$checked"
       echo "$(basename "$config"):"
-      HOOKD_KAFKA_PASSWORD=secret HOOKD_LOG_LEVEL=info "$hookd" --check-config "$checked"
+      HOOKD_KAFKA_PASSWORD=secret HOOKD_KAFKA_KEY_PASSWORD=secret HOOKD_LOG_LEVEL=info HOOKD_POD_NAME=hookd-7d9f8c6b5-x2x4q \
+        "$hookd" --check-config "$checked"
     done
     ;;
   values-schema)
     node_script values-schema.js check
     ;;
   rules)
+    rendered=$(mktemp)
+    trap 'rm -f "$rendered"' EXIT
+    render_rules >"$rendered"
+    node_script rules-file.js check "$rendered"
     promtool check rules "$chart/rules/hookd.rules.yaml"
     promtool test rules "$tests/rules.test.yaml"
     node_script rules-runbooks.js "$chart/rules/hookd.rules.yaml" "$chart_repo_root/docs/operations.md"
+    ;;
+  rules-write)
+    rendered=$(mktemp)
+    trap 'rm -f "$rendered"' EXIT
+    render_rules >"$rendered"
+    node_script rules-file.js write "$rendered"
     ;;
   dashboard)
     out=${1:?OUT dir}

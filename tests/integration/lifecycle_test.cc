@@ -44,6 +44,8 @@ TEST(Lifecycle, VersionAndUsage) {
   const auto version = run_hookd("--version");
   EXPECT_EQ(version.exit_code, 0);
   EXPECT_THAT(version.output, HasSubstr("hookd "));
+  EXPECT_THAT(version.output, HasSubstr("commit "));
+  EXPECT_THAT(version.output, HasSubstr("librdkafka 2."));
   EXPECT_EQ(run_hookd("--bogus").exit_code, 2);
   EXPECT_EQ(run_hookd("").exit_code, 2);
 }
@@ -113,9 +115,17 @@ TEST(Lifecycle, MetricsExposeTheContractNames) {
   ASSERT_EQ(hookd.admin_get("/metrics", &metrics), 200);
   for (const char* name :
        {"hookd_events_consumed_total", "hookd_delivery_duration_seconds", "hookd_event_to_delivery_seconds",
-        "hookd_subscriptions{state=\"enabled\"}", "hookd_snapshot_ready 1", "hookd_inflight_deliveries"}) {
+        "hookd_subscriptions{state=\"enabled\"}", "hookd_snapshot_ready 1", "hookd_inflight_deliveries",
+        "hookd_kafka_reachable 1", "hookd_build_info{"}) {
     EXPECT_THAT(metrics, HasSubstr(name));
   }
+  // Ready and joined are exported from the heartbeat, within a second or two of /readyz.
+  ASSERT_TRUE(wait_until([&] {
+    hookd.admin_get("/metrics", &metrics);
+    return metrics.find("hookd_ready 1") != std::string::npos &&
+           metrics.find("hookd_group_joined{group=\"events\"} 1") != std::string::npos &&
+           metrics.find("hookd_group_joined{group=\"retries\"} 1") != std::string::npos;
+  }, 10s)) << metrics;
   // The retry tiers and dead-letter topic were created by hookd.
   kafka::TopicAdmin admin({bootstrap(), {}});
   EXPECT_TRUE(admin.topic_exists(scenario.first_retry_topic(), 5s));

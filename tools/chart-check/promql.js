@@ -7,7 +7,7 @@ const { parser } = require('@prometheus-io/lezer-promql');
 function withoutGrafanaVariables(expr) {
   return expr
     .replace(/\$__rate_interval|\$__interval|\$__range|\$\{__rate_interval\}|\$\{__interval\}|\$\{__range\}/g, '5m')
-    .replace(/\$\{?instance\}?/g, '.*');
+    .replace(/\$\{?(instance|namespace|job)\}?/g, '.*');
 }
 
 // Metric names an expression selects: the identifier of each vector selector, and __name__
@@ -32,4 +32,16 @@ function metricNames(expr) {
   return [...names];
 }
 
-module.exports = { withoutGrafanaVariables, metricNames };
+// The text of every vector selector of an expression (`up{job="x"}`, `hookd_ready`), to check
+// what each one selects on.
+function vectorSelectors(expr) {
+  const out = [];
+  parser.parse(expr).iterate({
+    enter(node) {
+      if (node.name === 'VectorSelector') out.push(expr.slice(node.from, node.to));
+    },
+  });
+  return out;
+}
+
+module.exports = { withoutGrafanaVariables, metricNames, vectorSelectors };

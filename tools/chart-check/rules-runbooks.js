@@ -1,6 +1,6 @@
-// Every alert of the rule file has a runbook section in docs/operations.md (its `runbook`
-// annotation names the heading's anchor) and at least one promtool unit test in
-// helm/tests/rules.test.yaml.
+// Every alert of the rule file has a runbook section in docs/operations.md (its absolute
+// `runbook_url` annotation ends in the heading's anchor, after prometheusRule.runbookBaseUrl)
+// and at least one promtool unit test in helm/tests/rules.test.yaml that expects it to fire.
 //   node rules-runbooks.js RULES.yaml OPERATIONS.md
 'use strict';
 const fs = require('fs');
@@ -23,10 +23,11 @@ for (const test of tests.tests) {
 let failures = 0;
 const alerts = rules.groups.flatMap((g) => g.rules).filter((r) => r.alert);
 for (const alert of alerts) {
-  const runbook = alert.annotations && alert.annotations.runbook;
-  const anchor = runbook && runbook.startsWith('docs/operations.md#') ? runbook.split('#')[1] : null;
+  const runbook = alert.annotations && alert.annotations.runbook_url;
+  const anchor = runbook && /^https?:\/\/[^#]+#[^#]+$/.test(runbook) ? runbook.split('#')[1] : null;
   const problems = [];
-  if (!anchor) problems.push('no runbook annotation docs/operations.md#...');
+  if (!anchor) problems.push('no absolute runbook_url annotation https://...#anchor');
+  else if (anchor !== alert.alert.toLowerCase()) problems.push(`runbook_url anchor #${anchor} is not the alert's name in lower case`);
   else if (!anchors.has(anchor)) problems.push(`docs/operations.md has no heading for #${anchor}`);
   if (!tested.has(alert.alert)) problems.push('no unit test in helm/tests/rules.test.yaml expects it to fire');
   if (!alert.labels || !['warning', 'critical'].includes(alert.labels.severity)) problems.push('severity label warning or critical');

@@ -6,6 +6,7 @@
 const fs = require('fs');
 const path = require('path');
 const { repo, loadManifests, ofKind, hookdConfig, durationSeconds, yaml } = require('./manifests');
+const { vectorSelectors } = require('./promql');
 
 // apiVersion/kind -> model module. Anything the chart renders must be listed here.
 const models = {
@@ -14,6 +15,7 @@ const models = {
   'v1/ServiceAccount': 'kubernetes-models/v1/ServiceAccount',
   'apps/v1/Deployment': 'kubernetes-models/apps/v1/Deployment',
   'policy/v1/PodDisruptionBudget': 'kubernetes-models/policy/v1/PodDisruptionBudget',
+  'networking.k8s.io/v1/NetworkPolicy': 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy',
   'autoscaling/v2/HorizontalPodAutoscaler': 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler',
   'keda.sh/v1alpha1/ScaledObject': '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject',
   'monitoring.coreos.com/v1/ServiceMonitor': '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor',
@@ -122,6 +124,13 @@ function checkDeployment(file, objects) {
   for (const match of configText.matchAll(/(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) {
     check(file, `env ${match[1]} set for hookd.yaml's \${${match[1]}}`, env.has(match[1]));
   }
+  // Static membership named after the pod: stable across container restarts, distinct per pod.
+  const instanceId = config.kafka && config.kafka.instance_id;
+  if (instanceId === '${HOOKD_POD_NAME}') {
+    const pod = env.get('HOOKD_POD_NAME');
+    check(file, 'HOOKD_POD_NAME from the pod name',
+      pod && pod.valueFrom && pod.valueFrom.fieldRef && pod.valueFrom.fieldRef.fieldPath === 'metadata.name');
+  }
   const props = (config.kafka && config.kafka.properties) || {};
   if ('sasl.password' in props) {
     check(file, 'sasl.password is an env reference', props['sasl.password'] === '${HOOKD_KAFKA_PASSWORD}');
@@ -140,6 +149,41 @@ function checkDeployment(file, objects) {
     check(file, `delivery.ca_file ${caFile} is mounted from a Secret or ConfigMap`,
       source && (source.items || []).some((i) => i.path === key));
   }
+
+  // Kafka TLS: each ssl.*.location is a file of a mounted Secret (a projected volume's item).
+  for (const property of ['ssl.ca.location', 'ssl.certificate.location', 'ssl.key.location']) {
+    const location = props[property];
+    if (!location) continue;
+    const mount = (c.volumeMounts || []).find((m) => location.startsWith(`${m.mountPath}/`));
+    const volume = mount && podSpec.volumes.find((v) => v.name === mount.name);
+    const key = location.slice(mount ? mount.mountPath.length + 1 : 0);
+    const items = volume ? (volume.projected ? volume.projected.sources.flatMap((s) => (s.secret ? s.secret.items || [] : []))
+      : volume.secret ? volume.secret.items || [] : []) : [];
+    check(file, `${property} ${location} is a file mounted from a Secret`, items.some((i) => i.path === key));
+    check(file, `${property} set with security.protocol SSL or SASL_SSL`, /^(SSL|SASL_SSL)$/.test(props['security.protocol'] || ''));
+  }
+  check(file, 'ssl.certificate.location and ssl.key.location come together',
+    !props['ssl.certificate.location'] === !props['ssl.key.location']);
+  check(file, 'checksum/secrets annotation', /^[0-9a-f]{64}$/.test((pod.metadata.annotations || {})['checksum/secrets'] || ''));
+  for (const m of c.volumeMounts || []) {
+    check(file, `volume mount ${m.name} has a volume`, podSpec.volumes.some((v) => v.name === m.name));
+  }
+
+  // Placement: soft only (a small cluster still schedules every pod), and every term selects
+  // this release's pods.
+  const podLabels = pod.metadata.labels;
+  const anti = (podSpec.affinity && podSpec.affinity.podAntiAffinity) || {};
+  check(file, 'no required pod anti-affinity (soft placement)', !anti.requiredDuringSchedulingIgnoredDuringExecution);
+  for (const term of anti.preferredDuringSchedulingIgnoredDuringExecution || []) {
+    check(file, `anti-affinity on ${term.podAffinityTerm.topologyKey} selects the pods`,
+      matches(term.podAffinityTerm.labelSelector.matchLabels, podLabels));
+  }
+  for (const spread of podSpec.topologySpreadConstraints || []) {
+    check(file, `topology spread on ${spread.topologyKey} is ScheduleAnyway`, spread.whenUnsatisfiable === 'ScheduleAnyway');
+    check(file, `topology spread on ${spread.topologyKey} selects the pods`, matches(spread.labelSelector.matchLabels, podLabels));
+  }
+  check(file, 'pods spread over nodes or zones',
+    (anti.preferredDuringSchedulingIgnoredDuringExecution || []).length + (podSpec.topologySpreadConstraints || []).length > 0);
   return deployment;
 }
 
@@ -171,12 +215,34 @@ function checkScaling(file, objects, deployment) {
   }
 }
 
+function checkNetworkPolicy(file, objects, deployment) {
+  if (!deployment) return;
+  const podLabels = deployment.spec.template.metadata.labels;
+  for (const np of ofKind(objects, 'NetworkPolicy')) {
+    check(file, 'NetworkPolicy selects the pods', matches(np.spec.podSelector.matchLabels, podLabels));
+    check(file, 'NetworkPolicy restricts ingress and egress', JSON.stringify(np.spec.policyTypes) === '["Ingress","Egress"]');
+    const ports = (np.spec.ingress || []).flatMap((r) => r.ports || []);
+    check(file, 'ingress only to the admin port', ports.length > 0 && ports.every((p) => p.port === 'admin'));
+    const egress = np.spec.egress || [];
+    check(file, 'egress to DNS on 53/UDP', egress.some((r) => (r.ports || []).some((p) => p.port === 53 && p.protocol === 'UDP')));
+    const v4 = egress.flatMap((r) => r.to || []).find((t) => t.ipBlock && t.ipBlock.cidr === '0.0.0.0/0');
+    for (const refused of ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16']) {
+      check(file, `public egress refuses ${refused}`, v4 && (v4.ipBlock.except || []).includes(refused));
+    }
+    const v6 = egress.flatMap((r) => r.to || []).find((t) => t.ipBlock && t.ipBlock.cidr === '::/0');
+    for (const refused of ['fc00::/7', 'fe80::/10']) {
+      check(file, `public egress refuses ${refused}`, v6 && (v6.ipBlock.except || []).includes(refused));
+    }
+  }
+}
+
 function checkServicesAndMonitoring(file, objects, deployment) {
   const podLabels = deployment ? deployment.spec.template.metadata.labels : {};
   const services = ofKind(objects, 'Service');
   for (const s of services) check(file, `Service ${s.metadata.name} selects the pods`, matches(s.spec.selector, podLabels));
   for (const pdb of ofKind(objects, 'PodDisruptionBudget')) {
     check(file, 'PDB maxUnavailable 1', pdb.spec.maxUnavailable === 1);
+    check(file, 'PDB unhealthyPodEvictionPolicy AlwaysAllow (an outage cannot block drains)', pdb.spec.unhealthyPodEvictionPolicy === 'AlwaysAllow');
     check(file, 'PDB selects the pods', matches(pdb.spec.selector.matchLabels, podLabels));
   }
   for (const sm of ofKind(objects, 'ServiceMonitor')) {
@@ -186,12 +252,24 @@ function checkServicesAndMonitoring(file, objects, deployment) {
       check(file, `ServiceMonitor port ${ep.port} exists on the Service`, target && target.spec.ports.some((p) => p.name === ep.port));
       check(file, 'ServiceMonitor scrapes /metrics', ep.path === '/metrics');
     }
-    check(file, 'ServiceMonitor job label gives job="hookd" (the rules select on it)',
-      sm.spec.jobLabel && target && target.metadata.labels[sm.spec.jobLabel] === 'hookd');
+    check(file, 'ServiceMonitor has no jobLabel (job is the Service name, which the rules select on)', !sm.spec.jobLabel);
   }
-  const rulesFile = yaml.load(fs.readFileSync(path.join(repo, 'helm/hookd/rules/hookd.rules.yaml'), 'utf8'));
+  // Every selector of every rule names this release's job (the Service's name, as the
+  // ServiceMonitor scrapes it) and namespace: two releases in one Prometheus never merge.
+  const service = services[0];
+  const namespace = 'webhooks'; // check.sh template renders with --namespace webhooks
   for (const pr of ofKind(objects, 'PrometheusRule')) {
-    check(file, 'PrometheusRule holds rules/hookd.rules.yaml as it is', JSON.stringify(pr.spec) === JSON.stringify(rulesFile));
+    const scope = service && `job="${service.metadata.name}",namespace="${namespace}"`;
+    for (const rule of pr.spec.groups.flatMap((g) => g.rules)) {
+      const name = rule.alert || rule.record;
+      for (const selector of vectorSelectors(rule.expr)) {
+        check(file, `${name}: ${selector} selects {${scope}}`, scope && selector.includes(`{${scope}`));
+      }
+      if (rule.alert) {
+        const url = rule.annotations && rule.annotations.runbook_url;
+        check(file, `${name}: absolute runbook_url ending #${name.toLowerCase()}`, /^https?:\/\//.test(url || '') && url.endsWith(`#${name.toLowerCase()}`));
+      }
+    }
   }
   const dashboardFile = JSON.parse(fs.readFileSync(path.join(repo, 'helm/hookd/dashboards/hookd.json'), 'utf8'));
   const dashboards = ofKind(objects, 'ConfigMap').filter((m) => m.data && 'hookd.json' in m.data);
@@ -209,6 +287,7 @@ for (const file of process.argv.slice(2)) {
   const deployment = checkDeployment(name, objects);
   checkScaling(name, objects, deployment);
   checkServicesAndMonitoring(name, objects, deployment);
+  checkNetworkPolicy(name, objects, deployment);
   const kinds = objects.map((o) => o.kind).join(', ');
   if (failures === before) console.log(`ok   ${name}: ${objects.length} objects valid (${kinds})`);
 }

@@ -83,7 +83,63 @@ password reference). Refuses a value the chart would silently override.
 {{- $_ := set $kafka "properties" $props -}}
 {{- $_ := set $config "kafka" $kafka -}}
 {{- end -}}
+{{- if not .Values.kafkaTls.enabled -}}
+{{- if or .Values.kafkaTls.ca.existingSecret .Values.kafkaTls.client.existingSecret -}}
+{{- fail "kafkaTls: a Secret is named but kafkaTls.enabled is false (set it to true, or remove the Secret)" -}}
+{{- end -}}
+{{- else -}}
+{{- $kafka := (get $config "kafka") | default dict -}}
+{{- $props := (get $kafka "properties") | default dict -}}
+{{- range $name := list "security.protocol" "ssl.ca.location" "ssl.certificate.location" "ssl.key.location" "ssl.key.password" -}}
+{{- if hasKey $props $name -}}
+{{- fail (printf "config.kafka.properties.%s: leave it out when kafkaTls.enabled is true (the chart sets it from kafkaTls)" $name) -}}
+{{- end -}}
+{{- end -}}
+{{- $_ := set $props "security.protocol" .Values.kafkaTls.securityProtocol -}}
+{{- if .Values.kafkaTls.ca.existingSecret -}}
+{{- $_ := set $props "ssl.ca.location" (printf "%s/ca.crt" (include "hookd.kafkaTlsDir" .)) -}}
+{{- end -}}
+{{- with .Values.kafkaTls.client -}}
+{{- if .existingSecret -}}
+{{- $_ := set $props "ssl.certificate.location" (printf "%s/client.crt" (include "hookd.kafkaTlsDir" $)) -}}
+{{- $_ := set $props "ssl.key.location" (printf "%s/client.key" (include "hookd.kafkaTlsDir" $)) -}}
+{{- if .keyPasswordKey -}}
+{{- $_ := set $props "ssl.key.password" "${HOOKD_KAFKA_KEY_PASSWORD}" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $_ := set $kafka "properties" $props -}}
+{{- $_ := set $config "kafka" $kafka -}}
+{{- end -}}
+{{- /* Static membership named after the pod (HOOKD_POD_NAME, set in deployment.yaml): a
+       restarted container rejoins without a rebalance (docs/operations.md, identity and
+       timeouts). A value in config.kafka.instance_id wins ("" turns it off). */ -}}
+{{- $kafka := (get $config "kafka") | default dict -}}
+{{- if not (hasKey $kafka "instance_id") -}}
+{{- $_ := set $kafka "instance_id" "${HOOKD_POD_NAME}" -}}
+{{- $_ := set $config "kafka" $kafka -}}
+{{- end -}}
 {{- toYaml $config -}}
+{{- end -}}
+
+{{/* Where the Kafka TLS files are mounted: ca.crt, client.crt, client.key whatever the Secrets' keys. */}}
+{{- define "hookd.kafkaTlsDir" -}}
+/etc/hookd/kafka-tls
+{{- end -}}
+
+{{/*
+What helm can know of the Secrets the pods read: their names and keys, and rollOnSecretChange,
+which the operator changes with a rotation. Never their content: helm does not read them.
+*/}}
+{{- define "hookd.secretsChecksum" -}}
+{{- dict "kafkaPassword" .Values.kafkaPassword "kafkaTls" .Values.kafkaTls "caBundle" .Values.caBundle "envFrom" .Values.envFrom "rollOnSecretChange" .Values.rollOnSecretChange | toJson | sha256sum -}}
+{{- end -}}
+
+{{/* Selector labels of the pods, for placement rules that match them (anti-affinity, spread). */}}
+{{- define "hookd.placementSelector" -}}
+labelSelector:
+  matchLabels:
+    {{- include "hookd.selectorLabels" . | nindent 4 }}
 {{- end -}}
 
 {{/*

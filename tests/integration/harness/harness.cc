@@ -59,7 +59,7 @@ std::string Scenario::config_yaml(const std::string& ca_file, const std::string&
                                   const std::string& delivery) const {
   std::ostringstream y;
   // Short sessions: a killed hookd's partitions move to its successor in seconds, not 45.
-  y << "kafka: {bootstrap_servers: \"" << bootstrap() << "\", group_id: " << group
+  y << "kafka: {bootstrap_servers: \"" << bootstrap() << "\", group_id: " << group << ", instance_id: \"\""
     << ", properties: {session.timeout.ms: \"6000\", heartbeat.interval.ms: \"1000\"}}\n"
     << "topics: {events: [" << events << "], subscriptions: " << webhooks << ", retry_prefix: " << retry_prefix
     << ", dead_letter: " << dead_letter << ", attempts: " << attempts()
@@ -72,6 +72,19 @@ std::string Scenario::config_yaml(const std::string& ca_file, const std::string&
   }
   y << extra;
   return y.str();
+}
+
+std::string Scenario::config_yaml_static(const std::string& ca_file, const std::string& instance_id,
+                                         std::chrono::milliseconds session_timeout) const {
+  std::string yaml = config_yaml(ca_file);
+  const auto replace = [&yaml](const std::string& from, const std::string& to) {
+    const auto at = yaml.find(from);
+    if (at == std::string::npos) throw std::logic_error("config_yaml_static: no " + from);
+    yaml.replace(at, from.size(), to);
+  };
+  replace("instance_id: \"\"", "instance_id: \"" + instance_id + "\"");
+  replace("session.timeout.ms: \"6000\"", "session.timeout.ms: \"" + std::to_string(session_timeout.count()) + "\"");
+  return yaml;
 }
 
 std::string Scenario::config_yaml_with_schedule(const std::string& ca_file, const std::string& schedule) const {

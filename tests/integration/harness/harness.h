@@ -41,6 +41,11 @@ struct Scenario {
   // the delivery section holds `delivery` (default: a 2 s timeout); `extra` is appended.
   std::string config_yaml(const std::string& ca_file, const std::string& extra = "",
                           const std::string& delivery = "timeout: 2s") const;
+  // Static membership is off (kafka.instance_id: ""): several hookd of one test share a machine,
+  // and a default taken from HOSTNAME would make them fence each other.
+  // The same as a static member `instance_id` with this session timeout (heartbeats every second).
+  std::string config_yaml_static(const std::string& ca_file, const std::string& instance_id,
+                                 std::chrono::milliseconds session_timeout) const;
   // The same with a retry schedule of short delays (e.g. "[100ms, 200ms]") and a 300 ms throttle floor.
   std::string config_yaml_with_schedule(const std::string& ca_file, const std::string& schedule) const;
 };

@@ -100,6 +100,7 @@ kafka:
   unavailable_after: 2m
   commit_interval: 250ms
   revoke_grace: 3s
+  instance_id: hookd-0
   properties:
     security.protocol: SASL_SSL
     sasl.mechanisms: PLAIN
@@ -148,6 +149,7 @@ admin:
   EXPECT_EQ(c.kafka.unavailable_after, milliseconds(120'000));
   EXPECT_EQ(c.kafka.commit_interval, milliseconds(250));
   EXPECT_EQ(c.kafka.revoke_grace, milliseconds(3'000));
+  EXPECT_EQ(c.kafka.instance_id, "hookd-0");
   EXPECT_EQ(c.kafka.properties, (std::map<std::string, std::string>{
                                     {"security.protocol", "SASL_SSL"},
                                     {"sasl.mechanisms", "PLAIN"},
@@ -383,6 +385,56 @@ TEST(ConfigErrors, RetryGroupMustDifferFromEventsGroup) {
   EXPECT_THAT(e.message, HasSubstr("kafka.group_id"));
 }
 
+TEST(ConfigRetryGroup, DefaultsToTheEventsGroupWithARetrySuffix) {
+  EXPECT_EQ(load_ok("kafka: {group_id: billing}").retry.group_id, "billing-retry");
+  EXPECT_EQ(load_ok("{}").retry.group_id, "hookd-retry");
+  // Written, it wins; only equal names are refused.
+  EXPECT_EQ(load_ok("kafka: {group_id: billing}\nretry: {group_id: shared-retry}\n").retry.group_id,
+            "shared-retry");
+  EXPECT_EQ(load_ok("kafka: {group_id: a-retry}").retry.group_id, "a-retry-retry");
+}
+
+TEST(ConfigErrors, RetryGroupEqualToTheEventsGroupIsRefusedNamingBothKeys) {
+  const ConfigError e = load_error("kafka: {group_id: billing-retry}\nretry: {group_id: billing-retry}\n");
+  EXPECT_EQ(e.key, "retry.group_id");
+  EXPECT_THAT(e.message, HasSubstr("retry.group_id"));
+  EXPECT_THAT(e.message, HasSubstr("\"billing-retry\""));
+  EXPECT_EQ(e.line, 2);
+}
+
+TEST(ConfigInstanceId, DefaultsToTheHostName) {
+  EXPECT_EQ(load_ok("{}", env_of({{"HOSTNAME", "hookd-5f7c9-x2x4q"}})).kafka.instance_id, "hookd-5f7c9-x2x4q");
+  EXPECT_EQ(load_ok("", env_of({{"HOSTNAME", "hookd-0"}})).kafka.instance_id, "hookd-0");
+  // No host name: a dynamic member, as before static membership.
+  EXPECT_EQ(load_ok("{}").kafka.instance_id, "");
+}
+
+TEST(ConfigInstanceId, WrittenItWinsAndEmptyTurnsStaticMembershipOff) {
+  const auto env = env_of({{"HOSTNAME", "host-a"}, {"POD", "hookd-1"}, {"NONE", ""}});
+  EXPECT_EQ(load_ok("kafka: {instance_id: worker-2}", env).kafka.instance_id, "worker-2");
+  EXPECT_EQ(load_ok("kafka: {instance_id: \"${POD}\"}", env).kafka.instance_id, "hookd-1");
+  EXPECT_EQ(load_ok("kafka: {instance_id: \"\"}", env).kafka.instance_id, "");
+  EXPECT_EQ(load_ok("kafka: {instance_id: \"${NONE}\"}", env).kafka.instance_id, "");
+}
+
+TEST(ConfigInstanceId, KafkasCharacterRuleIsCheckedNamingTheKey) {
+  const ConfigError written = load_error("kafka: {instance_id: \"pod 1\"}");
+  EXPECT_EQ(written.key, "kafka.instance_id");
+  EXPECT_THAT(written.message, HasSubstr("a-z A-Z 0-9 . _ -"));
+  EXPECT_EQ(load_error("kafka: {instance_id: " + std::string(250, 'a') + "}").key, "kafka.instance_id");
+  EXPECT_EQ(load_ok("kafka: {instance_id: " + std::string(249, 'a') + "}").kafka.instance_id.size(), 249u);
+
+  const ConfigError from_env = load_error("{}", env_of({{"HOSTNAME", "host:1"}}));
+  EXPECT_EQ(from_env.key, "kafka.instance_id");
+  EXPECT_THAT(from_env.message, HasSubstr("HOSTNAME"));
+}
+
+TEST(ConfigKafkaProperties, GroupInstanceIdHasItsOwnKey) {
+  const ConfigError e = load_error("kafka: {properties: {group.instance.id: x}}");
+  EXPECT_EQ(e.key, "kafka.properties.group.instance.id");
+  EXPECT_THAT(e.message, HasSubstr("kafka.instance_id"));
+}
+
 TEST(ConfigEnv, SubstitutesVariablesAnywhereInAScalar) {
   const Config c = load_ok(R"(
 kafka:
@@ -500,7 +552,8 @@ TEST(ConfigFile, ReadsAFile) {
 // examples/hookd.yaml documents every key at its default: it must load and equal Config{}.
 TEST(ConfigFile, ExampleFileHoldsEveryDefault) {
   const auto repo = std::filesystem::canonical(__FILE__).parent_path().parent_path().parent_path().parent_path();
-  LoadResult result = load_file((repo / "examples" / "hookd.yaml").string());
+  // Without HOSTNAME: its default instance id depends on the machine.
+  LoadResult result = load_file((repo / "examples" / "hookd.yaml").string(), kNoEnv);
   if (auto* error = std::get_if<ConfigError>(&result)) FAIL() << to_string(*error);
   EXPECT_EQ(std::get<Config>(result), Config{});
 }

@@ -50,6 +50,32 @@ TEST(TargetUrl, RefusesWhatIsNotAnHttpTarget) {
   }
 }
 
+// Boost.URL 1.81 reads "http://1.2.3.4.example.com/x" as host 1.2.3.4 and path
+// ".example.com/x": the request would go to an address no one meant. After an authority the
+// path must be empty or start with '/'.
+TEST(TargetUrl, RefusesAPathThatDoesNotStartWithASlash) {
+  for (const char* bad : {"http://1.2.3.4.example.com/x", "https://10.0.0.1.attacker.example/hook",
+                          "http://127.0.0.1.nip.io", "https://1.2.3.4:443.example.com/"}) {
+    EXPECT_FALSE(parse_target_url(bad)) << bad;
+  }
+  for (const char* good : {"http://1.2.3.4/x", "http://1.2.3.4", "https://example.com?x=1", "https://example.com/"}) {
+    EXPECT_TRUE(parse_target_url(good)) << good;
+  }
+}
+
+TEST(TargetUrl, ATrailingDotIsTheSameHostOriginAndSniName) {
+  const auto dotted = parse_target_url("https://Hooks.Example.com./in");
+  const auto plain = parse_target_url("https://hooks.example.com/in");
+  ASSERT_TRUE(dotted);
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(dotted->host, "hooks.example.com");
+  EXPECT_EQ(dotted->origin, plain->origin) << "one pool and one cap per origin";
+  EXPECT_EQ(dotted->target, "/in");
+  for (const char* bad : {"https://example.com../", "https://./", "https://../"}) {
+    EXPECT_FALSE(parse_target_url(bad)) << bad;
+  }
+}
+
 TEST(AttemptResultWords, AreTheMetricLabels) {
   EXPECT_EQ(to_string(AttemptResult::success_2xx), "2xx");
   EXPECT_EQ(to_string(AttemptResult::status_3xx), "3xx");

@@ -75,5 +75,35 @@ TEST(ClientConfs, EachClientLayersItsOwnPropertiesOverTheUsers) {
   EXPECT_EQ(get(reader, "isolation.level"), "read_committed");
 }
 
+TEST(GroupConsumerConf, FleetDefaultsForSessionAndHeartbeatThatThePropertiesOverride) {
+  GroupConsumerOptions options;
+  const auto defaults = group_consumer_conf({"127.0.0.1:1", {}}, options);
+  ASSERT_TRUE(defaults.conf) << defaults.error;
+  EXPECT_EQ(get(defaults, "session.timeout.ms"), "10000");
+  EXPECT_EQ(get(defaults, "heartbeat.interval.ms"), "1000");
+
+  const auto overridden = group_consumer_conf(
+      {"127.0.0.1:1", {{"session.timeout.ms", "30000"}, {"heartbeat.interval.ms", "3000"}}}, options);
+  ASSERT_TRUE(overridden.conf) << overridden.error;
+  EXPECT_EQ(get(overridden, "session.timeout.ms"), "30000");
+  EXPECT_EQ(get(overridden, "heartbeat.interval.ms"), "3000");
+}
+
+TEST(GroupConsumerConf, AnInstanceIdMakesAStaticMemberAndNoneADynamicOne) {
+  GroupConsumerOptions options;
+  const auto dynamic = group_consumer_conf({"127.0.0.1:1", {}}, options);
+  ASSERT_TRUE(dynamic.conf) << dynamic.error;
+  EXPECT_EQ(get(dynamic, "group.instance.id"), "<unset>");
+
+  options.instance_id = "hookd-7d9f-abcde";
+  const auto fixed = group_consumer_conf({"127.0.0.1:1", {}}, options);
+  ASSERT_TRUE(fixed.conf) << fixed.error;
+  EXPECT_EQ(get(fixed, "group.instance.id"), "hookd-7d9f-abcde");
+}
+
+TEST(CheckClientConfigs, BuildsTheStaticMembersConfigurations) {
+  EXPECT_EQ(check_client_configs({"127.0.0.1:1", {}}, {"hookd", "hookd-retry"}, "pod-0"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace hookd::kafka

@@ -68,3 +68,25 @@ TEST(Metrics, ExportsEveryFixedLabelWordAtZeroFromStart) {
 
 }  // namespace
 }  // namespace hookd::metrics
+
+namespace hookd::metrics {
+namespace {
+
+// What alerts need to see a pod that runs but does not work: readiness, Kafka reachability and
+// group membership exist from start (at 0: nothing is known yet), and the build is named.
+TEST(Metrics, ExportsReadinessMembershipAndTheBuild) {
+  Metrics m;
+  m.set_build_info("1.2.3", "abc123", "2.0.2");
+  const std::string text = prometheus::TextSerializer().Serialize(m.registry().Collect());
+  EXPECT_NE(text.find("hookd_ready 0"), std::string::npos) << text;
+  EXPECT_NE(text.find("hookd_kafka_reachable 0"), std::string::npos);
+  EXPECT_NE(text.find("hookd_group_joined{group=\"events\"} 0"), std::string::npos);
+  EXPECT_NE(text.find("hookd_group_joined{group=\"retries\"} 0"), std::string::npos);
+  EXPECT_NE(text.find("hookd_build_info{commit=\"abc123\",librdkafka=\"2.0.2\",version=\"1.2.3\"} 1"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("hookd_kafka_write_failures_total{kind=\"fatal\"} 0"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hookd::metrics

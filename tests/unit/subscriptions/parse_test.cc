@@ -4,6 +4,7 @@
 
 #include <string>
 #include <variant>
+#include <vector>
 
 namespace hookd::subscriptions {
 namespace {
@@ -162,6 +163,46 @@ TEST(ParseSubscription, UrlForms) {
   EXPECT_EQ(v4->host, "127.0.0.1");
   EXPECT_EQ(v4->port, 443);
   EXPECT_EQ(v4->origin, "https://127.0.0.1:443");
+}
+
+// Webhook ids travel in request headers (x-blue-webhook-id): CR, LF or any other byte
+// outside the pattern must never reach one.
+TEST(ParseSubscription, IdsFollowTheDocumentedPattern) {
+  const std::vector<std::string> good = {"w1", "clb4qaopy0000vt24mlp28v03", "wh-1", "evt_1", "a.b:c-d_e",
+                                         std::string(128, 'x')};
+  for (const std::string& id : good) {
+    EXPECT_NE(parse_ok(id, R"({"id":")" + id + R"(","companyId":"c1","url":"https://h.example/x"})"), nullptr) << id;
+  }
+  // As written inside the JSON string: escapes stand for the characters they name.
+  const std::vector<std::string> bad = {R"(w1\r\nx-injected: 1)", "w 1", R"(w\u0000)", R"(w\t1)", "w/1",
+                                        R"(\u00e9t\u00e9)", std::string(129, 'x')};
+  for (const std::string& id : bad) {
+    const Invalid refused = parse_bad(id, R"({"id":")" + id + R"(","companyId":"c1","url":"https://h.example/x"})");
+    EXPECT_EQ(refused.reason, InvalidReason::invalid_field) << id << ": " << refused.detail;
+    EXPECT_NE(refused.detail.find("id is not"), std::string::npos) << refused.detail;
+  }
+}
+
+// Boost.URL 1.81 reads "http://1.2.3.4.example.com/x" as host 1.2.3.4 and path
+// ".example.com/x": such a URL would be delivered to an address its owner never named.
+TEST(ParseSubscription, UrlWhosePathDoesNotStartWithASlashIsRefused) {
+  for (const char* url : {"http://1.2.3.4.example.com/x", "https://10.0.0.1.attacker.example/hook",
+                          "http://127.0.0.1.nip.io"}) {
+    const Invalid bad = parse_bad("w1", minimal("", url));
+    EXPECT_EQ(bad.reason, InvalidReason::invalid_url) << url << ": " << bad.detail;
+    EXPECT_EQ(bad.detail.find("example"), std::string::npos) << "never quotes the URL";
+  }
+}
+
+TEST(ParseSubscription, TrailingDotOfTheHostIsDroppedForOneOrigin) {
+  auto dotted = parse_ok("w1", minimal("", "https://Hooks.Example.com.:8443/in"));
+  ASSERT_NE(dotted, nullptr);
+  EXPECT_EQ(dotted->host, "hooks.example.com");
+  EXPECT_EQ(dotted->origin, "https://hooks.example.com:8443");
+  EXPECT_EQ(dotted->target, "/in");
+  for (const char* url : {"https://example.com../", "https://./x"}) {
+    EXPECT_EQ(parse_bad("w1", minimal("", url)).reason, InvalidReason::invalid_url) << url;
+  }
 }
 
 struct BadCase {
