@@ -4,15 +4,14 @@
 // - Eager assignors only (range,roundrobin): cooperative-sticky has known bugs in 2.0.2.
 // - hookd stores offsets itself (enable.auto.offset.store=false) once deliveries are
 //   durable; auto-commit (every auto_commit_interval, kafka.commit_interval) commits what was
-//   stored; revoke and close commit synchronously. The interval is part of the bound on what a
-//   crash redelivers (docs/contract.md).
+//   stored; a revoke commits synchronously, close() within its deadline. The interval is part
+//   of the bound on what a crash redelivers (docs/contract.md).
 // - Every assignment change bumps assignment_generation(): a delivery remembers the
 //   generation it was dispatched under and the worker ignores completions from an older one.
 // - librdkafka keeps a paused partition paused across a rebalance, and resuming one that
 //   is not paused can rewind its fetch position (#4686): this wrapper remembers exactly
 //   which partitions it paused, re-applies the pause to new assignments while paused, and
 //   resumes only what it paused.
-//
 // - Static membership (KIP-345) when options.instance_id is set: a member restarted with the
 //   same group.instance.id within session_timeout gets its partitions back without a
 //   rebalance. librdkafka 2.0.2 never sends LeaveGroup when a static member closes, so close()
