@@ -44,7 +44,9 @@ std::optional<RecordError> get_optional_string(od::object& o, const char* key, s
   if (const auto error = o.find_field_unordered(key).get(v)) {
     return error == simdjson::NO_SUCH_FIELD ? std::nullopt : std::optional(reason_of(error));
   }
-  if (v.is_null()) return std::nullopt;
+  bool is_null = false;  // never `if (v.is_null())`: that throws on broken JSON (see below)
+  if (const auto error = v.is_null().get(is_null)) return reason_of(error);
+  if (is_null) return std::nullopt;
   std::string_view text;
   if (const auto error = v.get_string().get(text)) return reason_of(error);
   out.assign(text);
@@ -67,8 +69,15 @@ std::optional<RecordError> get_attempt(od::object o, AttemptRecord& a) {
 }  // namespace
 
 ParseResult parse_retry_record(std::string_view bytes) {
-  thread_local od::parser parser;
   const simdjson::padded_string padded(bytes);
+  // On-demand parsing only validates what it visits, and after a structural error its
+  // iterator must not be used again (simdjson 3.0.1 asserts in debug builds, and reads an
+  // unspecified state in release ones). A record is input: validate the whole document
+  // first with the DOM parser, then extract (the body and envelope need on-demand's raw_json).
+  // Retry records are off the per-event path, so the second pass is affordable.
+  thread_local simdjson::dom::parser validator;
+  if (validator.parse(padded).error() != simdjson::SUCCESS) return RecordError::not_json;
+  thread_local od::parser parser;
   od::document doc;
   if (parser.iterate(padded).get(doc) != simdjson::SUCCESS) return RecordError::not_json;
   od::object root;
@@ -111,7 +120,11 @@ ParseResult parse_retry_record(std::string_view bytes) {
 
   od::value body;
   if (const auto error = root.find_field_unordered("body").get(body)) return reason_of(error);
-  if (!body.is_null()) {
+  // is_null() can fail on broken JSON, and converting its result to bool would throw: read
+  // the error instead (simdjson 3.0.1; docs/architecture.md, library gaps).
+  bool body_is_null = false;
+  if (const auto error = body.is_null().get(body_is_null)) return reason_of(error);
+  if (!body_is_null) {
     od::object body_object;
     std::string_view raw;
     if (const auto error = body.get_object().get(body_object)) return reason_of(error);

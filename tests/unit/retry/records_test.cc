@@ -348,3 +348,39 @@ TEST(RetryRecordParse, AcceptsTheBoundsItChecks) {
 
 }  // namespace
 }  // namespace hookd::retry
+
+namespace hookd::retry {
+namespace {
+
+// Found by the retry_records fuzzer (fuzz/corpus/retry_records/crash_body_is_null): a null
+// body followed by broken JSON made simdjson's is_null() throw, which ended the retry loop's
+// thread, and the partition's next owner met the same record.
+TEST(RetryRecordParse, BrokenJsonAfterANullBodyIsRefusedNotThrown) {
+  const std::string bytes =
+      R"({"deliveryId":"msg_2","webhookId":"wh-2","eventId":"evt-2","event":"X","attempts":0,"step":-1,)"
+      R"("source":{"topic":"t","partition":3,"offset":0},"history":[],"body":null"vne,elope":{"id":"evt-2"}})";
+  ParseResult parsed = parse_retry_record("");
+  EXPECT_NO_THROW(parsed = parse_retry_record(bytes));
+  EXPECT_FALSE(parsed.has_value());
+  // The same break after an optional null string in the history.
+  const std::string in_history =
+      R"({"deliveryId":"m","webhookId":"w","eventId":"e","event":"X","attempts":1,"step":0,)"
+      R"("source":{"topic":"t","partition":0,"offset":0},"history":[{"at":"2026-01-01T00:00:00.000Z",)"
+      R"("result":"5xx","status":500,"durationMs":1,"error":null"x":1}],"body":null,"envelope":{"id":"e"}})";
+  EXPECT_NO_THROW(parsed = parse_retry_record(in_history));
+  EXPECT_FALSE(parsed.has_value());
+}
+
+// Found by the fuzzer too (fuzz/corpus/retry_records/crash_use_after_error): an unclosed
+// object made the on-demand iterator fail, and the next field lookup used it anyway (an
+// assertion in simdjson's debug build, which the sanitizer stage of scripts/test.sh runs; an
+// unspecified read in release). Broken JSON is now refused before any field is read.
+TEST(RetryRecordParse, StructurallyBrokenJsonIsRefusedBeforeAnyFieldIsRead) {
+  const std::string bytes = R"CORPUS({"deliveryId":"msg_1","webhookId":"wh-1","eventId":"evt-1","event":"TODO_CREATED","attempts":2,"step":1,"source":{"topic":"blue.events","partition":0,"offset":42{"deliveryId":"msg_1","webhookId":"wh-1","eveattemptsntId":"evt-1","fvent":"TODO_CREATED","attempts":2,"step":1,"so":"wh-},"history":[{"at":"2026-11-23T10:00:00.000Z","r1","eveattemptsntId":"evt-1","fvent":"TODO_urc":"{etopic":"blesult":"5xx","status":500,"durationMs":12,"error":"HTTP 500","response":"caf\u15e9 \ufffd"}],"yo{bd":"event":{"id"ue.p1"},"even:"todo-1"},"1","evetId":"evt-1"},"envelope":{"id":"evt-1","event":"TODO_CRnt":"TODO_CREATEDEATED""}}}})CORPUS";
+  const auto parsed = parse_retry_record(bytes);
+  ASSERT_FALSE(parsed.has_value());
+  EXPECT_EQ(parsed.error(), RecordError::not_json);
+}
+
+}  // namespace
+}  // namespace hookd::retry
