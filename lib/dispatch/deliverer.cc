@@ -6,6 +6,7 @@
 
 #include <boost/asio/steady_timer.hpp>
 
+#include <algorithm>
 #include <chrono>
 
 namespace hookd::dispatch {
@@ -30,9 +31,8 @@ constexpr std::array kWriteErrors = {kafka::WriteError::transient, kafka::WriteE
 
 // Back-off between writes of a record that failed `failures` times: 100 ms doubling to 30 s.
 std::chrono::milliseconds write_backoff(int failures) {
-  return std::chrono::milliseconds(100) * (1 << std::min(failures - 1, 9)) > std::chrono::seconds(30)
-             ? std::chrono::milliseconds(30'000)
-             : std::chrono::milliseconds(100) * (1 << std::min(failures - 1, 9));
+  const std::chrono::milliseconds doubled(100LL << std::clamp(failures - 1, 0, 9));
+  return std::min<std::chrono::milliseconds>(doubled, std::chrono::seconds(30));
 }
 
 constexpr std::string_view kBreakerOpen = "breaker_open";

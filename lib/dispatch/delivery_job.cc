@@ -17,15 +17,10 @@ std::shared_ptr<const std::string> body_for(const events::Event& event, const su
 std::shared_ptr<DeliveryJob> DeliveryJob::first_attempt(std::shared_ptr<EventTicket> ticket,
                                                         const subscriptions::Subscription& webhook,
                                                         const events::Event& event) {
-  auto job = std::make_shared<DeliveryJob>();
   const auto& position = ticket->pending.position();
-  job->origin = {std::string(position.topic), position.partition, position.offset};
-  job->ticket = std::move(ticket);
-  job->subscription = webhook.shared_from_this();
-  job->delivery_id = payload::delivery_id(event.id, webhook.id);
-  job->event_id.assign(event.id);
-  job->event_type.assign(event.type);
-  job->occurred_at_unix_ms = event.occurred_at_unix_ms;
+  retry::SourcePosition origin{std::string(position.topic), position.partition, position.offset};
+  auto job = for_event(std::move(ticket), webhook, event);
+  job->origin = std::move(origin);
   job->body = body_for(event, webhook);
   return job;
 }
@@ -34,21 +29,28 @@ std::shared_ptr<DeliveryJob> DeliveryJob::from_retry(std::shared_ptr<EventTicket
                                                      const subscriptions::Subscription& webhook,
                                                      const retry::RetryRecord& record, const events::Event& event,
                                                      std::string body) {
-  auto job = std::make_shared<DeliveryJob>();
-  job->ticket = std::move(ticket);
-  job->subscription = webhook.shared_from_this();
   // The record is input: the ids that go out in headers come from the envelope, which the
-  // event parser validated, as for a first attempt; the delivery id is the same function of
-  // them, so it does not change between attempts.
-  job->delivery_id = payload::delivery_id(event.id, webhook.id);
-  job->event_id.assign(event.id);
-  job->event_type.assign(event.type);
-  job->occurred_at_unix_ms = event.occurred_at_unix_ms;
+  // event parser validated, as for a first attempt (for_event); the delivery id is the same
+  // function of them, so it does not change between attempts.
+  auto job = for_event(std::move(ticket), webhook, event);
   job->attempt = record.attempts + 1;
   job->step = record.step;
   job->origin = record.source;
   job->history = record.history;
   job->body = body.empty() ? body_for(event, webhook) : std::make_shared<const std::string>(std::move(body));
+  return job;
+}
+
+std::shared_ptr<DeliveryJob> DeliveryJob::for_event(std::shared_ptr<EventTicket> ticket,
+                                                    const subscriptions::Subscription& webhook,
+                                                    const events::Event& event) {
+  auto job = std::make_shared<DeliveryJob>();
+  job->ticket = std::move(ticket);
+  job->subscription = webhook.shared_from_this();
+  job->delivery_id = payload::delivery_id(event.id, webhook.id);
+  job->event_id.assign(event.id);
+  job->event_type.assign(event.type);
+  job->occurred_at_unix_ms = event.occurred_at_unix_ms;
   return job;
 }
 

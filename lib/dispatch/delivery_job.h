@@ -44,6 +44,14 @@ struct DeliveryJob {
 
   retry::DeliveryState state() const { return {attempt, step}; }
 
+ private:
+  // What every delivery of an event shares: ticket, webhook, ids from the envelope.
+  static std::shared_ptr<DeliveryJob> for_event(std::shared_ptr<EventTicket> ticket,
+                                                const subscriptions::Subscription& webhook,
+                                                const events::Event& event);
+
+ public:
+
   std::shared_ptr<EventTicket> ticket;
   std::shared_ptr<const subscriptions::Subscription> subscription;  // as matched: a later snapshot never changes it
   std::string delivery_id;

@@ -194,7 +194,6 @@ class Worker {
  private:
   // Topics exist and the whole subscription table is loaded; false when stopped meanwhile.
   bool prepare(const std::atomic<bool>& stop) {
-    std::optional<std::string> topics_error;
     const bool reachable = wait_until([&] {
       const bool up = topic_admin_->reachable(2s);
       up ? liveness_.kafka_up() : liveness_.kafka_down();
