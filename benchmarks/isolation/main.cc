@@ -24,6 +24,10 @@
 // --repeat R runs the pair R times (A, B, A, B, ...) and reports the medians: a p99 of tens
 // of milliseconds on a shared machine moves by more than 10% from one run to the next.
 //
+// With --tenants it measures isolation between companies instead (tenants.h): a hostile
+// company's slow receivers and fan-out beside a well-behaved company, with and without the
+// tenant budget.
+//
 // Kafka as in hookd-bench-e2e: --bootstrap, else $HOOKD_TEST_KAFKA_STATE/bootstrap, else a
 // broker of its own. Exit code 0 when every delivery to the nine (and in A to the tenth)
 // arrived in both runs and hookd exited 0 each time, 1 otherwise or, with --require-goal,
@@ -36,6 +40,7 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -48,6 +53,7 @@
 #include "support/hookd_process.h"
 #include "support/https_receiver.h"
 #include "support/test_ca.h"
+#include "tenants.h"
 
 namespace hookd::bench {
 namespace {
@@ -304,6 +310,8 @@ int run(const Options& o) {
 
 int main(int argc, char** argv) {
   try {
+    for (int i = 1; i < argc; ++i)
+      if (std::string_view(argv[i]) == "--tenants") return hookd::bench::run_tenants(argc, argv);
     return hookd::bench::run(hookd::bench::read_options(argc, argv));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "hookd-bench-isolation: %s\n", e.what());

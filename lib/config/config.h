@@ -79,11 +79,20 @@ struct DeliveryConfig {
   int max_in_flight = 2048;             // global; event and retry partitions pause at this cap
   // Memory the deliveries in flight hold, estimated per record; partitions pause at this cap too.
   std::size_t max_in_flight_bytes = std::size_t{256} * 1024 * 1024;
+  // One company's (tenant's) share of the two caps above: beyond it its deliveries are deferred
+  // to a retry tier, so one company cannot pause everyone's partitions. When a key is absent
+  // the loader makes it a quarter of its global cap.
+  int max_in_flight_per_tenant = 512;
+  std::size_t max_in_flight_bytes_per_tenant = std::size_t{64} * 1024 * 1024;
   // Offsets a partition may have read past its committable one (finished or not) before it
   // is paused: bounds what a crash redelivers (docs/contract.md).
   int max_uncommitted_per_partition = 1000;
   int max_in_flight_per_origin = 64;    // also the per-origin connection cap
-  int max_queued_per_origin = 1024;     // beyond this, straight to the first retry tier
+  // An origin at its in-flight cap queues at most this many, and only while the queue's
+  // expected wait stays within max_origin_queue_wait; beyond, straight to the first retry
+  // tier (docs/endpoints.md, Origin queues).
+  int max_queued_per_origin = 4096;
+  std::chrono::milliseconds max_origin_queue_wait = std::chrono::seconds(1);
   std::size_t max_response_bytes = 64 * 1024;  // a longer body closes the connection
   bool allow_private_networks = false;  // cloud metadata addresses stay refused anyway
   bool allow_http = true;

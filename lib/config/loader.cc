@@ -180,17 +180,38 @@ void read_health(const YamlReader& r, const YAML::Node& root, HealthConfig& c) {
   s.set(c.probe_interval, "probe_interval", &YamlReader::duration);
 }
 
+// A company's share of the global caps: a quarter of each unless set, never above it (equal
+// turns the budget off).
+void read_tenant_budget(const Section& s, DeliveryConfig& c) {
+  c.max_in_flight_per_tenant = std::max(1, c.max_in_flight / 4);
+  c.max_in_flight_bytes_per_tenant = std::max<std::size_t>(1, c.max_in_flight_bytes / 4);
+  s.set(c.max_in_flight_per_tenant, "max_in_flight_per_tenant", &YamlReader::positive_int);
+  s.set(c.max_in_flight_bytes_per_tenant, "max_in_flight_bytes_per_tenant", &YamlReader::size);
+  if (c.max_in_flight_per_tenant > c.max_in_flight) {
+    fail(s["max_in_flight_per_tenant"], s.key("max_in_flight_per_tenant"),
+         "delivery.max_in_flight_per_tenant: at most delivery.max_in_flight (" + std::to_string(c.max_in_flight) +
+             "); equal to it turns the tenant budget off");
+  }
+  if (c.max_in_flight_bytes_per_tenant == 0 || c.max_in_flight_bytes_per_tenant > c.max_in_flight_bytes) {
+    fail(s["max_in_flight_bytes_per_tenant"], s.key("max_in_flight_bytes_per_tenant"),
+         "delivery.max_in_flight_bytes_per_tenant: expected more than 0 and at most delivery.max_in_flight_bytes (" +
+             std::to_string(c.max_in_flight_bytes) + "); equal to it turns the byte budget off");
+  }
+}
+
 void read_delivery(const YamlReader& r, const YAML::Node& root, DeliveryConfig& c) {
   const Section s(r, root, "delivery",
                   {"timeout", "connect_timeout", "max_in_flight", "max_in_flight_per_origin",
                    "max_queued_per_origin", "max_response_bytes", "allow_private_networks", "allow_http",
                    "ca_file", "threads", "dns_cache_ttl", "proxy", "rate_limit_max_wait", "max_in_flight_bytes",
-                   "max_uncommitted_per_partition"});
+                   "max_uncommitted_per_partition", "max_origin_queue_wait", "max_in_flight_per_tenant",
+                   "max_in_flight_bytes_per_tenant"});
   s.set(c.timeout, "timeout", &YamlReader::duration);
   s.set(c.connect_timeout, "connect_timeout", &YamlReader::duration);
   s.set(c.max_in_flight, "max_in_flight", &YamlReader::positive_int);
   s.set(c.max_in_flight_per_origin, "max_in_flight_per_origin", &YamlReader::positive_int);
   s.set(c.max_queued_per_origin, "max_queued_per_origin", &YamlReader::positive_int);
+  s.set(c.max_origin_queue_wait, "max_origin_queue_wait", &YamlReader::duration);
   s.set(c.max_response_bytes, "max_response_bytes", &YamlReader::size);
   s.set(c.allow_private_networks, "allow_private_networks", &YamlReader::boolean);
   s.set(c.allow_http, "allow_http", &YamlReader::boolean);
@@ -207,6 +228,7 @@ void read_delivery(const YamlReader& r, const YAML::Node& root, DeliveryConfig& 
   s.set(c.rate_limit_max_wait, "rate_limit_max_wait", &YamlReader::duration);
   s.set(c.max_in_flight_bytes, "max_in_flight_bytes", &YamlReader::size);
   s.set(c.max_uncommitted_per_partition, "max_uncommitted_per_partition", &YamlReader::positive_int);
+  read_tenant_budget(s, c);
 }
 
 void read_log(const YamlReader& r, const YAML::Node& root, LogConfig& c) {

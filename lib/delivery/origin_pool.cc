@@ -60,7 +60,10 @@ ClientContext::ClientContext(asio::io_context& io_context, ClientOptions client_
       resolver(io_context, resolver_options(options)) {}
 
 OriginPool::OriginPool(std::shared_ptr<ClientContext> context)
-    : context_(std::move(context)), strand_(asio::make_strand(context_->io)), idle_timer_(strand_) {}
+    : context_(std::move(context)),
+      strand_(asio::make_strand(context_->io)),
+      idle_timer_(strand_),
+      drain_(std::max<std::size_t>(1, context_->options.max_in_flight_per_origin)) {}
 
 void OriginPool::submit(PendingRequest pending) {
   asio::post(strand_, [self = shared_from_this(), pending = std::move(pending)]() mutable {
@@ -81,19 +84,29 @@ void OriginPool::admit(PendingRequest pending) {
   const std::size_t cap = std::max<std::size_t>(1, context_->options.max_in_flight_per_origin);
   if (in_flight_ < cap) {
     start(std::move(pending));
-  } else if (waiting_.size() < context_->options.max_queued_per_origin) {
+  } else if (queue_has_room(Clock::now())) {
     waiting_.push_back(std::move(pending));
     if (context_->options.on_queued) context_->options.on_queued(waiting_.size());
   } else {
     Outcome outcome;
     outcome.result = AttemptResult::origin_queue_full;
-    outcome.error = pending.url.origin + ": too many requests waiting for this origin";
+    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+        drain_.expected_wait(waiting_.size(), Clock::now()));
+    outcome.error = pending.url.origin + ": " + std::to_string(waiting_.size()) +
+                    " requests waiting for this origin (expected wait " + std::to_string(wait.count()) + " ms)";
     pending.done(std::move(outcome));
   }
 }
 
+bool OriginPool::queue_has_room(Clock::time_point now) const {
+  const ClientOptions& options = context_->options;
+  if (waiting_.size() >= options.max_queued_per_origin) return false;
+  return drain_.expected_wait(waiting_.size(), now) <= options.max_queue_wait;
+}
+
 void OriginPool::start(PendingRequest pending) {
   ++in_flight_;
+  drain_.started(Clock::now());
   std::shared_ptr<Connection> connection = take_idle();
   const bool reused = connection != nullptr;
   if (!reused) {
@@ -105,8 +118,9 @@ void OriginPool::start(PendingRequest pending) {
                  asio::detached);
 }
 
-void OriginPool::finish(std::shared_ptr<Connection> reusable) {
+void OriginPool::finish(std::shared_ptr<Connection> reusable, Clock::duration latency) {
   --in_flight_;
+  drain_.finished(Clock::now(), latency);
   if (reusable) {
     if (shut_down_) {
       reusable->close();
@@ -262,7 +276,10 @@ asio::awaitable<void> OriginPool::attempt(std::shared_ptr<OriginPool> self, std:
     connection->close();
   }
   // Hand the connection back before answering, so a request posted from `done` finds it.
-  asio::post(self->strand_, [self, keep = std::move(keep)]() mutable { self->finish(std::move(keep)); });
+  const auto latency = std::chrono::duration_cast<Clock::duration>(outcome.duration);
+  asio::post(self->strand_, [self, keep = std::move(keep), latency]() mutable {
+    self->finish(std::move(keep), latency);
+  });
   pending.done(std::move(outcome));
 }
 

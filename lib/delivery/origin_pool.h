@@ -1,6 +1,6 @@
 // Everything the client keeps for one origin (scheme, host, port): its keep-alive
 // connections, how many requests are in flight, and the bounded FIFO of requests waiting
-// for a free slot.
+// for a free slot (bounded by the wait it promises, docs/endpoints.md "Origin queues").
 //
 // Why a strand per origin: the pool state is touched by every request and every completion
 // for that origin, from any io_context thread. A strand serialises that without a lock, and
@@ -23,6 +23,7 @@
 #include <boost/asio/strand.hpp>
 
 #include "delivery/connection.h"
+#include "delivery/drain_estimate.h"
 #include "delivery/proxy.h"
 #include "delivery/resolver.h"
 #include "delivery/target_url.h"
@@ -64,7 +65,9 @@ class OriginPool : public std::enable_shared_from_this<OriginPool> {
   // All of these run on strand_.
   void admit(PendingRequest pending);
   void start(PendingRequest pending);
-  void finish(std::shared_ptr<Connection> reusable);
+  void finish(std::shared_ptr<Connection> reusable, Clock::duration latency);
+  // Whether one more request may join waiting_ now (docs/endpoints.md, "Origin queues").
+  bool queue_has_room(Clock::time_point now) const;
   std::shared_ptr<Connection> take_idle();
   void arm_idle_timer();
   void close_expired_idle();
@@ -81,6 +84,7 @@ class OriginPool : public std::enable_shared_from_this<OriginPool> {
   bool idle_timer_armed_ = false;
   bool shut_down_ = false;
   std::size_t in_flight_ = 0;
+  DrainEstimate drain_;
   std::deque<PendingRequest> waiting_;
   std::vector<std::shared_ptr<Connection>> idle_;  // most recently used last
 };

@@ -35,6 +35,7 @@ std::string_view to_string(AttemptResult result) {
     case AttemptResult::protocol_error: return "protocol_error";
     case AttemptResult::blocked: return "blocked";
     case AttemptResult::origin_queue_full: return "origin_queue_full";
+    case AttemptResult::tenant_over_budget: return "tenant_over_budget";
     case AttemptResult::cancelled: return "cancelled";
   }
   return "protocol_error";

@@ -27,12 +27,15 @@ enum class AttemptResult {
   protocol_error,
   blocked,
   origin_queue_full,
+  // Not attempted: the webhook's company (tenant) is at its share of the deliveries in
+  // flight (dispatch/tenant_budget.h); deferred like origin_queue_full.
+  tenant_over_budget,
   cancelled,  // Request::refresh said no when it left the origin's queue: no attempt made
 };
 
 // Fixed words used as metric label values and in dead-letter attempt records:
 // "2xx" "3xx" "4xx" "5xx" "timeout" "dns_error" "connect_error" "tls_error"
-// "protocol_error" "blocked" "origin_queue_full" "cancelled".
+// "protocol_error" "blocked" "origin_queue_full" "tenant_over_budget" "cancelled".
 std::string_view to_string(AttemptResult result);
 
 // How much of a response body an Outcome keeps (attempt history in dead letters).
@@ -80,7 +83,11 @@ struct ClientOptions {
   std::chrono::milliseconds request_timeout{7000};  // write the request + read the whole response
   std::chrono::milliseconds connect_timeout{3000};  // resolve + connect + TLS handshake
   std::size_t max_in_flight_per_origin = 64;
-  std::size_t max_queued_per_origin = 1024;
+  // The queue of an origin at its in-flight cap holds at most this many requests, and takes
+  // one more only while its expected wait stays within max_queue_wait; beyond either bound a
+  // request ends at once with origin_queue_full (docs/endpoints.md, "Origin queues").
+  std::size_t max_queued_per_origin = 4096;
+  std::chrono::milliseconds max_queue_wait{1000};
   std::size_t max_response_bytes = 65536;  // a longer body closes the connection; the status still decides
   bool allow_private_networks = false;
   bool allow_http = true;

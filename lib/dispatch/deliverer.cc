@@ -18,7 +18,7 @@ constexpr std::array kAllResults = {
     AttemptResult::success_2xx,   AttemptResult::status_3xx, AttemptResult::status_4xx,
     AttemptResult::status_5xx,    AttemptResult::timeout,    AttemptResult::dns_error,
     AttemptResult::connect_error, AttemptResult::tls_error,  AttemptResult::protocol_error,
-    AttemptResult::blocked,       AttemptResult::origin_queue_full,
+    AttemptResult::blocked,       AttemptResult::origin_queue_full, AttemptResult::tenant_over_budget,
 };
 
 constexpr std::array kDeadLetterReasons = {retry::DeadLetterReason::blocked, retry::DeadLetterReason::gone,
@@ -55,7 +55,7 @@ std::vector<kafka::Header> to_kafka_headers(const std::vector<std::pair<std::str
 }  // namespace
 
 Deliverer::Deliverer(DelivererParts parts, DelivererSettings settings)
-    : parts_(parts), settings_(std::move(settings)) {
+    : parts_(parts), settings_(std::move(settings)), tenant_budget_(settings_.tenant_budget) {
   auto& m = parts_.metrics;
   static_assert(kAllResults.size() == std::tuple_size_v<decltype(attempts_by_result_)>);
   for (auto result : kAllResults) {
@@ -84,6 +84,10 @@ Deliverer::Deliverer(DelivererParts parts, DelivererSettings settings)
 void Deliverer::dispatch(std::shared_ptr<DeliveryJob> job) {
   in_flight_.fetch_add(1, std::memory_order_relaxed);
   parts_.metrics.inflight_deliveries.Increment();
+  // Before the breaker and the send: a deferral costs its company nothing, and a fan-out of one
+  // event to many webhooks of a company stops sending at the budget.
+  job->budget = tenant_budget_.acquire(job->subscription->company_id, TenantBudget::estimate(job->body->size()));
+  if (!job->budget) return defer_for_tenant(job);
   admit(job);
 }
 
@@ -256,6 +260,18 @@ void Deliverer::defer_for_breaker(const std::shared_ptr<DeliveryJob>& job) {
   enqueue_retry(job, decision.step, decision.attempts_made);
 }
 
+void Deliverer::defer_for_tenant(const std::shared_ptr<DeliveryJob>& job) {
+  delivery::Outcome outcome;
+  outcome.result = AttemptResult::tenant_over_budget;
+  attempts_by_result_[static_cast<std::size_t>(outcome.result)]->Increment();
+  const retry::Decision decision = retry::decide(outcome, job->state(), parts_.policy, settings_.rules);
+  // Nothing is added to the history, as for a rate limit: a company kept at its budget for long
+  // does not push its webhooks' real attempts out of their retry records.
+  log::limited(log::Level::info, "tenant_deferred", "company at its in-flight budget; delivery deferred to a retry tier",
+               {{"webhook_id", job->subscription->id}, {"tier", decision.step.delay_text}});
+  enqueue_retry(job, decision.step, decision.attempts_made);
+}
+
 void Deliverer::defer_for_rate_limit(const std::shared_ptr<DeliveryJob>& job,
                                      const delivery::RateLimiter::Reservation& slot) {
   // Nothing is added to the history, so a webhook kept over its limit for long does not grow
@@ -379,6 +395,8 @@ void Deliverer::on_write_failed(const std::shared_ptr<Write>& record, rd_kafka_r
 }
 
 void Deliverer::finish(const std::shared_ptr<DeliveryJob>& job) {
+  // Given back before the ticket, so the budget is free by the time the offset can commit.
+  job->budget.release();
   job->ticket->pending.finish_one();
   in_flight_.fetch_sub(1, std::memory_order_relaxed);
   parts_.metrics.inflight_deliveries.Decrement();

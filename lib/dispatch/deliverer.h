@@ -1,7 +1,10 @@
 // Makes one HTTP attempt for a DeliveryJob and turns its outcome into a durable fact: a 2xx,
 // a retry record on the tier the retry decision picks (retry/decision.h), or a dead letter.
 //
-// First attempts and retries take the same path. Both pass the webhook's circuit breaker first
+// First attempts and retries take the same path. Both take a share of their company's budget
+// of deliveries in flight first (dispatch/tenant_budget.h): a company at its budget has the
+// delivery deferred to a retry tier without an attempt (`tenant_over_budget`), so it cannot
+// hold the global cap that pauses every partition. Then the webhook's circuit breaker
 // (health/tracker.h): while it is open a delivery is deferred to a retry tier without an
 // attempt, except one probe per interval. Then a webhook with a rate limit, or whose receiver
 // asked for a pause (429, or 503 with Retry-After), takes its send slot
@@ -21,6 +24,7 @@
 #include "retry/policy.h"
 #include "subscriptions/store.h"
 #include "dispatch/delivery_job.h"
+#include "dispatch/tenant_budget.h"
 
 #include <boost/asio/io_context.hpp>
 
@@ -38,6 +42,7 @@ struct DelivererSettings {
   std::string attempts_topic;     // empty: no attempts log
   std::string user_agent;
   retry::ResponseRules rules;
+  TenantBudget::Limits tenant_budget;  // delivery.max_in_flight_per_tenant, ..._bytes_per_tenant
 };
 
 // What the deliverer works with; all must outlive it.
@@ -57,7 +62,8 @@ class Deliverer {
  public:
   Deliverer(DelivererParts parts, DelivererSettings settings);
 
-  // Signs and sends the job's request; the job's ticket is finished once the outcome is durable.
+  // Takes the job's share of its company's budget, then signs and sends its request (or defers
+  // it); the job's ticket is finished once the outcome is durable.
   void dispatch(std::shared_ptr<DeliveryJob> job);
 
   // Writes an invalid event's dead letter; finishes `ticket` once Kafka acknowledged it.
@@ -65,6 +71,7 @@ class Deliverer {
 
   // Deliveries (and dead letters) dispatched and not yet durable.
   std::int64_t in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
+  const TenantBudget& tenant_budget() const { return tenant_budget_; }
   // A write failed for a reason retrying alone cannot fix (ACLs, an unknown topic) and none has
   // succeeded since: the worker is unhealthy (kafka/write_error.h).
   bool writes_failing() const { return writes_failing_.load(std::memory_order_relaxed); }
@@ -86,6 +93,7 @@ class Deliverer {
   void on_outcome(const std::shared_ptr<DeliveryJob>& job, const delivery::Outcome& outcome,
                   std::int64_t started_unix_ms);
   void defer_for_breaker(const std::shared_ptr<DeliveryJob>& job);
+  void defer_for_tenant(const std::shared_ptr<DeliveryJob>& job);
   void defer_for_rate_limit(const std::shared_ptr<DeliveryJob>& job, const delivery::RateLimiter::Reservation& slot);
   void enqueue_retry(const std::shared_ptr<DeliveryJob>& job, const retry::Step& step, int attempts_made);
   void dead_letter(const std::shared_ptr<DeliveryJob>& job, retry::DeadLetterReason reason);
@@ -108,11 +116,12 @@ class Deliverer {
 
   DelivererParts parts_;
   DelivererSettings settings_;
+  TenantBudget tenant_budget_;
   std::atomic<std::int64_t> in_flight_{0};
   std::atomic<bool> writes_failing_{false};
   std::atomic<bool> writes_fatal_{false};
   // Resolved once: one counter per attempt result (indexed by the enum), per tier, per reason.
-  std::array<prometheus::Counter*, 11> attempts_by_result_{};
+  std::array<prometheus::Counter*, 12> attempts_by_result_{};
   std::map<std::string, prometheus::Counter*, std::less<>> retries_by_tier_;
   std::array<prometheus::Counter*, 4> dead_letters_by_reason_{};  // indexed by retry::DeadLetterReason
   std::array<prometheus::Counter*, 5> write_failures_by_kind_{};  // indexed by kafka::WriteError

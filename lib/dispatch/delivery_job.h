@@ -11,6 +11,7 @@
 #include "retry/decision.h"
 #include "retry/records.h"
 #include "subscriptions/subscription.h"
+#include "dispatch/tenant_budget.h"
 
 #include <cstdint>
 #include <memory>
@@ -70,6 +71,9 @@ struct DeliveryJob {
   };
   Withdrawn withdrawn = Withdrawn::breaker_open;
   std::int64_t sent_at_unix_ms = 0;  // when a request that queued went out (re-signed then); 0: at once
+  // Its company's share of the deliveries in flight: held from admission until the outcome is
+  // durable (Deliverer::finish), or until the job is dropped at shutdown.
+  TenantBudget::Ticket budget;
   retry::SourcePosition origin;             // the event's position in the events topic
   std::vector<retry::AttemptRecord> history;  // earlier attempts (from the retry record)
 };

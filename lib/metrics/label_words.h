@@ -20,7 +20,7 @@ inline constexpr auto kInvalidEventReasons = std::to_array<std::string_view>({
 // "cancelled", which is no attempt and never counted here.
 inline constexpr auto kAttemptResults = std::to_array<std::string_view>({
     "2xx", "3xx", "4xx", "5xx", "timeout", "dns_error", "connect_error", "tls_error", "protocol_error", "blocked",
-    "origin_queue_full",
+    "origin_queue_full", "tenant_over_budget",
 });
 
 // hookd_dead_letters_total{reason} of deliveries; invalid events add kInvalidEventReasons.

@@ -90,7 +90,9 @@ Decision decide(const delivery::Outcome& outcome, const DeliveryState& state, co
       // The breaker opened while it queued: deferred like any delivery that meets an open breaker.
       return defer_for_breaker(state, policy);
     case AttemptResult::origin_queue_full:
+    case AttemptResult::tenant_over_budget:
       // Deferred, not attempted: wait on the step it was on (the first tier for a new delivery).
+      // Neither walks the schedule, so a slow origin or a busy tenant never exhausts a delivery.
       return wait_on(Action::defer, step_at(policy, state.step), state.attempt - 1, false);
     case AttemptResult::status_4xx:
       if (outcome.http_status == 410) return dead_letter(DeadLetterReason::gone, state.attempt, true);

@@ -24,7 +24,7 @@ struct DeliveryState {
 enum class Action {
   delivered,    // a 2xx: done
   retry,        // a failed attempt: wait on `step`, then try again
-  defer,        // no attempt made (breaker, full queue, rate limit): wait on `step` without spending one
+  defer,        // no attempt made (breaker, full queue, tenant budget, rate limit): wait on `step` without spending one
   dead_letter,  // final: `reason` says why
 };
 

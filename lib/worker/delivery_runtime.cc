@@ -9,6 +9,7 @@ DeliveryRuntime::DeliveryRuntime(const config::DeliveryConfig& config, metrics::
   options.connect_timeout = config.connect_timeout;
   options.max_in_flight_per_origin = static_cast<std::size_t>(config.max_in_flight_per_origin);
   options.max_queued_per_origin = static_cast<std::size_t>(config.max_queued_per_origin);
+  options.max_queue_wait = config.max_origin_queue_wait;
   options.max_response_bytes = config.max_response_bytes;
   options.allow_private_networks = config.allow_private_networks;
   options.allow_http = config.allow_http;

@@ -118,16 +118,6 @@ void schedule_webhook_state_sweep(boost::asio::io_context& io, health::Tracker& 
   });
 }
 
-// One dead origin holds its in-flight slots and its whole queue of the global cap until its
-// breaker opens; if that is the whole cap, one endpoint pauses every partition meanwhile.
-void warn_if_one_origin_can_fill_the_global_cap(const config::DeliveryConfig& delivery) {
-  const long per_origin = static_cast<long>(delivery.max_in_flight_per_origin) + delivery.max_queued_per_origin;
-  if (per_origin < delivery.max_in_flight) return;
-  log::warn("one slow origin can hold all of delivery.max_in_flight: raise it or lower "
-            "delivery.max_in_flight_per_origin / delivery.max_queued_per_origin",
-            {{"max_in_flight", delivery.max_in_flight}, {"per_origin_in_flight_and_queued", per_origin}});
-}
-
 template <typename Build>
 auto build_stage(int exit_code, const char* what, Build&& build) {
   try {
@@ -167,7 +157,9 @@ class Worker {
         deliverer_({runtime_->io(), runtime_->client(), *producer_, metrics_, policy_, health_, rate_limiter_, clock,
                     snapshots_},
                    {config.topics.retry_prefix, config.topics.dead_letter, config.topics.attempts,
-                    std::string("hookd/") + HOOKD_VERSION, {config.retry.throttle_floor}}) {
+                    std::string("hookd/") + HOOKD_VERSION, {config.retry.throttle_floor},
+                    {.max_in_flight = config.delivery.max_in_flight_per_tenant,
+                     .max_in_flight_bytes = static_cast<std::int64_t>(config.delivery.max_in_flight_bytes_per_tenant)}}) {
     metrics_.set_build_info(common::version(), common::commit(), rd_kafka_version_str());
     export_liveness();
     runtime_->start(config.delivery.threads);
@@ -408,7 +400,6 @@ int Worker::consume(const std::atomic<bool>& stop) {
 
 int run(const config::Config& config, const std::atomic<bool>& stop) {
   log::set_level(config.log.level);
-  warn_if_one_origin_can_fill_the_global_cap(config.delivery);
   int exit_code = kExitFatal;
   try {
     Worker worker(config, common::system_clock());

@@ -150,12 +150,14 @@ TEST(Crash, KillNineMidStreamLosesNothing) {
                                  .secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}));
 
   // A small per-origin cap keeps deliveries in flight (and the stream long enough to be cut);
-  // the queue holds every pair, so none is deferred to the retry tier for lack of room. The
+  // the queue holds every pair (in length and in expected wait), and the one company's budget is
+  // the whole global cap, so none is deferred to the retry tier for lack of room. The
   // breaker is kept shut: five 500s in a row for one webhook (which the pair hash allows, in
   // some processing orders) would otherwise defer its later pairs without a first attempt.
   const std::string config = scenario.config_yaml(
       ca.ca_file(), "health: {failures_to_unhealthy: 1000000}\n",
-      "timeout: 5s, max_in_flight_per_origin: 8, max_queued_per_origin: 4096");
+      "timeout: 5s, max_in_flight_per_origin: 8, max_queued_per_origin: 4096, max_origin_queue_wait: 60s, "
+      "max_in_flight_per_tenant: 2048");
   auto first = std::make_unique<HookdProcess>(config);
   first->start();
   ASSERT_TRUE(first->wait_ready(60s)) << first->log();

@@ -74,7 +74,8 @@ TEST(ConfigDefaults, MatchTheDocumentedValues) {
   EXPECT_EQ(c.delivery.connect_timeout, milliseconds(3000));
   EXPECT_EQ(c.delivery.max_in_flight, 2048);
   EXPECT_EQ(c.delivery.max_in_flight_per_origin, 64);
-  EXPECT_EQ(c.delivery.max_queued_per_origin, 1024);
+  EXPECT_EQ(c.delivery.max_queued_per_origin, 4096);
+  EXPECT_EQ(c.delivery.max_origin_queue_wait, std::chrono::seconds(1));
   EXPECT_EQ(c.delivery.max_response_bytes, 65536u);
   EXPECT_FALSE(c.delivery.allow_private_networks);
   EXPECT_TRUE(c.delivery.allow_http);
@@ -83,6 +84,8 @@ TEST(ConfigDefaults, MatchTheDocumentedValues) {
   EXPECT_EQ(c.delivery.dns_cache_ttl, milliseconds(30'000));
   EXPECT_EQ(c.delivery.rate_limit_max_wait, milliseconds(5'000));
   EXPECT_EQ(c.delivery.max_in_flight_bytes, 256u * 1024 * 1024);
+  EXPECT_EQ(c.delivery.max_in_flight_per_tenant, 512);
+  EXPECT_EQ(c.delivery.max_in_flight_bytes_per_tenant, 64u * 1024 * 1024);
   EXPECT_EQ(c.delivery.max_uncommitted_per_partition, 1000);
   EXPECT_EQ(c.limits.max_event_bytes, 1048576u);
   EXPECT_EQ(c.shutdown.grace_period, milliseconds(15'000));
@@ -135,6 +138,8 @@ delivery:
   rate_limit_max_wait: 2s
   max_in_flight_bytes: 64MiB
   max_uncommitted_per_partition: 200
+  max_in_flight_per_tenant: 30
+  max_in_flight_bytes_per_tenant: 8MiB
 limits:
   max_event_bytes: 2048
 shutdown:
@@ -180,6 +185,8 @@ admin:
   EXPECT_EQ(c.delivery.rate_limit_max_wait, milliseconds(2'000));
   EXPECT_EQ(c.delivery.max_in_flight_bytes, 64u * 1024 * 1024);
   EXPECT_EQ(c.delivery.max_uncommitted_per_partition, 200);
+  EXPECT_EQ(c.delivery.max_in_flight_per_tenant, 30);
+  EXPECT_EQ(c.delivery.max_in_flight_bytes_per_tenant, 8u * 1024 * 1024);
   EXPECT_EQ(c.limits.max_event_bytes, 2048u);
   EXPECT_EQ(c.shutdown.grace_period, milliseconds(1000));
   EXPECT_EQ(c.log.level, log::Level::debug);
@@ -377,6 +384,30 @@ TEST(ConfigErrors, BoundsOnUncommittedWorkArePositive) {
   EXPECT_EQ(load_error("kafka: {commit_interval: 0s}").key, "kafka.commit_interval");
   EXPECT_EQ(load_error("delivery: {max_uncommitted_per_partition: 0}").key, "delivery.max_uncommitted_per_partition");
   EXPECT_EQ(load_error("delivery: {max_in_flight_bytes: 0}").key, "delivery.max_in_flight_bytes");
+}
+
+TEST(ConfigParse, TenantBudgetIsAQuarterOfTheGlobalCapsUnlessSet) {
+  const Config c = load_ok("delivery: {max_in_flight: 100, max_in_flight_bytes: 40MiB}");
+  EXPECT_EQ(c.delivery.max_in_flight_per_tenant, 25);
+  EXPECT_EQ(c.delivery.max_in_flight_bytes_per_tenant, 10u * 1024 * 1024);
+  EXPECT_EQ(load_ok("delivery: {max_in_flight: 3}").delivery.max_in_flight_per_tenant, 1);
+  // Equal to the global caps: the budget is off, which is allowed.
+  const Config off = load_ok(
+      "delivery: {max_in_flight: 100, max_in_flight_per_tenant: 100, max_in_flight_bytes: 1MiB,"
+      " max_in_flight_bytes_per_tenant: 1MiB}");
+  EXPECT_EQ(off.delivery.max_in_flight_per_tenant, 100);
+  EXPECT_EQ(off.delivery.max_in_flight_bytes_per_tenant, 1024u * 1024);
+}
+
+TEST(ConfigErrors, TenantBudgetIsPositiveAndWithinTheGlobalCaps) {
+  EXPECT_EQ(load_error("delivery: {max_in_flight_per_tenant: 0}").key, "delivery.max_in_flight_per_tenant");
+  EXPECT_EQ(load_error("delivery: {max_in_flight_bytes_per_tenant: 0}").key, "delivery.max_in_flight_bytes_per_tenant");
+  const ConfigError over = load_error("delivery: {max_in_flight: 10, max_in_flight_per_tenant: 11}");
+  EXPECT_EQ(over.key, "delivery.max_in_flight_per_tenant");
+  EXPECT_THAT(over.message, HasSubstr("at most delivery.max_in_flight (10)"));
+  const ConfigError bytes = load_error("delivery: {max_in_flight_bytes: 1MiB, max_in_flight_bytes_per_tenant: 2MiB}");
+  EXPECT_EQ(bytes.key, "delivery.max_in_flight_bytes_per_tenant");
+  EXPECT_THAT(bytes.message, HasSubstr("delivery.max_in_flight_bytes"));
 }
 
 TEST(ConfigErrors, RetryGroupMustDifferFromEventsGroup) {

@@ -77,6 +77,41 @@ TEST_F(ClientTest, FullOriginQueueAnswersAtOnce) {
   EXPECT_EQ(depths, (std::vector<std::size_t>{1, 2, 3}));
 }
 
+// The queue of a busy origin is bounded by the wait it promises, not only by its length: a
+// slow origin defers what it could not start within max_queue_wait, long before its queue is
+// full (docs/endpoints.md, Origin queues).
+TEST_F(ClientTest, ASlowOriginDefersWhatWouldWaitTooLongEvenWithRoomInItsQueue) {
+  auto receiver = start_receiver();
+  Behaviour slow = Behaviour::respond(200);
+  slow.delay = 300ms;
+  receiver->set_default(slow);
+  ClientOptions o = options();
+  o.max_in_flight_per_origin = 2;
+  o.max_queued_per_origin = 1000;
+  o.max_queue_wait = 1000ms;
+  start_client(o);
+  // Two requests teach the pool the origin's pace (about 300 ms each).
+  for (int i = 0; i < 2; ++i) ASSERT_EQ(send(receiver->url("/warm")).result, AttemptResult::success_2xx);
+
+  std::vector<std::future<Outcome>> futures;
+  for (int i = 0; i < 20; ++i) futures.push_back(post(receiver->url("/q")));
+  // 2 start; a queued request waits (position + 1) * 300 ms / 2 slots: up to 6 fit in 1 s.
+  int deferred = 0;
+  int delivered = 0;
+  for (auto& f : futures) {
+    ASSERT_EQ(f.wait_for(20s), std::future_status::ready);
+    const Outcome outcome = f.get();
+    deferred += outcome.result == AttemptResult::origin_queue_full;
+    delivered += outcome.result == AttemptResult::success_2xx;
+    if (outcome.result == AttemptResult::origin_queue_full) {
+      EXPECT_NE(outcome.error.find("expected wait"), std::string::npos) << outcome.error;
+    }
+  }
+  EXPECT_GE(deferred, 10);
+  EXPECT_LE(deferred, 14);
+  EXPECT_EQ(delivered + deferred, 20);
+}
+
 TEST_F(ClientTest, QueuedRequestsNoLongerWantedAreCancelledWithoutAnAttempt) {
   auto receiver = start_receiver();
   Behaviour slow = Behaviour::respond(200);

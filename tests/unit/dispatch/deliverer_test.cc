@@ -1,6 +1,7 @@
 // The deliverer with a fake sender, a recording writer and the manual clock: what each
 // outcome becomes (nothing, a retry record, a dead letter), breaker deferral and exhaustion,
-// 429 pauses, and that a record's offset is released only once its outcome is durable.
+// 429 pauses, each company's budget of deliveries in flight, and that a record's offset is
+// released only once its outcome is durable.
 #include "dispatch/deliverer.h"
 
 #include "health/status_publisher.h"
@@ -106,7 +107,7 @@ class DelivererTest : public ::testing::Test {
         health_({3, 30s}, clock_, status_),
         rate_limiter_({5s, 1024}),
         deliverer_({io_, sender_, writer_, metrics_, policy_, health_, rate_limiter_, clock_, snapshots_},
-                   {"hookd.retry", "hookd.dlq", "", "hookd/test", {60s}}) {
+                   {"hookd.retry", "hookd.dlq", "", "hookd/test", {60s}, {}}) {
     webhook_ = make_webhook("https://hooks.example.com/in", "https://hooks.example.com:443", "whsec_first");
     publish(webhook_);
   }
@@ -128,13 +129,16 @@ class DelivererTest : public ::testing::Test {
     snapshots_.publish(std::make_shared<const subscriptions::Snapshot>(std::move(all)));
   }
 
-  // One consumed event with one delivery to the webhook, at `attempt` having waited on `step`.
-  std::shared_ptr<DeliveryJob> job(int attempt = 1, int step = -1) {
-    const auto position = gate_.dispatched("events", 0, next_offset_++, 1);
-    auto ticket = std::make_shared<EventTicket>(position, 1, gate_.completions(), R"({"id":"evt_1"})");
+  // One consumed event with one delivery to the webhook, at `attempt` having waited on `step`;
+  // to `to` instead when given, as one of the deliveries of `event` when given.
+  std::shared_ptr<DeliveryJob> job(int attempt = 1, int step = -1,
+                                   std::shared_ptr<const subscriptions::Subscription> to = nullptr,
+                                   std::shared_ptr<EventTicket> event = nullptr) {
+    if (!event) event = ticket(1);
+    const auto& position = event->pending.position();
     auto j = std::make_shared<DeliveryJob>();
-    j->ticket = ticket;
-    j->subscription = webhook_;
+    j->ticket = std::move(event);
+    j->subscription = to ? std::move(to) : webhook_;
     j->delivery_id = "msg_" + std::to_string(position.offset);
     j->event_id = "evt_1";
     j->event_type = "TODO_CREATED";
@@ -143,6 +147,11 @@ class DelivererTest : public ::testing::Test {
     j->step = step;
     j->origin = {"events", 0, position.offset};
     return j;
+  }
+  // The next consumed event, to be finished by `deliveries` jobs.
+  std::shared_ptr<EventTicket> ticket(int deliveries) {
+    const auto position = gate_.dispatched("events", 0, next_offset_++, 1);
+    return std::make_shared<EventTicket>(position, deliveries, gate_.completions(), R"({"id":"evt_1"})");
   }
   // The offset the gate lets commit now, or -1.
   std::int64_t committable() {
@@ -374,6 +383,149 @@ TEST_F(DelivererTest, AQueuedRequestWaitsOutAPauseItsReceiverAskedForMeanwhile) 
   ASSERT_EQ(deferred.size(), 2u);
   EXPECT_EQ(retry_record(*deferred[0]).attempts, 1);
   EXPECT_EQ(retry_record(*deferred[1]).attempts, 0);
+}
+
+// The same deliverer parts, with a budget of two deliveries (and 4 KiB) in flight per company.
+class TenantBudgetTest : public DelivererTest {
+ protected:
+  TenantBudgetTest()
+      : budgeted_({io_, sender_, writer_, metrics_, policy_, health_, rate_limiter_, clock_, snapshots_},
+                  {"hookd.retry", "hookd.dlq", "", "hookd/test", {60s}, {.max_in_flight = 2, .max_in_flight_bytes = 4096}}) {
+    webhook_->company_id = "company-a";
+  }
+
+  // A webhook of `company` at an origin of its own.
+  static std::shared_ptr<subscriptions::Subscription> webhook_of(const std::string& company, const std::string& id) {
+    auto sub = make_webhook("https://" + id + ".example.com/in", "https://" + id + ".example.com:443", "whsec_x");
+    sub->id = id;
+    sub->company_id = company;
+    return sub;
+  }
+  std::int64_t in_flight(std::string_view company) const { return budgeted_.tenant_budget().in_flight(company); }
+  double over_budget() {
+    return metrics::Metrics::with(metrics_.delivery_attempts, "result", "tenant_over_budget").Value();
+  }
+
+  Deliverer budgeted_;
+};
+
+TEST_F(TenantBudgetTest, ACompanyAtItsBudgetHasItsNextDeliveryDeferredWhileAnotherCompanysGoesOut) {
+  const auto a = webhook_of("company-a", "wh_a");
+  const auto b = webhook_of("company-b", "wh_b");
+  budgeted_.dispatch(job(1, -1, a));
+  budgeted_.dispatch(job(1, -1, a));
+  ASSERT_EQ(sender_.sent.size(), 2u);  // slow receivers: neither answers yet
+
+  budgeted_.dispatch(job(1, -1, a));
+  EXPECT_EQ(sender_.sent.size(), 2u) << "over company-a's budget: no request";
+  const auto deferred = writer_.on("hookd.retry.5s");
+  ASSERT_EQ(deferred.size(), 1u);  // the first tier, like an origin at its cap
+  const auto record = retry_record(*deferred[0]);
+  EXPECT_EQ(record.webhook_id, "wh_a");
+  EXPECT_EQ(record.attempts, 0);  // deferred, not attempted
+  EXPECT_EQ(record.step, 0);
+  EXPECT_TRUE(record.history.empty());
+  EXPECT_EQ(over_budget(), 1);
+
+  budgeted_.dispatch(job(1, -1, b));
+  ASSERT_EQ(sender_.sent.size(), 3u) << "another company is not held back by company-a";
+  EXPECT_EQ(sender_.sent.back().request.url, b->url);
+
+  // The deferred event is in flight until its retry record is durable, then done.
+  EXPECT_EQ(budgeted_.in_flight(), 4);
+  writer_.ack_all();
+  EXPECT_EQ(budgeted_.in_flight(), 3);
+  // A finished delivery frees its share: company-a's next one goes out.
+  sender_.answer(AttemptResult::success_2xx, 200);
+  budgeted_.dispatch(job(1, -1, a));
+  EXPECT_EQ(sender_.sent.size(), 3u);  // company-a's second, company-b's, and this one
+  EXPECT_EQ(sender_.sent.back().request.url, a->url);
+  EXPECT_EQ(over_budget(), 1);
+}
+
+TEST_F(TenantBudgetTest, TheBudgetIsGivenBackOnEveryCompletionPath) {
+  // The test keeps every job alive: only the deliverer finishing it may give its share back.
+  std::vector<std::shared_ptr<DeliveryJob>> held;
+  const auto send = [&] {
+    held.push_back(job());
+    budgeted_.dispatch(held.back());
+    EXPECT_EQ(in_flight("company-a"), 1);
+  };
+
+  send();  // delivered
+  sender_.answer(AttemptResult::success_2xx, 200);
+  EXPECT_EQ(in_flight("company-a"), 0) << "after a 2xx";
+
+  send();  // failed: held until its retry record is durable
+  sender_.answer(AttemptResult::status_5xx, 500);
+  EXPECT_EQ(in_flight("company-a"), 1) << "the retry record is not durable yet";
+  writer_.ack_all();
+  EXPECT_EQ(in_flight("company-a"), 0) << "after the retry record";
+
+  send();  // dropped: its webhook was disabled while the request queued
+  publish(make_webhook(webhook_->url, webhook_->origin, "whsec_first", /*enabled=*/false));
+  EXPECT_FALSE(sender_.dequeue());
+  EXPECT_EQ(in_flight("company-a"), 0) << "after a drop";
+  publish(webhook_);
+
+  send();  // withdrawn from its queue (moved) and admitted again: keeps its share until done
+  publish(webhook_of("company-a", "wh_1"));
+  EXPECT_FALSE(sender_.dequeue());
+  ASSERT_EQ(sender_.sent.size(), 1u);
+  EXPECT_EQ(in_flight("company-a"), 1) << "still in flight at its new URL";
+  sender_.answer(AttemptResult::success_2xx, 200);
+  EXPECT_EQ(in_flight("company-a"), 0) << "after the re-admitted delivery";
+  publish(webhook_);
+
+  send();  // final failure: a dead letter
+  sender_.answer(AttemptResult::status_4xx, 410);
+  writer_.ack_all();
+  EXPECT_EQ(in_flight("company-a"), 0) << "after a dead letter";
+
+  // Shutdown: the sender (a stopped io_context) drops a request unanswered; the job is
+  // destroyed unfinished and its event stays uncommitted, but the budget is given back.
+  auto unfinished = job();
+  budgeted_.dispatch(unfinished);
+  unfinished.reset();
+  EXPECT_EQ(in_flight("company-a"), 1);
+  sender_.sent.clear();
+  EXPECT_EQ(in_flight("company-a"), 0) << "after a job was dropped unfinished";
+}
+
+TEST_F(TenantBudgetTest, AFanOutToManyWebhooksOfOneCompanySendsOnlyItsBudgetAndDefersTheRest) {
+  constexpr int kWebhooks = 10;
+  const auto event = ticket(kWebhooks);
+  const auto offset = event->pending.position().offset;
+  for (int i = 0; i < kWebhooks; ++i) {
+    budgeted_.dispatch(job(1, -1, webhook_of("company-a", "wh_" + std::to_string(i)), event));
+  }
+  EXPECT_EQ(sender_.sent.size(), 2u) << "requests built and signed stop at the budget";
+  EXPECT_EQ(writer_.on("hookd.retry.5s").size(), kWebhooks - 2u);
+  EXPECT_EQ(over_budget(), kWebhooks - 2);
+
+  // At least once: the event commits only when both sent deliveries and all eight deferrals
+  // are durable.
+  sender_.answer(AttemptResult::success_2xx, 200);
+  sender_.answer(AttemptResult::success_2xx, 200);
+  EXPECT_EQ(committable(), -1);
+  writer_.ack_all();
+  EXPECT_EQ(committable(), offset + 1);
+  EXPECT_EQ(in_flight("company-a"), 0);
+}
+
+TEST_F(TenantBudgetTest, TheByteBudgetDefersTooButAnIdleCompanysLargeDeliveryStillGoesOut) {
+  auto large = job();
+  large->body = std::make_shared<const std::string>(8000, ' ');  // over the 4 KiB budget alone
+  budgeted_.dispatch(large);
+  ASSERT_EQ(sender_.sent.size(), 1u) << "nothing else of its company in flight: it goes out";
+
+  budgeted_.dispatch(job());  // one in flight by count, but no bytes left
+  EXPECT_EQ(sender_.sent.size(), 1u);
+  EXPECT_EQ(over_budget(), 1);
+
+  sender_.answer(AttemptResult::success_2xx, 200);
+  budgeted_.dispatch(job());
+  EXPECT_EQ(sender_.sent.size(), 1u) << "the bytes were given back";
 }
 
 }  // namespace

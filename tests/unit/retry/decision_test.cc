@@ -113,6 +113,20 @@ TEST(RetryDecision, AFullOriginQueueWaitsOnItsStepWithoutSpendingAnAttempt) {
   EXPECT_EQ(later.attempts_made, 2);
 }
 
+TEST(RetryDecision, ATenantOverItsBudgetWaitsOnItsStepWithoutSpendingAnAttemptOrExhausting) {
+  const auto first = decide(outcome(AttemptResult::tenant_over_budget), {1, -1}, kPolicy, kRules);
+  EXPECT_EQ(first.action, Action::defer);
+  EXPECT_EQ(first.step.index, 0);
+  EXPECT_EQ(first.attempts_made, 0);
+  EXPECT_FALSE(first.attempted);  // says nothing about the endpoint's health
+  EXPECT_FALSE(first.pause_webhook_for);
+  // On the last step, a busy tenant's delivery waits there again instead of being exhausted.
+  const auto last = decide(outcome(AttemptResult::tenant_over_budget), {5, 3}, kPolicy, kRules);
+  EXPECT_EQ(last.action, Action::defer);
+  EXPECT_EQ(last.step.index, 3);
+  EXPECT_EQ(last.attempts_made, 4);
+}
+
 TEST(RetryDecision, BreakerDeferralWalksTheScheduleAndExhaustsAtItsEnd) {
   DeliveryState state{3, 1};  // two attempts made, waited on step 1
   const auto d = defer_for_breaker(state, kPolicy);

@@ -1,0 +1,49 @@
+// How long a request that joins an origin's wait queue now will wait before it starts.
+//
+// Why: an origin at its in-flight cap queues further requests, and beyond some wait they are
+// better deferred to a retry tier. A fixed queue length is the wrong bound: a fast receiver
+// drains thousands of queued requests in a fraction of a second, a slow one takes seconds for
+// a hundred. By Little's law an origin with `slots` requests in flight, each taking L, starts
+// a queued request every L / slots; the n-th in the queue waits about n * L / slots
+// (docs/endpoints.md, "Origin queues").
+//
+// L is a moving average of the origin's completed requests, but never less than the time
+// since the origin last completed anything while busy: a receiver that stopped answering is
+// seen as slow at once, not when its requests time out. Before any completion the same
+// "time since busy" stands in for L, so a cold origin is judged by what it shows.
+//
+// Pure and single-threaded (the origin's strand owns it); time is passed in.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+
+namespace hookd::delivery {
+
+class DrainEstimate {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // `slots`: the origin's in-flight cap (at least 1).
+  explicit DrainEstimate(std::size_t slots);
+
+  // A request to this origin started / ended (whatever its outcome) after `latency`.
+  void started(Clock::time_point now);
+  void finished(Clock::time_point now, Clock::duration latency);
+
+  // The wait of a request that joins a queue of `queued` now.
+  Clock::duration expected_wait(std::size_t queued, Clock::time_point now) const;
+
+  // False until one request has completed.
+  bool measured() const { return measured_; }
+
+ private:
+  std::size_t slots_;
+  std::size_t in_flight_ = 0;
+  bool measured_ = false;
+  Clock::duration average_latency_{};
+  // The last completion, or when the origin became busy from idle: "no progress since".
+  Clock::time_point last_progress_{};
+};
+
+}  // namespace hookd::delivery

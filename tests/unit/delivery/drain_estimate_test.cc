@@ -1,0 +1,77 @@
+#include "delivery/drain_estimate.h"
+
+#include <gtest/gtest.h>
+
+namespace hookd::delivery {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = DrainEstimate::Clock;
+
+// An origin that has completed `n` requests of `latency` each, the last one at `at`, and has
+// `busy` requests in flight since then.
+DrainEstimate origin(std::size_t slots, Clock::duration latency, Clock::time_point at, int busy) {
+  DrainEstimate drain(slots);
+  for (int i = 0; i < 16; ++i) {
+    drain.started(at - latency);
+    drain.finished(at, latency);
+  }
+  for (int i = 0; i < busy; ++i) drain.started(at);
+  return drain;
+}
+
+TEST(DrainEstimate, AFastOriginDrainsThousandsWithinASecond) {
+  const Clock::time_point t0{};
+  const DrainEstimate drain = origin(64, 2ms, t0, 64);
+  // 5,000 waiting behind 64 connections of 2 ms each: about 156 ms.
+  EXPECT_LT(drain.expected_wait(5000, t0), 200ms);
+  EXPECT_GT(drain.expected_wait(5000, t0), 100ms);
+}
+
+TEST(DrainEstimate, ASlowOriginWaitsSecondsForAHundred) {
+  const Clock::time_point t0{};
+  const DrainEstimate drain = origin(64, 2s, t0, 64);
+  EXPECT_GT(drain.expected_wait(100, t0), 3s);
+}
+
+TEST(DrainEstimate, AnOriginThatStopsAnsweringIsSlowAtOnceNotAtItsTimeouts) {
+  const Clock::time_point t0{};
+  const DrainEstimate drain = origin(64, 2ms, t0, 64);
+  // Nothing has completed for 500 ms: every queued request is at least that far from a slot.
+  EXPECT_GE(drain.expected_wait(127, t0 + 500ms), 1000ms);
+  EXPECT_LT(drain.expected_wait(127, t0 + 1ms), 10ms);
+}
+
+TEST(DrainEstimate, IdleTimeIsNotSlowness) {
+  const Clock::time_point t0{};
+  DrainEstimate drain = origin(64, 2ms, t0, 0);
+  // Idle for a minute, then busy again: judged by its latency, not by the idle minute.
+  drain.started(t0 + 60s);
+  EXPECT_LT(drain.expected_wait(1000, t0 + 60s + 1ms), 100ms);
+}
+
+TEST(DrainEstimate, FollowsAReceiverThatSlowsDown) {
+  const Clock::time_point t0{};
+  DrainEstimate drain = origin(10, 10ms, t0, 0);
+  Clock::time_point now = t0;
+  for (int i = 0; i < 40; ++i) {
+    drain.started(now);
+    now += 1s;
+    drain.finished(now, 1s);
+  }
+  EXPECT_GT(drain.expected_wait(10, now), 900ms);
+}
+
+TEST(DrainEstimate, UnmeasuredUntilARequestCompletes) {
+  const Clock::time_point t0{};
+  DrainEstimate drain(8);
+  EXPECT_FALSE(drain.measured());
+  drain.started(t0);
+  // Busy for 800 ms with nothing back: already as slow as that.
+  EXPECT_EQ(drain.expected_wait(7, t0 + 800ms), 800ms);
+  drain.finished(t0 + 900ms, 900ms);
+  EXPECT_TRUE(drain.measured());
+}
+
+}  // namespace
+}  // namespace hookd::delivery
