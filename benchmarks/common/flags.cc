@@ -1,6 +1,7 @@
 #include "common/flags.h"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace hookd::bench {
 
@@ -38,6 +39,15 @@ void parse_flags_or_usage(int argc, char** argv, std::initializer_list<std::stri
     parse_flags(argc, argv, switches, set);
   } catch (const UsageError& e) {
     usage(e.what() == std::string("help") ? about : e.what());
+  }
+}
+
+int run_or_report(const char* program, const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n", program, e.what());
+    return 1;
   }
 }
 

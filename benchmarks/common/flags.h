@@ -27,6 +27,10 @@ void parse_flags_or_usage(int argc, char** argv, std::initializer_list<std::stri
                           const std::function<bool(const std::string& name, const std::string& value)>& set,
                           const std::string& about, void (*usage)(const std::string& error));
 
+// A program's main: returns what `body` returns; an exception escaping it is printed as
+// "<program>: <what>" on stderr and gives exit code 1.
+int run_or_report(const char* program, const std::function<int()>& body);
+
 // The flags every broker benchmark takes: --events --rate --warmup --partitions --bootstrap
 // --timeout --hookd and the switch --keep-log. A program's options derive from it and set
 // their own defaults.

@@ -45,12 +45,12 @@ kafka::MaybeError BenchTopics::create(const kafka::ClientSettings& settings, int
 }
 
 std::string BenchTopics::hookd_config(const std::string& bootstrap, const std::string& ca_file,
-                                      const std::string& delivery_extra) const {
+                                      const std::string& delivery_extra, const std::string& instance_id) const {
   std::ostringstream config;
-  // instance_id "": several workers of one benchmark run on this machine, each a dynamic member
-  // (a shared HOSTNAME would make them fence each other).
+  // instance_id is always written: left out, it would be HOSTNAME, the same for every worker
+  // on this machine, and they would fence each other ("" makes a dynamic member).
   config << "kafka: {bootstrap_servers: \"" << bootstrap << "\", group_id: bench-" << suffix
-         << ", instance_id: \"\"}\n"
+         << ", instance_id: \"" << instance_id << "\"}\n"
          << "topics: {events: [" << events << "], subscriptions: " << webhooks << ", retry_prefix: bench.retry-"
          << suffix << ", dead_letter: bench.dlq-" << suffix << ", status: bench.status-" << suffix
          << ", partitions: 1, replication_factor: 1}\n"
@@ -60,6 +60,16 @@ std::string BenchTopics::hookd_config(const std::string& bootstrap, const std::s
          << "admin: {listen: \"127.0.0.1:0\"}\n"
          << "log: {level: info}\n";
   return config.str();
+}
+
+void publish_webhooks(kafka::Producer& producer, const std::string& topic,
+                      const std::vector<std::unique_ptr<test_support::HttpsReceiver>>& receivers,
+                      ProduceErrors& errors) {
+  for (std::size_t i = 0; i < receivers.size(); ++i) {
+    const std::string id = "bench-wh-" + std::to_string(i);
+    producer.produce(topic, id, webhook_json(id, receivers[i]->url("/hook/" + id, "localhost")), {}, errors.on_ack());
+  }
+  producer.flush(std::chrono::seconds(30));
 }
 
 double publish_events(kafka::Producer& producer, const std::string& topic, long count, double rate,

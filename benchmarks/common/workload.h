@@ -6,11 +6,14 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "kafka/producer.h"
 #include "kafka/types.h"
+#include "support/https_receiver.h"
 
 namespace hookd::bench {
 
@@ -37,9 +40,11 @@ struct BenchTopics {
   // application would; returns the error, if any.
   kafka::MaybeError create(const kafka::ClientSettings& settings, int partitions) const;
   // hookd's config for these topics: the test CA trusted, loopback allowed, admin on a free
-  // port; `delivery_extra` is appended to the delivery section ("timeout: 2s").
+  // port; `delivery_extra` is appended to the delivery section ("timeout: 2s"). An empty
+  // `instance_id` makes the worker a dynamic group member; several workers of one run that
+  // join as static members each need their own (docs/operations.md, identity and timeouts).
   std::string hookd_config(const std::string& bootstrap, const std::string& ca_file,
-                           const std::string& delivery_extra = "") const;
+                           const std::string& delivery_extra = "", const std::string& instance_id = "") const;
 };
 
 // Counts failed produce acknowledgements; pass on_ack() to Producer::produce.
@@ -51,6 +56,12 @@ struct ProduceErrors {
     };
   }
 };
+
+// Publishes one webhook per receiver, "bench-wh-<i>" to receiver i's https://localhost:<port>/hook/<id>,
+// and waits for the acknowledgements.
+void publish_webhooks(kafka::Producer& producer, const std::string& topic,
+                      const std::vector<std::unique_ptr<test_support::HttpsReceiver>>& receivers,
+                      ProduceErrors& errors);
 
 // Publishes `count` events with ids "<id_prefix><n>" to `topic`, paced at `rate` events/s
 // (0: as fast as the producer takes them), then flushes. Returns the seconds it took.

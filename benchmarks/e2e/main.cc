@@ -100,12 +100,7 @@ int run(const Options& o) {
 
   kafka::Producer producer(kafka_settings);
   ProduceErrors produce_errors;
-  for (long w = 0; w < o.webhooks; ++w) {
-    const std::string id = "bench-wh-" + std::to_string(w);
-    producer.produce(topics.webhooks, id, webhook_json(id, receivers[w]->url("/hook/" + id, "localhost")), {},
-                     produce_errors.on_ack());
-  }
-  producer.flush(30s);
+  publish_webhooks(producer, topics.webhooks, receivers, produce_errors);
 
   test_support::HookdProcess hookd(o.hookd, topics.hookd_config(broker.bootstrap(), ca.ca_file()));
   if (o.keep_log) hookd.keep_files();
@@ -177,10 +172,6 @@ int run(const Options& o) {
 }  // namespace hookd::bench
 
 int main(int argc, char** argv) {
-  try {
-    return hookd::bench::run(hookd::bench::read_options(argc, argv));
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "hookd-bench-e2e: %s\n", e.what());
-    return 1;
-  }
+  return hookd::bench::run_or_report("hookd-bench-e2e",
+                                     [&] { return hookd::bench::run(hookd::bench::read_options(argc, argv)); });
 }

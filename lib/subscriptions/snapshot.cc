@@ -30,8 +30,10 @@ EventDocument& thread_document() {
 
 }  // namespace
 
-Snapshot::Snapshot(SubscriptionsById subscriptions) : by_id_(std::move(subscriptions)) {
-  for (const auto& [id, subscription] : by_id_) {
+Snapshot::Snapshot(const SubscriptionsById& subscriptions) {
+  by_id_.reserve(subscriptions.size());
+  for (const auto& [id, subscription] : subscriptions) {
+    by_id_.push_back(subscription);
     if (!subscription->enabled) continue;  // never a candidate: keeps matching lean
     ++enabled_count_;
     enabled_by_company_[subscription->company_id].push_back(subscription.get());
@@ -58,8 +60,9 @@ void Snapshot::match(const events::Event& event, std::vector<const Subscription*
 }
 
 const Subscription* Snapshot::find(std::string_view id) const {
-  auto it = by_id_.find(id);
-  return it == by_id_.end() ? nullptr : it->second.get();
+  auto it = std::lower_bound(by_id_.begin(), by_id_.end(), id,
+                             [](const std::shared_ptr<const Subscription>& s, std::string_view key) { return s->id < key; });
+  return it != by_id_.end() && (*it)->id == id ? it->get() : nullptr;
 }
 
 }  // namespace hookd::subscriptions

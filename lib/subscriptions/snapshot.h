@@ -4,6 +4,10 @@
 // company id to its enabled subscriptions, so one tenant's 10k webhooks never slow another
 // tenant's events, and a lookup never allocates (the keys are string_views into the
 // subscriptions the snapshot owns).
+//
+// Memory: a snapshot holds one pointer per subscription (a sorted vector, not a copy of the
+// table's map), so a table of a million costs the table plus about 40 bytes per
+// subscription per snapshot (docs/benchmarks.md, subscription scale).
 #pragma once
 
 #include <cstddef>
@@ -26,7 +30,7 @@ class Snapshot {
   // An empty snapshot: matches nothing.
   Snapshot() = default;
   // Keys are webhook ids equal to each subscription's id; no null entries.
-  explicit Snapshot(SubscriptionsById subscriptions);
+  explicit Snapshot(const SubscriptionsById& subscriptions);
 
   Snapshot(const Snapshot&) = delete;
   Snapshot& operator=(const Snapshot&) = delete;
@@ -48,10 +52,10 @@ class Snapshot {
   std::size_t size() const { return by_id_.size(); }
   std::size_t enabled_count() const { return enabled_count_; }
   std::size_t disabled_count() const { return by_id_.size() - enabled_count_; }
-  const SubscriptionsById& all() const { return by_id_; }
 
  private:
-  SubscriptionsById by_id_;
+  // Every subscription, in id order (find() is a binary search).
+  std::vector<std::shared_ptr<const Subscription>> by_id_;
   // Views into the subscriptions held by by_id_; enabled subscriptions only, in id order.
   std::unordered_map<std::string_view, std::vector<const Subscription*>> enabled_by_company_;
   std::size_t enabled_count_ = 0;

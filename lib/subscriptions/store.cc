@@ -16,8 +16,15 @@ void SnapshotStore::publish(std::shared_ptr<const Snapshot> snapshot) {
     // gets a snapshot at least as new as g.
     generation_.fetch_add(1, std::memory_order_release);
   }
-  // `previous` is released here, outside the lock: freeing a large snapshot (when no
-  // reader still holds it) must not stall a reader waiting for the mutex.
+  // Freed outside the lock, and only once no reader holds it (release_unused).
+  retired_.push_back(std::move(previous));
+  release_unused();
+}
+
+void SnapshotStore::release_unused() {
+  // use_count() == 1 is final: only current_ is ever handed out, so no reader can take a
+  // retired snapshot again once its last copy is gone.
+  std::erase_if(retired_, [](const std::shared_ptr<const Snapshot>& s) { return s.use_count() == 1; });
 }
 
 std::shared_ptr<const Snapshot> SnapshotStore::load() const {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "subscriptions/snapshot.h"
 
@@ -24,8 +25,14 @@ class SnapshotStore {
   SnapshotStore(const SnapshotStore&) = delete;
   SnapshotStore& operator=(const SnapshotStore&) = delete;
 
-  // Writer side. Replaces the current snapshot; a null pointer is ignored.
+  // Writer side. Replaces the current snapshot; a null pointer is ignored. The replaced one
+  // is kept until no reader holds it and then freed here, on the writer's thread: freeing a
+  // snapshot of a million subscriptions takes milliseconds that must not land on a reader
+  // (the event loop, an io thread) when it drops its copy.
   void publish(std::shared_ptr<const Snapshot> snapshot);
+  // Writer side. Frees the replaced snapshots no reader holds any more; call it now and then
+  // (the subscriptions thread does after every poll) so they do not wait for the next publish.
+  void release_unused();
 
   // Takes the mutex: for occasional readers (metrics, tests), not the per-event path.
   std::shared_ptr<const Snapshot> load() const;
@@ -39,6 +46,8 @@ class SnapshotStore {
   mutable std::mutex mutex_;
   std::shared_ptr<const Snapshot> current_;  // guarded by mutex_
   std::atomic<std::uint64_t> generation_{0};
+  // Replaced snapshots that readers may still hold; the writer's alone (no lock).
+  std::vector<std::shared_ptr<const Snapshot>> retired_;
 };
 
 // One per reading thread (or per worker object owned by one thread); not thread-safe itself.

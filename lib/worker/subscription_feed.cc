@@ -33,6 +33,7 @@ void SubscriptionFeed::run() {
         // The table logs the id and reason; the detail never carries a secret or URL path.
       }
     });
+    store_.release_unused();
     // Before the first catch-up a snapshot would be partial: deliveries wait for the whole table.
     if (!reader_.caught_up()) continue;
     if (changed || !ready_.load(std::memory_order_relaxed)) {

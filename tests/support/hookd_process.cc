@@ -40,6 +40,9 @@ HookdProcess::~HookdProcess() {
 
 void HookdProcess::start() {
   admin_port_ = 0;
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(log_path_, ec);
+  log_start_ = ec ? 0 : static_cast<std::streamoff>(size);
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
@@ -64,6 +67,7 @@ int HookdProcess::admin_port() {
     // hookd logs {"msg":"admin server listening",...,"port":N} once its admin server is up.
     static const std::regex line(R"re("msg":"admin server listening".*"port":([0-9]+))re");
     std::ifstream in(log_path_);
+    in.seekg(log_start_);
     for (std::string l; std::getline(in, l);) {
       std::smatch m;
       if (std::regex_search(l, m, line)) admin_port_ = std::stoi(m[1]);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <ios>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,8 +26,11 @@ class HookdProcess {
   // SIGTERM, then waits; returns the exit code (or -1 on timeout, after which it is killed).
   int terminate(std::chrono::milliseconds timeout);
   void kill9();
+  // The process id while it runs (for /proc figures); -1 before start() and after it ended.
+  int pid() const { return pid_; }
 
-  // The admin port hookd logged ("admin server listening"); 0 until it did.
+  // The admin port the current run logged ("admin server listening"); 0 until it did. A
+  // restarted process appends to the same log, so earlier runs' lines are skipped.
   int admin_port();
   const std::string& config_path() const { return config_path_; }
   const std::string& log_path() const { return log_path_; }
@@ -41,6 +45,7 @@ class HookdProcess {
   std::string log_path_;
   int pid_ = -1;
   int admin_port_ = 0;
+  std::streamoff log_start_ = 0;  // where the current run's lines begin in the log
   bool keep_ = false;
 };
 

@@ -56,6 +56,22 @@ TEST(SnapshotStore, ReaderKeepsItsSnapshotAliveUntilItRefreshes) {
   store.publish(std::make_shared<const Snapshot>());
   EXPECT_FALSE(old.expired());  // the reader has not looked yet
   EXPECT_EQ(reader.current().size(), 0u);
+  // The reader let go, but the last copy is the store's: the writer frees it, never a reader.
+  EXPECT_FALSE(old.expired());
+  store.release_unused();
+  EXPECT_TRUE(old.expired());
+}
+
+TEST(SnapshotStore, AReplacedSnapshotStaysWhileAReaderHoldsItAndGoesAtTheNextPublish) {
+  SnapshotStore store;
+  store.publish(std::make_shared<const Snapshot>());
+  SnapshotReader reader(store);
+  std::weak_ptr<const Snapshot> old = reader.current_ptr();
+  store.publish(std::make_shared<const Snapshot>());
+  store.release_unused();
+  EXPECT_FALSE(old.expired());  // the reader still holds it
+  reader.current();             // the reader moves on
+  store.publish(std::make_shared<const Snapshot>());  // a publish releases what no reader holds
   EXPECT_TRUE(old.expired());
 }
 
