@@ -16,6 +16,15 @@ prometheus::Histogram::BucketBoundaries http_buckets() {
   return {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
 }
 
+// Retry lateness: near zero while the retry consumers keep up, minutes to hours when a tier
+// stalls (a paused partition, a worker down, Kafka unreachable). 1 ms to 60 s as for HTTP (the
+// HookdRetriesLate alert reads le="60"), then 5 min to 6 h, so the dashboard's quantiles show
+// how late rather than pinning at 60 s (docs/operations.md, "Reading the dashboard").
+prometheus::Histogram::BucketBoundaries lateness_buckets() {
+  return {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+          300, 900, 1800, 3600, 7200, 21600};
+}
+
 // Event to delivery spans retries that wait hours: 1 ms to 60 s, then beyond to a day.
 prometheus::Histogram::BucketBoundaries latency_buckets() {
   return {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
@@ -101,7 +110,7 @@ Metrics::Metrics()
                          .Name("hookd_retry_lateness_seconds")
                          .Help("How late a retry fired versus its due time")
                          .Register(*registry_)
-                         .Add({}, http_buckets())),
+                         .Add({}, lateness_buckets())),
       retry_progress(BuildGauge()
                          .Name("hookd_retry_progress_timestamp_seconds")
                          .Help("Per retry tier, the oldest time since which one of this worker's partitions of the "

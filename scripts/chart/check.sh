@@ -4,16 +4,16 @@
 # server: helm, promtool and node do the checking.
 #   check.sh tools                     fetch helm, promtool and the npm dependencies (once)
 #   check.sh lint                      helm lint --strict, default and full values
-#   check.sh template OUT              render default, full (all APIs), hpa and tls values into OUT; assert on them
+#   check.sh template OUT              render default, full (all APIs), hpa, tls and keda-tls values into OUT; assert on them
 #   check.sh typos                     every helm/tests/typos/*.yaml must fail, with its message
 #   check.sh manifests OUT             validate OUT/*.yaml against the Kubernetes/KEDA/operator models
 #   check.sh config OUT HOOKD          hookd --check-config on each rendered hookd.yaml
 #   check.sh values-schema             values.schema.json's config part matches schemas/config.schema.json
 #   check.sh rules                     rules file in step with the chart; promtool check rules + test rules
 #   check.sh rules-write               regenerate helm/hookd/rules/hookd.rules.yaml from the chart
-#   check.sh dashboard OUT             dashboard expressions as recording rules, parsed by promtool
+#   check.sh dashboard OUT             dashboard JSON, variables and scope of every query; expressions as recording rules, parsed by promtool
 #   check.sh metric-names METRICS      every metric of the dashboard and the rules is in METRICS
-#   check.sh dockerfile HOOKD          the Dockerfile's shape; every library HOOKD links is in [runtime]
+#   check.sh dockerfile HOOKD          the Dockerfile's shape, base digests and OCI labels; every library HOOKD links is in [runtime]
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 chart=$chart_repo_root/helm/hookd
@@ -125,6 +125,47 @@ case $step in
     has renamed.yaml.txt 'absent\(up\{job="hookd-webhooks-out",namespace="payments"\} == 1\)'
     hasnt renamed.yaml.txt 'job="hookd"'
     echo "ok   alerts tuned and disabled by values; rules select the release's job and namespace"
+
+    # Autoscaling that behaves. One rendered object, flattened to a line (toYaml sorts keys):
+    # flat FILE KIND.
+    flat() { awk -v k="$2" 'BEGIN { RS = "\n---\n" } $0 ~ ("(^|\n)kind: " k "\n") { print }' "$out/$1" | tr -s ' \n' ' '; }
+    hasin() { flat "$1" "$2" | grep -Eq -- "$3" || fail "$1 $2: nothing matching $3"; }
+    hasntin() { ! flat "$1" "$2" | grep -Eq -- "$3" || fail "$1 $2: something matching $3"; }
+    # Scale-down is limited per period after a stabilization window, for the HPA and for KEDA's
+    # (cooldownPeriod does nothing while minReplicas >= 1): never 12 -> 2 in one step.
+    has_scale_down='scaleDown: stabilizationWindowSeconds: 600 selectPolicy: Min policies: - type: Pods value: 1 periodSeconds: 120'
+    hasin hpa.yaml HorizontalPodAutoscaler "$has_scale_down"
+    hasntin hpa.yaml HorizontalPodAutoscaler 'type: Percent'
+    hasin full.yaml ScaledObject 'advanced: horizontalPodAutoscalerConfig: behavior: scaleDown: stabilizationWindowSeconds: 300 selectPolicy: Min policies: - type: Pods value: 2 periodSeconds: 60 - type: Percent value: 10 periodSeconds: 60 '
+    # A fallback while the scaler fails, held at the autoscaler's maximum (30 asked, 24 cap).
+    hasin full.yaml ScaledObject 'fallback: failureThreshold: 5 replicas: 24 '
+    # SASL: KEDA logs in with the Secret the pods use (SCRAM-SHA-512 over TLS, the CA from
+    # kafkaTls), the username from the container's environment.
+    hasin full.yaml ScaledObject 'sasl: "scram_sha512" tls: "enable" authenticationRef: name: hookd-prod-kafka '
+    hasin full.yaml TriggerAuthentication 'secretTargetRef: - key: password name: hookd-kafka parameter: password - key: ca\.crt name: kafka-cluster-ca-cert parameter: ca '
+    hasin full.yaml TriggerAuthentication 'env: - containerName: hookd name: HOOKD_KAFKA_USERNAME parameter: username'
+    hasin full.yaml Deployment '- name: HOOKD_KAFKA_USERNAME value: "hookd" '
+    # mTLS (the Strimzi values under KEDA): CA, client certificate, key and its password.
+    helm template hookd "$chart" --namespace webhooks -f "$tests/values-tls.yaml" --set scaling.mode=keda "${apis[@]}" >"$out/keda-tls.yaml"
+    hasin keda-tls.yaml ScaledObject 'offsetResetPolicy: earliest tls: "enable" authenticationRef: name: hookd-kafka '
+    hasntin keda-tls.yaml ScaledObject 'sasl:'
+    hasin keda-tls.yaml TriggerAuthentication 'secretTargetRef: - key: ca\.crt name: kafka-cluster-ca-cert parameter: ca - key: user\.crt name: hookd parameter: cert - key: user\.key name: hookd parameter: key - key: user\.password name: hookd parameter: keyPassword '
+    hasntin keda-tls.yaml TriggerAuthentication 'env:'
+    # The operator's own TriggerAuthentication: referenced, nothing rendered, sasl and tls left
+    # to it (KEDA refuses them in both places).
+    helm template hookd-prod "$chart" --namespace webhooks -f "$tests/values-full.yaml" "${apis[@]}" \
+      --set scaling.keda.triggerAuthenticationRef=kafka-admin >"$out/keda-own-auth.yaml.txt"
+    hasnt keda-own-auth.yaml.txt '^kind: TriggerAuthentication$|HOOKD_KAFKA_USERNAME|^ +sasl: '
+    hasin keda-own-auth.yaml.txt ScaledObject 'offsetResetPolicy: earliest authenticationRef: name: kafka-admin '
+    # A plaintext Kafka: no authentication at all, the defaults' fallback and scale-down.
+    helm template hookd "$chart" --namespace webhooks --set scaling.mode=keda "${apis[@]}" >"$out/keda-plain.yaml.txt"
+    hasnt keda-plain.yaml.txt '^kind: TriggerAuthentication$|authenticationRef|^ +(sasl|tls): '
+    hasin keda-plain.yaml.txt ScaledObject 'fallback: failureThreshold: 3 replicas: 12 '
+    hasin keda-plain.yaml.txt ScaledObject "$has_scale_down"
+    # The dashboard's failure panels link to docs/operations.md where operators read it.
+    has full.yaml '^ +"query": "https://git\.example\.com/blue/hookd/-/blob/v0\.1\.0/docs/operations\.md",$'
+    has default.yaml '^ +"query": "docs/operations\.md",$'
+    echo "ok   KEDA and HPA scale down stepwise; KEDA's fallback; TriggerAuthentication from the pods' Secrets (SASL, mTLS), or the operator's own"
     ;;
   typos)
     failed=0
@@ -148,7 +189,7 @@ case $step in
     ;;
   manifests)
     out=${1:?OUT dir}
-    node_script validate-manifests.js "$out/default.yaml" "$out/full.yaml" "$out/hpa.yaml" "$out/tls.yaml"
+    node_script validate-manifests.js "$out/default.yaml" "$out/full.yaml" "$out/hpa.yaml" "$out/tls.yaml" "$out/keda-tls.yaml"
     ;;
   config)
     out=${1:?OUT dir}
@@ -207,8 +248,27 @@ case $step in
     expect() { # expect WHAT EXTENDED-REGEX: the Dockerfile has a line matching it
       if grep -Eq "$2" "$dockerfile"; then echo "ok   $1"; else echo "FAIL $1"; failed=1; fi
     }
-    expect "build stage on Debian bookworm" '^FROM debian:bookworm AS build$'
-    expect "runtime stage on bookworm-slim" '^FROM debian:bookworm-slim$'
+    expect "build stage on Debian bookworm, pinned by digest" '^FROM debian:bookworm@sha256:[0-9a-f]{64} AS build$'
+    expect "runtime stage on bookworm-slim, pinned by digest" '^FROM debian:bookworm-slim@sha256:[0-9a-f]{64}$'
+    # Every stage's base pinned (a tag alone moves under a rebuild); no ARG-built base the
+    # greps above could not see.
+    while read -r from; do
+      if [[ $from =~ ^FROM\ [^\ \$]+@sha256:[0-9a-f]{64}(\ AS\ [a-z]+)?$ ]]; then echo "ok   pinned: $from"
+      else echo "FAIL not pinned by digest: $from"; failed=1; fi
+    done < <(grep -E '^FROM ' "$dockerfile")
+    runtime_digest=$(sed -nE 's/^FROM debian:bookworm-slim@(sha256:[0-9a-f]{64})$/\1/p' "$dockerfile")
+    expect "OCI base.digest is the runtime stage's" "org\.opencontainers\.image\.base\.digest=\"${runtime_digest:-none}\""
+    for label in title description version revision created source base.name; do
+      expect "OCI label org.opencontainers.image.$label" "org\.opencontainers\.image\.${label//./\\.}="
+    done
+    expect "version from a build argument" '^ARG VERSION='
+    expect "revision from a build argument" '^ARG REVISION='
+    # The worker and the operator's commands (check --connect, attempts, send-test) verify
+    # brokers and receivers against the system store.
+    if awk '/^\[/{on=($0=="[runtime]"); next} on && $1 == "ca-certificates" {found=1} END {exit !found}' "$manifest"; then
+      echo "ok   ca-certificates in [runtime]"
+    else echo "FAIL ca-certificates is not in scripts/packages.txt [runtime]"; failed=1; fi
+    expect "hookd starts in the runtime stage" '^RUN /usr/local/bin/hookd --version$'
     expect "build packages from the manifest" 'HOOKD_PACKAGE_SECTIONS=build .*setup\.sh'
     expect "runtime packages from the manifest" 'HOOKD_PACKAGE_SECTIONS=runtime .*setup\.sh'
     expect "numeric non-root user" '^USER [1-9][0-9]*:[1-9][0-9]*$'

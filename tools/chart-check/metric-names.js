@@ -1,7 +1,8 @@
 // Every metric the dashboard and the alert rules select exists in hookd's real /metrics output
 // (saved by scripts/chart/live-metrics.sh from a running hookd). A name counts only when the
-// exposition has a sample of it, not just a # TYPE line. Prometheus' own `up` and the rules'
-// recorded series (level:metric:operation names) are not hookd's.
+// exposition has a sample of it, not just a # TYPE line. Prometheus' own `up`, the pods' series
+// of cAdvisor (container_*) and kube-state-metrics (kube_*) the dashboard's pod panels read, and
+// the rules' recorded series (level:metric:operation names) are not hookd's.
 //   node metric-names.js METRICS.txt DASHBOARD.json RULES.yaml
 'use strict';
 const fs = require('fs');
@@ -50,6 +51,8 @@ for (const [name, uses] of [...wanted].sort()) {
   const where = [...uses].join(', ');
   if (name === 'up') {
     console.log(`skip ${name} (Prometheus' own): ${where}`);
+  } else if (/^(container_|kube_)/.test(name)) {
+    console.log(`skip ${name} (cAdvisor or kube-state-metrics): ${where}`);
   } else if (recorded.has(name)) {
     console.log(`skip ${name} (recorded by the rules): ${where}`);
   } else if (sampled.has(name)) {

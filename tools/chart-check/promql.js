@@ -7,7 +7,7 @@ const { parser } = require('@prometheus-io/lezer-promql');
 function withoutGrafanaVariables(expr) {
   return expr
     .replace(/\$__rate_interval|\$__interval|\$__range|\$\{__rate_interval\}|\$\{__interval\}|\$\{__range\}/g, '5m')
-    .replace(/\$\{?(instance|namespace|job)\}?/g, '.*');
+    .replace(/\$\{?(instance|namespace|job|cluster)\}?/g, '.*');
 }
 
 // Metric names an expression selects: the identifier of each vector selector, and __name__

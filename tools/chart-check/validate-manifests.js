@@ -18,6 +18,7 @@ const models = {
   'networking.k8s.io/v1/NetworkPolicy': 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy',
   'autoscaling/v2/HorizontalPodAutoscaler': 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler',
   'keda.sh/v1alpha1/ScaledObject': '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject',
+  'keda.sh/v1alpha1/TriggerAuthentication': '@kubernetes-models/keda/keda.sh/v1alpha1/TriggerAuthentication',
   'monitoring.coreos.com/v1/ServiceMonitor': '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor',
   'monitoring.coreos.com/v1/PrometheusRule': '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule',
 };
@@ -208,11 +209,63 @@ function checkScaling(file, objects, deployment) {
       check(file, 'no retry tier as a trigger', !/\.retry\./.test(t.metadata.topic));
     }
     // The cap at scaling.partitions is checked in check.sh template (values decide it).
+    // Scale-down stepwise (cooldownPeriod does nothing while minReplicas >= 1), and a fallback
+    // while the scaler fails.
+    const behavior = so.spec.advanced && so.spec.advanced.horizontalPodAutoscalerConfig
+      && so.spec.advanced.horizontalPodAutoscalerConfig.behavior;
+    checkScaleDown(file, 'ScaledObject', behavior && behavior.scaleDown);
+    const fallback = so.spec.fallback;
+    check(file, 'ScaledObject fallback between minReplicaCount and maxReplicaCount',
+      fallback && fallback.failureThreshold >= 1 && fallback.replicas >= so.spec.minReplicaCount && fallback.replicas <= so.spec.maxReplicaCount);
+    // Kafka with SASL or TLS: the scaler authenticates (a rendered TriggerAuthentication or the
+    // operator's own), else it fails and holds the fallback for ever.
+    const protocol = String(((config.kafka || {}).properties || {})['security.protocol'] || 'PLAINTEXT').toUpperCase();
+    for (const t of so.spec.triggers) {
+      if (protocol !== 'PLAINTEXT') check(file, `kafka trigger authenticates (security.protocol ${protocol})`, t.authenticationRef && t.authenticationRef.name);
+      check(file, `trigger tls "enable" iff security.protocol uses TLS (${protocol})`,
+        t.metadata.tls === undefined || (t.metadata.tls === 'enable') === /SSL$/.test(protocol));
+    }
+  }
+  const auths = ofKind(objects, 'TriggerAuthentication');
+  for (const auth of auths) {
+    check(file, `TriggerAuthentication ${auth.metadata.name} is used by every trigger`,
+      scaled.length === 1 && scaled[0].spec.triggers.every((t) => t.authenticationRef && t.authenticationRef.name === auth.metadata.name));
+    // Only the Secrets (name and key) and environment variables the pod itself uses.
+    const podSpec = deployment.spec.template.spec;
+    const c = podSpec.containers[0];
+    const used = new Set();
+    for (const e of c.env || []) {
+      if (e.valueFrom && e.valueFrom.secretKeyRef) used.add(`${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key}`);
+    }
+    for (const v of podSpec.volumes || []) {
+      const sources = v.projected ? v.projected.sources.map((x) => x.secret).filter(Boolean)
+        : v.secret ? [{ name: v.secret.secretName, items: v.secret.items }] : [];
+      for (const src of sources) for (const item of src.items || []) used.add(`${src.name}/${item.key}`);
+    }
+    for (const ref of auth.spec.secretTargetRef || []) {
+      check(file, `TriggerAuthentication ${ref.parameter} from ${ref.name}/${ref.key}, a Secret key the pods read`, used.has(`${ref.name}/${ref.key}`));
+    }
+    const envNames = new Set((c.env || []).map((e) => e.name));
+    for (const ref of auth.spec.env || []) {
+      check(file, `TriggerAuthentication ${ref.parameter} from env ${ref.name} of container ${ref.containerName}`,
+        ref.containerName === c.name && (envNames.has(ref.name) || (c.envFrom || []).length > 0));
+    }
+    check(file, 'TriggerAuthentication has a password or certificate to give', (auth.spec.secretTargetRef || []).length > 0);
   }
   for (const hpa of hpas) {
     check(file, 'HPA targets the Deployment', hpa.spec.scaleTargetRef.name === deployment.metadata.name);
     check(file, 'HPA scales on CPU', hpa.spec.metrics.some((m) => m.resource && m.resource.name === 'cpu'));
+    checkScaleDown(file, 'HPA', hpa.spec.behavior && hpa.spec.behavior.scaleDown);
   }
+}
+
+// Every autoscaler step rebalances the consumer group: a stabilization window, and pods-per-period
+// policies of which the smaller wins.
+function checkScaleDown(file, what, scaleDown) {
+  check(file, `${what} scaleDown behaviour with a stabilization window`, scaleDown && scaleDown.stabilizationWindowSeconds > 0);
+  if (!scaleDown) return;
+  check(file, `${what} scaleDown limits pods per period`, (scaleDown.policies || []).some((p) => p.type === 'Pods' && p.value >= 1 && p.periodSeconds > 0));
+  check(file, `${what} scaleDown selectPolicy Min (the tighter policy wins)`, scaleDown.selectPolicy === 'Min');
 }
 
 function checkNetworkPolicy(file, objects, deployment) {
@@ -275,7 +328,16 @@ function checkServicesAndMonitoring(file, objects, deployment) {
   const dashboards = ofKind(objects, 'ConfigMap').filter((m) => m.data && 'hookd.json' in m.data);
   for (const d of dashboards) {
     check(file, 'dashboard ConfigMap labelled grafana_dashboard: "1"', d.metadata.labels.grafana_dashboard === '1');
-    check(file, 'dashboard ConfigMap holds dashboards/hookd.json', JSON.stringify(JSON.parse(d.data['hookd.json'])) === JSON.stringify(dashboardFile));
+    // The same JSON but for the docs variable's value (dashboard.docsUrl), which must stay a
+    // URL, absolute when set.
+    const rendered = JSON.parse(d.data['hookd.json']);
+    const docs = rendered.templating.list.find((v) => v.name === 'docs');
+    check(file, `dashboard docs link ${docs && docs.query} is docs/operations.md or an absolute URL`,
+      docs && (docs.query === 'docs/operations.md' || /^https?:\/\/\S+$/.test(docs.query)));
+    const expected = JSON.parse(JSON.stringify(dashboardFile));
+    const expectedDocs = expected.templating.list.find((v) => v.name === 'docs');
+    if (docs && expectedDocs) expectedDocs.query = docs.query;
+    check(file, 'dashboard ConfigMap holds dashboards/hookd.json', JSON.stringify(rendered) === JSON.stringify(expected));
   }
 }
 

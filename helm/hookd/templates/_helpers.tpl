@@ -190,3 +190,103 @@ up, plus terminationGraceExtraSeconds: the pod's terminationGracePeriodSeconds.
 {{- fail (printf "%s needs the %s API, which this cluster does not serve (helm template: add --api-versions %s)" $value $api $api) -}}
 {{- end -}}
 {{- end -}}
+
+{{/*
+The autoscaler's scaleDown behaviour (HPA spec.behavior.scaleDown, and the same under KEDA's
+advanced.horizontalPodAutoscalerConfig.behavior): every step rebalances the consumer group, so
+at most scaling.scaleDown.pods pods (and percent %, when set) per periodSeconds, the smaller of
+the two, once the lower count has held for the stabilization window.
+*/}}
+{{- define "hookd.scaleDown" -}}
+{{- with .Values.scaling.scaleDown -}}
+stabilizationWindowSeconds: {{ .stabilizationWindowSeconds }}
+selectPolicy: Min
+policies:
+  - type: Pods
+    value: {{ .pods }}
+    periodSeconds: {{ .periodSeconds }}
+  {{- if gt (int .percent) 0 }}
+  - type: Percent
+    value: {{ .percent }}
+    periodSeconds: {{ .periodSeconds }}
+  {{- end }}
+{{- end -}}
+{{- end -}}
+
+{{/*
+What KEDA's kafka scaler needs to reach Kafka as the pods do, as JSON: sasl and tls for the
+trigger metadata (KEDA's names: plaintext, scram_sha256, scram_sha512; enable), the
+TriggerAuthentication's secretTargetRef entries (the same Secrets the pods read) and env entries
+(the username, which hookd.yaml holds as a literal or a ${VAR}), and usernameValue, a literal
+username the Deployment exposes as HOOKD_KAFKA_USERNAME for KEDA to read. KEDA cannot read files
+in the pod, so a CA or client certificate outside kafkaTls is refused, as is SASL without
+kafkaPassword.existingSecret. Only for scaling.mode keda without triggerAuthenticationRef.
+docs/operations.md, "Scaling with KEDA".
+*/}}
+{{- define "hookd.kedaAuth" -}}
+{{- $config := include "hookd.config" . | fromYaml -}}
+{{- $props := dig "kafka" "properties" dict $config -}}
+{{- $protocol := upper (toString (get $props "security.protocol" | default "PLAINTEXT")) -}}
+{{- $out := dict "sasl" "" "tls" "" "secretRefs" list "env" list "usernameValue" "" -}}
+{{- $secretRefs := list -}}
+{{- $env := list -}}
+{{- $fix := "or set scaling.keda.triggerAuthenticationRef to a TriggerAuthentication of your own" -}}
+{{- if hasPrefix "SASL_" $protocol -}}
+{{- $mechanism := upper (toString (get $props "sasl.mechanisms" | default (get $props "sasl.mechanism") | default "GSSAPI")) -}}
+{{- $modes := dict "PLAIN" "plaintext" "SCRAM-SHA-256" "scram_sha256" "SCRAM-SHA-512" "scram_sha512" -}}
+{{- if not (hasKey $modes $mechanism) -}}
+{{- fail (printf "scaling.keda: the chart gives KEDA's kafka scaler SASL PLAIN or SCRAM, not %s (config.kafka.properties.sasl.mechanisms); %s" $mechanism $fix) -}}
+{{- end -}}
+{{- if not .Values.kafkaPassword.existingSecret -}}
+{{- fail (printf "scaling.keda: Kafka uses SASL (security.protocol %s) and KEDA reads the password from the Secret the pods use: set kafkaPassword.existingSecret, %s" $protocol $fix) -}}
+{{- end -}}
+{{- $username := toString (get $props "sasl.username") -}}
+{{- if not $username -}}
+{{- fail (printf "config.kafka.properties.sasl.username: KEDA's kafka scaler needs the SASL username; set it, %s" $fix) -}}
+{{- end -}}
+{{- $_ := set $out "sasl" (get $modes $mechanism) -}}
+{{- $secretRefs = append $secretRefs (dict "parameter" "password" "name" .Values.kafkaPassword.existingSecret "key" .Values.kafkaPassword.key) -}}
+{{- $var := regexFind "^\\$\\{[A-Za-z_][A-Za-z0-9_]*\\}$" $username -}}
+{{- if $var -}}
+{{- $env = append $env (dict "parameter" "username" "name" (trimSuffix "}" (trimPrefix "${" $var)) "containerName" "hookd") -}}
+{{- else -}}
+{{- $env = append $env (dict "parameter" "username" "name" "HOOKD_KAFKA_USERNAME" "containerName" "hookd") -}}
+{{- $_ := set $out "usernameValue" $username -}}
+{{- end -}}
+{{- end -}}
+{{- if or (eq $protocol "SSL") (eq $protocol "SASL_SSL") -}}
+{{- $_ := set $out "tls" "enable" -}}
+{{- $tls := .Values.kafkaTls -}}
+{{- if and (hasKey $props "ssl.ca.location") (not (and $tls.enabled $tls.ca.existingSecret)) -}}
+{{- fail (printf "scaling.keda: config.kafka.properties.ssl.ca.location is a file in the pod, which KEDA cannot read: give the CA as kafkaTls.ca.existingSecret, %s" $fix) -}}
+{{- end -}}
+{{- if and (hasKey $props "ssl.certificate.location") (not (and $tls.enabled $tls.client.existingSecret)) -}}
+{{- fail (printf "scaling.keda: config.kafka.properties.ssl.certificate.location is a file in the pod, which KEDA cannot read: give the client certificate as kafkaTls.client.existingSecret, %s" $fix) -}}
+{{- end -}}
+{{- if $tls.enabled -}}
+{{- with $tls.ca.existingSecret -}}
+{{- $secretRefs = append $secretRefs (dict "parameter" "ca" "name" . "key" $tls.ca.key) -}}
+{{- end -}}
+{{- with $tls.client -}}
+{{- if .existingSecret -}}
+{{- $secretRefs = append $secretRefs (dict "parameter" "cert" "name" .existingSecret "key" .certificateKey) -}}
+{{- $secretRefs = append $secretRefs (dict "parameter" "key" "name" .existingSecret "key" .keyKey) -}}
+{{- if .keyPasswordKey -}}
+{{- $secretRefs = append $secretRefs (dict "parameter" "keyPassword" "name" .existingSecret "key" .keyPasswordKey) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $_ := set $out "secretRefs" $secretRefs -}}
+{{- $_ := set $out "env" $env -}}
+{{- toJson $out -}}
+{{- end -}}
+
+{{/* The chart renders its own TriggerAuthentication: keda mode, no triggerAuthenticationRef, something to authenticate with. */}}
+{{- define "hookd.kedaAuthRendered" -}}
+{{- if and (eq .Values.scaling.mode "keda") (not .Values.scaling.keda.triggerAuthenticationRef) -}}
+{{- $auth := include "hookd.kedaAuth" . | fromJson -}}
+{{- if or $auth.secretRefs $auth.env -}}true{{- end -}}
+{{- end -}}
+{{- end -}}

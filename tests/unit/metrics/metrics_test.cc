@@ -90,3 +90,25 @@ TEST(Metrics, ExportsReadinessMembershipAndTheBuild) {
 
 }  // namespace
 }  // namespace hookd::metrics
+
+namespace hookd::metrics {
+namespace {
+
+// A stalled retry tier is late by minutes to hours: the lateness histogram must resolve that
+// (up to 6 h) and keep the le="60" bucket the HookdRetriesLate alert reads.
+TEST(Metrics, RetryLatenessBucketsReachHoursAndKeepTheAlertsMinute) {
+  Metrics m;
+  m.retry_lateness.Observe(2.0 * 3600);  // two hours late
+  const std::string text = prometheus::TextSerializer().Serialize(m.registry().Collect());
+  for (const char* bucket : {"hookd_retry_lateness_seconds_bucket{le=\"0.001\"} 0",
+                             "hookd_retry_lateness_seconds_bucket{le=\"60\"} 0",
+                             "hookd_retry_lateness_seconds_bucket{le=\"3600\"} 0",
+                             "hookd_retry_lateness_seconds_bucket{le=\"7200\"} 1",
+                             "hookd_retry_lateness_seconds_bucket{le=\"21600\"} 1",
+                             "hookd_retry_lateness_seconds_bucket{le=\"+Inf\"} 1"}) {
+    EXPECT_NE(text.find(bucket), std::string::npos) << bucket << "\n" << text;
+  }
+}
+
+}  // namespace
+}  // namespace hookd::metrics
