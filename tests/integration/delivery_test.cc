@@ -247,11 +247,14 @@ TEST_F(DeliveryTest, NotReadyUntilTopicsExistThenReady) {
   Scenario missing;  // topics not created yet
   HookdProcess hookd(missing.config_yaml(ca.ca_file()));
   hookd.start();
-  std::this_thread::sleep_for(3s);
+  // Waits for the log line rather than a fixed time: a slower build (ThreadSanitizer) takes
+  // longer than a release build to get there.
+  EXPECT_TRUE(wait_until([&] { return hookd.log().find("waiting for a topic hookd does not create") != std::string::npos; },
+                         60s))
+      << hookd.log();
   EXPECT_TRUE(hookd.running()) << hookd.log();
   EXPECT_EQ(hookd.admin_get("/healthz"), 200) << hookd.log();
   EXPECT_EQ(hookd.admin_get("/readyz"), 503);
-  EXPECT_THAT(hookd.log(), HasSubstr("waiting for a topic hookd does not create"));
   missing.create_input_topics();
   EXPECT_TRUE(hookd.wait_ready(60s)) << hookd.log();
   std::string metrics;
