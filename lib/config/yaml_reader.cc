@@ -56,6 +56,13 @@ bool is_env_name(std::string_view name) {
 
 }  // namespace
 
+std::string shown(std::string_view text) {
+  std::string out;
+  for (char c : text.substr(0, 64)) out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
+  if (text.size() > 64) out += "...";
+  return out;
+}
+
 void fail(const YAML::Node& at, const std::string& key, std::string message) {
   throw Failure{ConfigError{key, std::move(message), line_of(at)}};
 }
@@ -104,12 +111,7 @@ void YamlReader::expect_section(const YAML::Node& section, const std::string& pa
 
 std::string YamlReader::written(const YAML::Node& value) {
   if (!value.IsScalar()) return value.IsNull() ? "nothing" : "a list or mapping";
-  std::string shown;
-  for (char c : value.Scalar().substr(0, 64)) {
-    shown += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
-  }
-  if (value.Scalar().size() > 64) shown += "...";
-  return "\"" + shown + "\"";
+  return "\"" + shown(value.Scalar()) + "\"";
 }
 
 void YamlReader::expected(const YAML::Node& value, const std::string& key, std::string_view what) {
@@ -132,7 +134,7 @@ std::string YamlReader::substitute(const YAML::Node& value, const std::string& k
       }
       const std::string name = raw.substr(i + 2, close - i - 2);
       if (!is_env_name(name)) {
-        fail(value, key, key + ": \"${" + name.substr(0, 64) +
+        fail(value, key, key + ": \"${" + shown(name) +
                              "}\" is not an environment variable reference (letters, digits, _)");
       }
       const std::optional<std::string> found = env_(name);

@@ -26,6 +26,10 @@ struct Failure {
 // Throws Failure for `key`, with the line of `at` when it has one.
 [[noreturn]] void fail(const YAML::Node& at, const std::string& key, std::string message);
 
+// Text from the file as an error message shows it: its first 64 bytes, control characters as
+// '?' (a message is printed to a terminal and logged), "..." when cut.
+std::string shown(std::string_view text);
+
 // "a.b" + "c" -> "a.b.c"; "" + "c" -> "c".
 std::string join_key(const std::string& parent, std::string_view child);
 

@@ -35,11 +35,12 @@ struct ProxyAddress;
 using ConnectionExecutor = boost::asio::strand<boost::asio::io_context::executor_type>;
 
 // What one response may make hookd read (docs/contract.md, "What hookd reads back"). Beast
-// 1.81 bounds the status line and fields (header_limit) but not a chunk-size line, its
-// extensions or the trailer: those are bounded only by the read buffer's maximum, so every
-// buffer that reads from a receiver has one. A response over any of these is a
-// protocol_error and costs its connection, nothing more.
-inline constexpr std::uint32_t response_header_limit = 8 * 1024;  // status line + fields
+// 1.81 bounds none of it on its own: its header_limit counts only the bytes of one parse call
+// (so ResponseReader counts the whole header itself, delivery/response_reader.h), and
+// nothing bounds a chunk-size line, its extensions or the trailer but the read buffer's
+// maximum, so every buffer that reads from a receiver has one. A response over any of these
+// is a protocol_error and costs its connection, nothing more.
+inline constexpr std::uint32_t response_header_limit = 8 * 1024;  // status line + fields, in total
 // Bytes held from the socket at once; bounds one chunk-size line and the whole trailer.
 inline constexpr std::size_t response_read_buffer_limit = 16 * 1024;
 // Per chunk-size line. hookd uses no chunk extension; real servers send none or a few bytes.
@@ -96,7 +97,7 @@ class Connection {
   // success `http_status` is set and `result` classifies it. The body is discarded except for
   // its first response_excerpt_bytes, kept in `response_excerpt`. A response over the limits
   // above (header, read buffer, chunk extension, framing) is a protocol_error whatever its
-  // status.
+  // status. How the response is parsed is delivery/response_reader.h.
   boost::asio::awaitable<PhaseResult> exchange(const TargetUrl& url, const Request& request,
                                                const ClientOptions& options);
 

@@ -31,6 +31,21 @@ std::string_view to_string(SkipReason reason) {
   return "malformed";
 }
 
+namespace {
+
+// Webhook ids are 1 to 128 of [A-Za-z0-9._:-] (docs/subscriptions.md). A dead letter whose
+// hookd-webhook-id is anything else names no webhook that can exist: hookd never wrote it, and
+// replaying it would write a retry record whose id the retry loop reads back differently
+// (JSON keeps only valid UTF-8) or puts in a request header.
+bool is_webhook_id(std::string_view text) {
+  return !text.empty() && text.size() <= 128 && std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+           c == ':' || c == '-';
+  });
+}
+
+}  // namespace
+
 std::optional<retry::SourcePosition> parse_source(std::string_view json) {
   boost::system::error_code ec;
   const boost::json::value parsed = boost::json::parse(json, ec);
@@ -53,7 +68,7 @@ Decision decide(const DeadLetterView& letter, const Filter& filter, events::Even
   if (letter.kind == std::string_view("invalid_event")) return Skipped{SkipReason::invalid_event};
   if (letter.kind != std::string_view("delivery")) return Skipped{SkipReason::malformed};
   if (letter.truncated == std::string_view("true")) return Skipped{SkipReason::truncated};
-  if (!letter.webhook_id || letter.webhook_id->empty() || !letter.reason || !letter.source) {
+  if (!letter.webhook_id || !is_webhook_id(*letter.webhook_id) || !letter.reason || !letter.source) {
     return Skipped{SkipReason::malformed};
   }
   auto source = parse_source(*letter.source);

@@ -6,7 +6,7 @@
 // has neither, so those filters leave invalid events out of scope). In scope, it is either
 // replayed or skipped for a counted reason: an invalid event has no webhook to deliver to; a
 // truncated one lost the event bytes a delivery needs; a malformed one lacks what hookd
-// always writes (a header, a valid event).
+// always writes (a header, a webhook id of the documented pattern, a valid event).
 #pragma once
 
 #include "events/parser.h"

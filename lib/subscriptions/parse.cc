@@ -7,10 +7,12 @@
 #include <boost/url/url_view.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <optional>
 #include <string>
 #include <utility>
 
+#include "common/host_port.h"
 #include "events/rfc3339.h"
 #include "subscriptions/json_scan.h"
 
@@ -126,6 +128,11 @@ std::optional<Invalid> read_url(std::string_view text, Subscription& s) {
       // does the same). A second dot would be an empty label.
       if (!host.empty() && host.back() == '.') host.remove_suffix(1);
       if (host.empty() || host.back() == '.') return invalid(InvalidReason::invalid_url, "url host has an empty label");
+      // The HTTP client resolves only what can be a DNS name (delivery/target_url.h): a host
+      // such as "a!b.example" is legal URI syntax, but every delivery to it would be blocked.
+      if (!common::plausible_host_name(host)) {
+        return invalid(InvalidReason::invalid_url, "url host is not a DNS name (letters, digits, - _ .; 253 at most)");
+      }
       s.host = lower(host);
       origin_host = s.host;
       break;
@@ -153,8 +160,15 @@ std::optional<Invalid> read_url(std::string_view text, Subscription& s) {
 
   s.port = s.https ? 443 : 80;
   if (u.has_port() && !u.port().empty()) {  // "host:" means the default port (RFC 3986 3.2.3)
-    if (u.port_number() == 0) return invalid(InvalidReason::invalid_url, "url port is not 1-65535");
-    s.port = u.port_number();
+    // From the text, not port_number(): Boost.URL 1.81 wraps some ports above 65535 (8088080
+    // reads as 27152) instead of reporting them, and the client would refuse the URL anyway.
+    const std::string_view text = u.port();
+    unsigned port = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
+    if (ec != std::errc{} || end != text.data() + text.size() || port == 0 || port > 65535) {
+      return invalid(InvalidReason::invalid_url, "url port is not 1-65535");
+    }
+    s.port = static_cast<std::uint16_t>(port);
   }
 
   const std::string_view target = u.encoded_target();

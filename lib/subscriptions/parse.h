@@ -29,7 +29,8 @@ using ParseResult = std::variant<std::shared_ptr<const Subscription>, Invalid>;
 //                       projectIds not an array of non-empty strings, filter not an object
 //   key_mismatch        id differs from record_key
 //   invalid_url         not an absolute http/https URL with a host (Boost.URL), user info
-//                       present, a bad port, a percent-escaped host, a host with an
+//                       present, a bad port, a percent-escaped host, a host name that
+//                       cannot be a DNS name (common::plausible_host_name), a host with an
 //                       empty label, or a path neither empty nor '/'-rooted (one
 //                       trailing dot of a host name is dropped, not refused)
 //   invalid_filter      the "filter" object breaks the filter grammar (docs/filters.md):

@@ -1,6 +1,7 @@
 // A receiver that misbehaves on the wire costs one failed attempt and a bounded amount of
 // memory: endless headers, an endless chunk extension, many chunks that are mostly framing, an
-// endless trailer. Beast 1.81 bounds only the header on its own (delivery/connection.h).
+// endless trailer. Beast 1.81 bounds none of these on its own, not even the header
+// (delivery/response_reader.h).
 // The receivers here are raw TCP servers that write exactly the bytes under test.
 #include <atomic>
 #include <functional>
@@ -109,6 +110,19 @@ TEST_F(ClientTest, EndlessChunkExtensionIsAProtocolErrorWithinBoundedBytes) {
 
 TEST_F(ClientTest, EndlessHeadersAreAProtocolErrorWithinBoundedBytes) {
   RawServer server(endless("HTTP/1.1 200 OK\r\n", "X-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n"));
+  start_client();
+  const Outcome o = send(server.url());
+  EXPECT_EQ(o.result, AttemptResult::protocol_error) << describe(o);
+  EXPECT_EQ(o.http_status, 0) << "the header never ended";
+  EXPECT_LT(server.bytes_written(), kBoundedBytes);
+}
+
+// Beast 1.81's header_limit counts only the bytes of one parse: once a read ends a byte into
+// a field, complete fields are consumed (and kept) as they come. Here Beast's first 512-byte
+// read ends one byte into a field, and with 8-byte fields so does every later one
+// (response_reader_test.cc): its read_header would read this header until the request timeout.
+TEST_F(ClientTest, EndlessShortHeaderFieldsAreAProtocolErrorWithinBoundedBytes) {
+  RawServer server(endless("HTTP/1.1 200 OK\r\nX-Pad: 1234567890123\r\n", "X-B: 1\r\n"));
   start_client();
   const Outcome o = send(server.url());
   EXPECT_EQ(o.result, AttemptResult::protocol_error) << describe(o);

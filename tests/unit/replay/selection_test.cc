@@ -139,6 +139,22 @@ TEST_F(SelectionTest, MalformedDeadLettersAreSkipped) {
   EXPECT_EQ(skip_reason(decide_with(bad_event)), SkipReason::malformed);
 }
 
+// hookd writes only webhook ids of the documented pattern; any other hookd-webhook-id names no
+// webhook, and invalid UTF-8 in it would not even survive the retry record's JSON.
+TEST_F(SelectionTest, ADeadLetterWhoseWebhookIdNoWebhookCanHaveIsMalformed) {
+  for (const std::string& id : {std::string("wh\xff"), std::string("wh 1"), std::string("wh\r\nx-injected: 1"),
+                               std::string(129, 'w'), std::string("")}) {
+    auto odd = delivery_letter();
+    odd.webhook_id = id;
+    EXPECT_EQ(skip_reason(decide_with(odd)), SkipReason::malformed) << id;
+  }
+  auto longest = delivery_letter();
+  const std::string id(128, 'w');
+  longest.webhook_id = id;
+  const Decision decision = decide_with(longest);
+  EXPECT_NE(std::get_if<Replay>(&decision), nullptr);
+}
+
 TEST(ParseSource, ReadsTheHeaderHookdWrites) {
   const auto s = parse_source(R"({"topic":"t.x","partition":0,"offset":9007199254740993})");
   ASSERT_TRUE(s.has_value());

@@ -205,6 +205,35 @@ TEST(ParseSubscription, TrailingDotOfTheHostIsDroppedForOneOrigin) {
   }
 }
 
+// The HTTP client refuses a host that cannot be a DNS name (delivery/target_url.h); a
+// subscription to one would only ever be blocked, so it is refused here, where it is visible.
+TEST(ParseSubscription, HostThatCannotBeADnsNameIsRefused) {
+  const std::vector<std::string> urls = {"https://a!b$c.example/", "https://a,b.example/", "https://a=b.example/",
+                                         "https://h*.example/", "https://" + std::string(254, 'a') + "/"};
+  for (const std::string& url : urls) {
+    const Invalid bad = parse_bad("w1", minimal("", url));
+    EXPECT_EQ(bad.reason, InvalidReason::invalid_url) << url << ": " << bad.detail;
+  }
+  auto longest = parse_ok("w1", minimal("", "https://" + std::string(253, 'a') + "/"));
+  ASSERT_NE(longest, nullptr);
+  auto underscore = parse_ok("w1", minimal("", "https://my_host-1.Example/"));
+  ASSERT_NE(underscore, nullptr);
+  EXPECT_EQ(underscore->host, "my_host-1.example");
+}
+
+// Boost.URL 1.81's port_number() wraps some ports above 65535 (8088080 reads as 27152): such
+// a webhook would have named one port and shown another in its origin.
+TEST(ParseSubscription, PortAbove65535IsRefusedNotWrapped) {
+  for (const char* url : {"https://h.example:8088080/x", "https://h.example:65536/x", "https://h.example:4294967297/x",
+                          "https://h.example:99999999999999999999/x"}) {
+    EXPECT_EQ(parse_bad("w1", minimal("", url)).reason, InvalidReason::invalid_url) << url;
+  }
+  auto padded = parse_ok("w1", minimal("", "https://h.example:0080/x"));
+  ASSERT_NE(padded, nullptr);
+  EXPECT_EQ(padded->port, 80);
+  EXPECT_EQ(padded->origin, "https://h.example:80");
+}
+
 struct BadCase {
   std::string value;
   InvalidReason reason;
