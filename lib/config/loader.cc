@@ -11,6 +11,9 @@
 #include <memory>
 #include <utility>
 
+#include <unistd.h>
+
+#include "common/host_port.h"
 #include "config/yaml_reader.h"
 
 namespace hookd::config {
@@ -111,6 +114,11 @@ void read_kafka(const YamlReader& r, const YAML::Node& root, const EnvLookup& en
   const Section s(r, root, "kafka", {"bootstrap_servers", "group_id", "properties", "unavailable_after",
                                      "commit_interval", "revoke_grace", "instance_id"});
   s.set(c.bootstrap_servers, "bootstrap_servers", &YamlReader::non_empty_text);
+  // librdkafka takes a bad entry for a broker it never reaches: hookd would wait forever.
+  if (const auto problem = common::broker_list_problem(c.bootstrap_servers)) {
+    YamlReader::expected(s["bootstrap_servers"] ? s["bootstrap_servers"] : root, s.key("bootstrap_servers"),
+                         "a comma-separated list of host:port (e.g. kafka-0:9092,[2001:db8::1]:9093): " + *problem);
+  }
   s.set(c.group_id, "group_id", &YamlReader::non_empty_text);
   if (const YAML::Node v = s["properties"]) read_kafka_properties(r, v, c.properties);
   s.set(c.unavailable_after, "unavailable_after", &YamlReader::duration);
@@ -224,7 +232,13 @@ void read_delivery(const YamlReader& r, const YAML::Node& root, DeliveryConfig& 
   }
   s.set(c.threads, "threads", &YamlReader::positive_int);
   s.set(c.dns_cache_ttl, "dns_cache_ttl", &YamlReader::duration);
-  s.set(c.proxy, "proxy", &YamlReader::text);  // its form is checked by the HTTP client at start
+  s.set(c.proxy, "proxy", &YamlReader::text);
+  // The HTTP client refuses the same forms at start (exit 2); found here, --check-config says so.
+  if (!c.proxy.empty()) {
+    if (const auto parsed = common::parse_http_proxy(c.proxy); std::holds_alternative<std::string>(parsed)) {
+      fail(s["proxy"], s.key("proxy"), "delivery.proxy must be http://host:port: " + std::get<std::string>(parsed));
+    }
+  }
   s.set(c.rate_limit_max_wait, "rate_limit_max_wait", &YamlReader::duration);
   s.set(c.max_in_flight_bytes, "max_in_flight_bytes", &YamlReader::size);
   s.set(c.max_uncommitted_per_partition, "max_uncommitted_per_partition", &YamlReader::positive_int);
@@ -250,25 +264,12 @@ void read_admin(const YamlReader& r, const YAML::Node& root, AdminConfig& c) {
     YamlReader::expected(v, "admin.listen",
                          "host:port (e.g. 0.0.0.0:9464 or [::]:9464): " + std::string(why));
   };
-  const std::size_t colon = listen.rfind(':');
-  if (colon == std::string::npos) bad("no port");
-  std::string host = listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  } else if (host.find_first_of("[]:") != std::string::npos) {
-    bad("an IPv6 address goes in brackets");
-  }
-  if (host.empty()) bad("no host");
-  const std::string port_text = listen.substr(colon + 1);
-  unsigned port = 0;
-  const char* end = port_text.data() + port_text.size();
-  auto [ptr, ec] = std::from_chars(port_text.data(), end, port);
-  if (port_text.empty() || ec != std::errc{} || ptr != end || port > 65535) {
-    bad("the port must be 0 to 65535");
-  }
+  auto parsed = common::parse_host_port(listen, /*allow_port_zero=*/true);
+  if (const auto* problem = std::get_if<std::string>(&parsed)) bad(*problem);
+  auto& address = std::get<common::HostPort>(parsed);
   c.listen = listen;
-  c.host = std::move(host);
-  c.port = static_cast<std::uint16_t>(port);
+  c.host = std::move(address.host);
+  c.port = address.port;
 }
 
 // Checks between keys: one topic must never play two roles, and the retry consumers must
@@ -330,6 +331,36 @@ void check_consistency(const YAML::Node& root, const Config& c) {
   }
 }
 
+// kafka.properties that only a client being created would refuse (start-up exit code 2): a
+// message.max.bytes the largest record does not fit, a file librdkafka must open.
+void check_kafka_properties(const YAML::Node& root, const Config& c) {
+  const YAML::Node properties = child(child(root, "kafka"), "properties");
+  auto node_of = [&](const std::string& name) {
+    const YAML::Node n = child(properties, name.c_str());
+    return n ? n : root;
+  };
+  for (const auto& [name, value] : c.kafka.properties) {
+    const std::string key = "kafka.properties." + name;
+    if (name == "message.max.bytes") {
+      std::size_t bytes = 0;
+      const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), bytes);
+      const std::size_t needed = max_record_bytes(c.limits.max_event_bytes);
+      // A non-number is left to librdkafka, whose refusal names the property too.
+      if (ec == std::errc{} && end == value.data() + value.size() && bytes < needed) {
+        fail(node_of(name), key,
+             key + " (" + value + ") is below the largest record limits.max_event_bytes needs (" +
+                 std::to_string(needed) + "): raise it or lower limits.max_event_bytes");
+      }
+    }
+    // ssl.ca.location, ssl.key.location, sasl.kerberos.keytab...: librdkafka opens them when a
+    // client is created. "probe" asks librdkafka to search the usual CA paths.
+    const bool names_a_file = name.ends_with(".location") || name == "sasl.kerberos.keytab";
+    if (names_a_file && !value.empty() && value != "probe" && ::access(value.c_str(), R_OK) != 0) {
+      fail(node_of(name), key, key + ": cannot read \"" + value + "\": " + std::strerror(errno));
+    }
+  }
+}
+
 Config read_config(const YamlReader& r, const YAML::Node& root, const EnvLookup& env) {
   r.expect_section(root, "", {"kafka", "topics", "retry", "health", "delivery", "limits", "shutdown", "log", "admin"});
   Config c;
@@ -345,10 +376,13 @@ Config read_config(const YamlReader& r, const YAML::Node& root, const EnvLookup&
   read_log(r, root, c.log);
   read_admin(r, root, c.admin);
   check_consistency(root, c);
+  check_kafka_properties(root, c);
   return c;
 }
 
 }  // namespace
+
+std::size_t max_record_bytes(std::size_t max_event_bytes) { return 2 * max_event_bytes + 256 * 1024; }
 
 std::string to_string(const ConfigError& error) {
   if (error.line <= 0) return error.message;

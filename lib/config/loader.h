@@ -7,6 +7,7 @@
 // value as written in the file, never what a variable expanded to.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <optional>
 #include <string>
@@ -37,6 +38,13 @@ std::optional<std::string> process_env(const std::string& name);
 
 LoadResult load_string(std::string_view yaml, const EnvLookup& env = process_env);
 LoadResult load_file(const std::string& path, const EnvLookup& env = process_env);
+
+// The largest record hookd writes for an event of `max_event_bytes`: a retry record carries
+// the delivery body (the event plus the webhook's JSON) and the event itself, plus a history of
+// at most 20 attempts, each with an excerpt of at most 1 KiB that JSON escaping can grow
+// sixfold (docs/contract.md, record sizes). The loader refuses a kafka.properties
+// message.max.bytes below it; the worker sizes its producer and topics with it.
+std::size_t max_record_bytes(std::size_t max_event_bytes);
 
 // librdkafka properties hookd sets itself because its guarantees rest on them; the loader
 // refuses them in kafka.properties. Exposed so the Kafka module can assert the same list.

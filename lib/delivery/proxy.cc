@@ -1,8 +1,7 @@
 #include "delivery/proxy.h"
 
-#include <cctype>
-#include <charconv>
 #include <stdexcept>
+#include <variant>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -13,8 +12,6 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/url/parse.hpp>
-#include <boost/url/url_view.hpp>
 
 namespace hookd::delivery {
 
@@ -41,47 +38,9 @@ PhaseResult proxy_io_failure(const boost::system::error_code& error, const std::
 
 std::optional<ProxyAddress> parse_proxy_option(std::string_view text) {
   if (text.empty()) return std::nullopt;
-  auto parsed = boost::urls::parse_uri(text);
-  if (!parsed) refuse("not a URL");
-  const boost::urls::url_view& view = *parsed;
-  // TLS to the proxy would protect nothing the tunnelled TLS does not already protect, and
-  // Beast has no TLS-in-TLS stream: only plain http proxies.
-  if (view.scheme_id() != boost::urls::scheme::http) refuse("the scheme must be http (https and socks proxies are not supported)");
-  if (!view.has_authority()) refuse("the host is missing");
-  // Proxy authentication is not implemented; credentials would otherwise end up in logs.
-  if (view.has_userinfo()) refuse("credentials in the URL are not supported");
-
-  ProxyAddress out;
-  switch (view.host_type()) {
-    case boost::urls::host_type::ipv4:
-    case boost::urls::host_type::ipv6:
-      out.host = view.host_address();
-      break;
-    case boost::urls::host_type::name:
-      out.host = view.host_address();
-      if (!plausible_host_name(out.host)) refuse("the host is not a valid name or IP address");
-      break;
-    default:
-      refuse("the host is not a valid name or IP address");
-  }
-  for (char& c : out.host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-
-  // Proxies listen on no standard port (3128, 8080, 8888 are all common): say which one.
-  if (!view.has_port() || view.port().empty()) refuse("the port is required");
-  unsigned port = 0;
-  const std::string_view port_text = view.port();
-  const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc{} || end != port_text.data() + port_text.size() || port == 0 || port > 65535)
-    refuse("the port must be 1-65535");
-  out.port = static_cast<std::uint16_t>(port);
-
-  if (!(view.encoded_path().empty() || view.encoded_path() == "/") || view.has_query() || view.has_fragment())
-    refuse("a path, query or fragment is not allowed");
-
-  const bool bracket = view.host_type() == boost::urls::host_type::ipv6;
-  out.origin = std::string("http://") + (bracket ? "[" : "") + out.host + (bracket ? "]" : "") + ":" +
-               std::to_string(out.port);
-  return out;
+  auto parsed = common::parse_http_proxy(text);
+  if (auto* problem = std::get_if<std::string>(&parsed)) refuse(*problem);
+  return ProxyAddress{std::get<common::ProxyAddress>(std::move(parsed))};
 }
 
 std::string connect_authority(const asio::ip::tcp::endpoint& target) {

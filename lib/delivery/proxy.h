@@ -27,15 +27,14 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
+#include "common/host_port.h"
 #include "delivery/connection.h"
 
 namespace hookd::delivery {
 
-struct ProxyAddress {
-  std::string host;  // name or IP literal, without IPv6 brackets
-  std::uint16_t port = 0;
-  std::string origin;  // "http://host:port": how errors name the proxy
-};
+// Parsed by common::parse_http_proxy, which the config loader also uses to refuse a bad
+// delivery.proxy at load time.
+struct ProxyAddress : common::ProxyAddress {};
 
 // Parses ClientOptions::proxy. Empty text means "no proxy" (nullopt). Anything else that is
 // not `http://host:port` (an optional trailing "/" aside) throws std::invalid_argument whose

@@ -18,15 +18,6 @@ std::optional<std::uint16_t> parse_port(std::string_view text) {
 
 }  // namespace
 
-bool plausible_host_name(std::string_view name) {
-  if (name.empty() || name.size() > 253) return false;
-  for (char c : name) {
-    const auto u = static_cast<unsigned char>(c);
-    if (!std::isalnum(u) && c != '-' && c != '.' && c != '_') return false;
-  }
-  return true;
-}
-
 
 std::optional<TargetUrl> parse_target_url(std::string_view url) {
   // parse_uri, not parse_absolute_uri: a fragment is allowed (and never sent).
@@ -66,7 +57,9 @@ std::optional<TargetUrl> parse_target_url(std::string_view url) {
   // ".example.com/x", so the request would go to an address nobody meant (docs/subscriptions.md).
   if (const std::string_view path = view.encoded_path(); !path.empty() && path.front() != '/') return std::nullopt;
 
-  if (view.has_port()) {
+  // "host:" is the scheme's default port (RFC 3986 3.2.3), as for subscriptions
+  // (docs/subscriptions.md): a webhook they accept is never refused here.
+  if (view.has_port() && !view.port().empty()) {
     const auto port = parse_port(view.port());
     if (!port) return std::nullopt;
     out.port = *port;

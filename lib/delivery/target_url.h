@@ -1,6 +1,8 @@
 // A webhook URL split into what the client needs: where to connect and what to ask for.
 #pragma once
 
+#include "common/host_port.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,12 +21,12 @@ struct TargetUrl {
 };
 
 // Parses an absolute http(s) URL. Returns nullopt for anything else: other schemes, user
-// info, a missing host, a bad port, a path that is neither empty nor '/'-rooted. One
+// info, a missing host, a bad port, a path that is neither empty nor '/'-rooted ("host:",
+// an empty port, is the scheme's default). One
 // trailing dot of a host name is dropped ("example.com." is "example.com"). Never throws.
 std::optional<TargetUrl> parse_target_url(std::string_view url);
 
-// A host name we are willing to hand to the resolver: letters, digits, '-', '_', '.'.
-// Anything else (after percent-decoding) cannot be a DNS name and would only confuse logs.
-bool plausible_host_name(std::string_view name);
+// A host name we are willing to hand to the resolver (common/host_port.h).
+using common::plausible_host_name;
 
 }  // namespace hookd::delivery

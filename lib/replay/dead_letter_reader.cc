@@ -42,7 +42,7 @@ kafka::TopicLookup DeadLetterReader::lookup(const std::string& topic) {
   return result;
 }
 
-kafka::MaybeError DeadLetterReader::start() {
+kafka::MaybeError DeadLetterReader::start(std::optional<std::int64_t> since_unix_ms) {
   const auto found = lookup(topic_);
   if (found.error != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return "Kafka unreachable while looking up the dead-letter topic " + topic_ + ": " + kafka::describe(found.error);
@@ -72,6 +72,24 @@ kafka::MaybeError DeadLetterReader::start() {
     rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
   }
   if (list->cnt == 0) return std::nullopt;
+  if (since_unix_ms) {
+    for (int i = 0; i < list->cnt; ++i) list->elems[i].offset = *since_unix_ms;
+    // Replaces each timestamp with the offset of the first record at or after it; -1 (the end)
+    // when there is none: that partition has nothing to read.
+    if (const auto err = rd_kafka_offsets_for_times(handle_.get(), list.get(),
+                                                    std::clamp(remaining_ms(deadline), 500, 30000));
+        err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return "cannot find the offsets of " + topic_ + " at the --since time: " + kafka::describe(err);
+    }
+    for (int i = 0; i < list->cnt; ++i) {
+      auto& tp = list->elems[i];
+      if (tp.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return "cannot find the offset of " + topic_ + " partition " + std::to_string(tp.partition) +
+               " at the --since time: " + kafka::describe(tp.err);
+      }
+      if (tp.offset < 0 || tp.offset >= start_high_[static_cast<std::size_t>(tp.partition)]) partition_done(tp.partition);
+    }
+  }
   if (const auto err = rd_kafka_assign(handle_.get(), list.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return "cannot assign the partitions of " + topic_ + ": " + kafka::describe(err);
   }

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,9 +36,11 @@ class DeadLetterReader {
   DeadLetterReader(const DeadLetterReader&) = delete;
   DeadLetterReader& operator=(const DeadLetterReader&) = delete;
 
-  // Finds the topic and its watermarks and assigns the partitions that hold records.
+  // Finds the topic and its watermarks and assigns the partitions that hold records, from the
+  // beginning or, with `since_unix_ms`, from each partition's first record at or after that
+  // Kafka timestamp (`hookd attempts`, which reads any of hookd's topics with this reader).
   // An error names the topic: Kafka unreachable, or the topic does not exist.
-  kafka::MaybeError start();
+  kafka::MaybeError start(std::optional<std::int64_t> since_unix_ms = std::nullopt);
 
   // Looks any topic up (e.g. the retry tier replay writes to), waiting while Kafka is unreachable.
   kafka::TopicLookup lookup(const std::string& topic);

@@ -162,7 +162,21 @@ class Filter {
   const std::vector<filter::Clause>& clauses() const { return clauses_; }
   const filter::Expr& root() const { return root_; }
 
+  // One node of the filter and whether it held on the event: `hookd explain` prints these,
+  // clause by clause (docs/operations.md). `depth` is the nesting under $and/$or/$not.
+  struct ExplainLine {
+    std::size_t depth = 0;
+    bool holds = false;
+    std::string text;  // "all of:", "any of:", "not:", or "<path> <op> <operand>[ (path absent)]"
+  };
+  // Every node, depth first in the filter's order; the first line is the root and holds exactly
+  // when matches() does. Evaluates every child (no short cut), so each clause gets a verdict.
+  // For operators, not the data path: it allocates.
+  std::vector<ExplainLine> explain(EventDocument& document) const;
+
  private:
+  bool explain(const filter::Expr& expr, EventDocument& document, std::size_t depth,
+               std::vector<ExplainLine>& out) const;
   bool evaluate(const filter::Expr& expr, EventDocument& document) const;
   bool evaluate(const filter::Clause& clause, EventDocument& document) const;
 

@@ -6,6 +6,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/units.h"
+#include "config/loader.h"
 #include "health/status_publisher.h"
 #include "health/tracker.h"
 #include "kafka/consumer_lag.h"
@@ -43,23 +44,9 @@ struct StartFailure : std::runtime_error {
   int exit_code;
 };
 
-// The largest record hookd writes for an event of `max_event_bytes`: a retry record carries
-// the delivery body (the event plus the webhook's JSON) and the event itself, plus a history of
-// at most retry::kMaxHistory attempts, each with an excerpt of at most 1 KiB that JSON escaping
-// can grow sixfold (docs/contract.md, record sizes).
-std::size_t max_record_bytes(std::size_t max_event_bytes) { return 2 * max_event_bytes + 256 * 1024; }
-
-// Refuses a kafka.properties message.max.bytes that the records hookd must write do not fit.
-void check_record_size_fits(const config::Config& config) {
-  const auto it = config.kafka.properties.find("message.max.bytes");
-  if (it == config.kafka.properties.end()) return;
-  const std::size_t needed = max_record_bytes(config.limits.max_event_bytes);
-  if (std::stoull(it->second) < needed) {
-    throw StartFailure(kExitConfig, "kafka.properties.message.max.bytes (" + it->second +
-                                        ") is below the largest record limits.max_event_bytes needs (" +
-                                        std::to_string(needed) + "): raise it or lower limits.max_event_bytes");
-  }
-}
+// The records hookd writes must fit the producer's message.max.bytes and the topics'
+// max.message.bytes; the loader refuses a kafka.properties.message.max.bytes below it.
+using config::max_record_bytes;
 
 std::vector<kafka::TopicSpec> topics_hookd_writes(const config::Config& config) {
   std::vector<kafka::TopicSpec> specs;
@@ -141,7 +128,6 @@ class Worker {
                                                       liveness_.probes());
         })),
         producer_(build_stage(kExitConfig, "cannot create the Kafka producer", [&] {
-          check_record_size_fits(config);
           kafka::ProducerOptions options;
           options.max_record_bytes = max_record_bytes(config.limits.max_event_bytes);
           return std::make_unique<kafka::Producer>(settings_, options);

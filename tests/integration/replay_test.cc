@@ -1,6 +1,7 @@
 // `hookd replay` on the real broker: dead letters put back on the first retry tier
 // and delivered by a running hookd, attempts counted from 1 again, the same webhook-id.
 #include "integration/harness/scenario_test.h"
+#include "support/command.h"
 #include "support/https_receiver.h"
 #include "support/test_ca.h"
 
@@ -35,33 +36,12 @@ std::string rfc3339(std::chrono::system_clock::time_point t) {
   return buf;
 }
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
+using test_support::CommandResult;
 
 // Runs `hookd replay <args>` to completion.
-CommandResult run_replay(const std::vector<std::string>& args) {
-  char tmpl[] = "/tmp/hookd-replay-it.XXXXXX";
-  const std::string dir = ::mkdtemp(tmpl);
-  std::string command = std::string(HOOKD_BINARY) + " replay";
-  for (const auto& a : args) command += " '" + a + "'";
-  command += " >" + dir + "/out 2>" + dir + "/err";
-  const int status = std::system(command.c_str());
-  CommandResult result;
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  auto slurp = [](const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  };
-  result.out = slurp(dir + "/out");
-  result.err = slurp(dir + "/err");
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
-  return result;
+CommandResult run_replay(std::vector<std::string> args) {
+  args.insert(args.begin(), "replay");
+  return test_support::run_command(HOOKD_BINARY, args);
 }
 
 class ReplayTest : public ScenarioTest {

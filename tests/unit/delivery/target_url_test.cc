@@ -41,6 +41,20 @@ TEST(TargetUrl, IpLiterals) {
   EXPECT_EQ(v4->origin, "http://127.0.0.1:8080");
 }
 
+// RFC 3986 3.2.3: an empty port is the scheme's default. Subscriptions accept such a URL
+// (docs/subscriptions.md), so the client must deliver to it rather than block it.
+TEST(TargetUrl, AnEmptyPortIsTheSchemesDefault) {
+  auto tls = parse_target_url("https://example.com:/in");
+  ASSERT_TRUE(tls);
+  EXPECT_EQ(tls->port, 443);
+  EXPECT_EQ(tls->origin, "https://example.com:443");
+  EXPECT_EQ(tls->target, "/in");
+  auto plain = parse_target_url("http://[::1]:");
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->port, 80);
+  EXPECT_EQ(plain->target, "/");
+}
+
 TEST(TargetUrl, RefusesWhatIsNotAnHttpTarget) {
   for (const char* bad : {"", "not a url", "/relative/path", "ftp://example.com/", "file:///etc/passwd",
                           "https://user:secret@example.com/", "https:///path", "https://example.com:0/",

@@ -65,6 +65,10 @@ inline ::testing::AssertionResult evaluates_to(std::string_view filter_json, std
   document.reset(event);
   const bool got = filter->matches(document);
   if (got != expected) return ::testing::AssertionFailure() << "expected " << expected << ", got " << got;
+  // `hookd explain` must give every case the verdict the data path gives.
+  if (filter->explain(document).front().holds != expected) {
+    return ::testing::AssertionFailure() << "explain disagrees: expected " << expected;
+  }
 
   // The same event with no field indexed: every path is read by the document's own scanner
   // (the path of id, event, occurredAt and of fields too large to index), which must agree.
