@@ -54,6 +54,26 @@ TEST(AttemptRequest, IsStampedWithTheMomentItGoesOut) {
   EXPECT_NE(by_name(early).at("webhook-signature"), by_name(late).at("webhook-signature"));
 }
 
+TEST(AttemptRequest, WithinTheSecondItWasBuiltInTheSameWebhookGivesTheSameRequest) {
+  auto sub = webhook();
+  auto body = std::make_shared<const std::string>("{}");
+  const auto built = build_request(sub, {"msg_abc", "X", 1}, body, "ua", kNowMs);
+  // kNowMs is 250 ms into its second.
+  EXPECT_TRUE(same_request_at(sub, kNowMs, kNowMs + 749));
+  EXPECT_EQ(by_name(build_request(sub, {"msg_abc", "X", 1}, body, "ua", kNowMs + 749)), by_name(built));
+  EXPECT_FALSE(same_request_at(sub, kNowMs, kNowMs + 750));  // the next second: a new timestamp
+
+  // A previous secret that expires in between drops out of webhook-signature.
+  sub.previous_keys.push_back({signing::make_signing_key("whsec_old"), kNowMs + 100});
+  EXPECT_FALSE(same_request_at(sub, kNowMs, kNowMs + 100));
+  EXPECT_TRUE(same_request_at(sub, kNowMs, kNowMs + 99));
+  EXPECT_NE(by_name(build_request(sub, {"msg_abc", "X", 1}, body, "ua", kNowMs)).at("webhook-signature"),
+            by_name(build_request(sub, {"msg_abc", "X", 1}, body, "ua", kNowMs + 100)).at("webhook-signature"));
+  // One that had expired already when the request was built changes nothing.
+  sub.previous_keys.front().expires_unix_ms = kNowMs;
+  EXPECT_TRUE(same_request_at(sub, kNowMs, kNowMs + 700));
+}
+
 TEST(AttemptRequest, AWebhookWithoutKeysIsSentUnsigned) {
   subscriptions::Subscription sub;
   sub.id = "wh_2";
