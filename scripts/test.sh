@@ -2,10 +2,10 @@
 # The whole test suite (the README's test command; .ci/run runs it on a clean clone). Stages, each
 # a CMake preset that builds only the targets its tests run (docs/architecture.md, "Sanitizers
 # and fuzzing"):
-#   release     install, build, then every test: unit, integration on a real Kafka, end to end,
-#               and the fuzz targets (fuzz/: clang++-14, AddressSanitizer + UBSan), each a short
-#               run that starts by running every input of its seed corpus
+#   release     install, build, then every test: unit, integration on a real Kafka, end to end
 #   asan-ubsan  AddressSanitizer + UBSan (g++): the unit tests and the shutdown-with-the-broker-gone test
+#   fuzz        the libFuzzer targets (fuzz/: clang++-14, AddressSanitizer + UBSan), each a short
+#               run that starts by running every input of its seed corpus
 #   tsan        ThreadSanitizer: the unit tests and the integration tests that run the whole worker
 # Every stage runs even when an earlier one failed; exits non-zero on any failure.
 set -euo pipefail
@@ -35,5 +35,6 @@ sanitizer_stage() {
   fi
 }
 sanitizer_stage asan-ubsan
+sanitizer_stage fuzz
 sanitizer_stage tsan
 exit "$status"

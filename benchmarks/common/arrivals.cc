@@ -42,35 +42,44 @@ Arrivals::Arrivals(std::size_t expected) {
 }
 
 void Arrivals::record(const test_support::ReceivedRequest& request) {
+  record(request.header("webhook-id"), request.body, request.arrived_wall);
+}
+
+void Arrivals::record(std::string_view webhook_id, std::string_view body, std::chrono::system_clock::time_point arrived) {
   // The body starts {"event":...,"eventId":...,"occurredAt":"..."}: no full parse needed.
   static const std::string warmup_id = "\"eventId\":\"" + std::string(kWarmupPrefix);
-  if (std::string_view(request.body).substr(0, 200).find(warmup_id) != std::string_view::npos) {
+  if (body.substr(0, 200).find(warmup_id) != std::string_view::npos) {
     warmup_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
   static constexpr std::string_view key = "\"occurredAt\":\"";
-  const auto at = request.body.find(key);
-  const auto end = at == std::string::npos ? at : request.body.find('"', at + key.size());
-  const std::string id = request.header("webhook-id");
-  if (end == std::string::npos || id.empty()) {
+  const auto at = body.find(key);
+  const auto end = at == std::string_view::npos ? at : body.find('"', at + key.size());
+  if (end == std::string_view::npos || webhook_id.empty()) {
     unreadable_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  const auto occurred = parse_rfc3339_micros(std::string_view(request.body).substr(at + key.size(), end - at - key.size()));
-  const auto arrived = std::chrono::duration_cast<std::chrono::microseconds>(request.arrived_wall.time_since_epoch()).count();
+  const auto occurred = parse_rfc3339_micros(body.substr(at + key.size(), end - at - key.size()));
+  const auto arrived_us = std::chrono::duration_cast<std::chrono::microseconds>(arrived.time_since_epoch()).count();
   std::lock_guard lock(mutex_);
-  if (!seen_.insert(id).second) {
+  if (!seen_.emplace(webhook_id).second) {
     duplicates_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  latencies_us_.push_back(occurred < 0 ? -1 : arrived - occurred);
-  last_arrival_ = std::max(last_arrival_, request.arrived_wall);
+  latencies_us_.push_back(occurred < 0 ? -1 : arrived_us - occurred);
+  first_arrival_ = std::min(first_arrival_, arrived);
+  last_arrival_ = std::max(last_arrival_, arrived);
   distinct_.fetch_add(1, std::memory_order_relaxed);
 }
 
 std::chrono::system_clock::time_point Arrivals::last_arrival() const {
   std::lock_guard lock(mutex_);
   return last_arrival_;
+}
+
+std::chrono::system_clock::time_point Arrivals::first_arrival() const {
+  std::lock_guard lock(mutex_);
+  return first_arrival_;
 }
 
 LatencySummary Arrivals::latency() const {

@@ -35,6 +35,7 @@ class Arrivals {
 
   // Called from receiver threads for every request.
   void record(const test_support::ReceivedRequest& request);
+  void record(std::string_view webhook_id, std::string_view body, std::chrono::system_clock::time_point arrived);
 
   std::size_t distinct() const { return distinct_.load(std::memory_order_relaxed); }
   std::size_t duplicates() const { return duplicates_.load(std::memory_order_relaxed); }
@@ -42,12 +43,15 @@ class Arrivals {
   std::size_t warmup() const { return warmup_.load(std::memory_order_relaxed); }
   // Wall-clock time of the last first arrival (the end of the run).
   std::chrono::system_clock::time_point last_arrival() const;
+  // Wall-clock time of the earliest first arrival (time_point::max() before any).
+  std::chrono::system_clock::time_point first_arrival() const;
   LatencySummary latency() const;
 
  private:
   mutable std::mutex mutex_;
   std::unordered_set<std::string> seen_;     // webhook-id of every delivery so far
   std::vector<std::int64_t> latencies_us_;   // one per distinct delivery
+  std::chrono::system_clock::time_point first_arrival_ = std::chrono::system_clock::time_point::max();
   std::chrono::system_clock::time_point last_arrival_{};
   std::atomic<std::size_t> distinct_{0};
   std::atomic<std::size_t> duplicates_{0};

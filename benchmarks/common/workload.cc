@@ -17,10 +17,11 @@ std::string unique_suffix() {
   return std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}() % 1000000);
 }
 
-std::string webhook_json(const std::string& id, const std::string& url, std::string_view events_json) {
+std::string webhook_json(const std::string& id, const std::string& url, std::string_view events_json,
+                         std::string_view company) {
   return R"({"id":")" + id + R"(","uid":"uid-)" + id + R"(","name":"bench webhook","url":")" + url +
          R"(","secret":"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw","status":"HEALTHY","enabled":true,)"
-         R"("companyId":"bench-company","metadata":{"events":)" + std::string(events_json) +
+         R"("companyId":")" + std::string(company) + R"(","metadata":{"events":)" + std::string(events_json) +
          R"(,"projectIds":[]},"createdById":"claksl2ye0000vtas0h0ln71e","createdAt":"2022-12-01T07:01:25.014Z"})";
 }
 
@@ -65,9 +66,17 @@ std::string BenchTopics::hookd_config(const std::string& bootstrap, const std::s
 void publish_webhooks(kafka::Producer& producer, const std::string& topic,
                       const std::vector<std::unique_ptr<test_support::HttpsReceiver>>& receivers,
                       ProduceErrors& errors) {
-  for (std::size_t i = 0; i < receivers.size(); ++i) {
+  std::vector<std::string> urls;
+  for (std::size_t i = 0; i < receivers.size(); ++i)
+    urls.push_back(receivers[i]->url("/hook/bench-wh-" + std::to_string(i), "localhost"));
+  publish_webhooks(producer, topic, urls, errors);
+}
+
+void publish_webhooks(kafka::Producer& producer, const std::string& topic, const std::vector<std::string>& urls,
+                      ProduceErrors& errors) {
+  for (std::size_t i = 0; i < urls.size(); ++i) {
     const std::string id = "bench-wh-" + std::to_string(i);
-    producer.produce(topic, id, webhook_json(id, receivers[i]->url("/hook/" + id, "localhost")), {}, errors.on_ack());
+    producer.produce(topic, id, webhook_json(id, urls[i]), {}, errors.on_ack());
   }
   producer.flush(std::chrono::seconds(30));
 }

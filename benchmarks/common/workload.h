@@ -20,10 +20,11 @@ namespace hookd::bench {
 // "<pid>-<random>": names no earlier run used.
 std::string unique_suffix();
 
-// A Blue webhook subscription of company "bench-company" with a whsec_ secret, subscribed
-// to `events_json` (a JSON array of event types).
+// A Blue webhook subscription of `company` with a whsec_ secret, subscribed to `events_json`
+// (a JSON array of event types). The benchmarks' events are of company "bench-company".
 std::string webhook_json(const std::string& id, const std::string& url,
-                         std::string_view events_json = R"(["TODO_CREATED"])");
+                         std::string_view events_json = R"(["TODO_CREATED"])",
+                         std::string_view company = "bench-company");
 
 // An envelope of about 800 bytes of event type `type`, its occurredAt the moment of the call
 // (see Arrivals: that is where latency starts).
@@ -61,6 +62,9 @@ struct ProduceErrors {
 // and waits for the acknowledgements.
 void publish_webhooks(kafka::Producer& producer, const std::string& topic,
                       const std::vector<std::unique_ptr<test_support::HttpsReceiver>>& receivers,
+                      ProduceErrors& errors);
+// The same for given URLs: "bench-wh-<i>" to urls[i].
+void publish_webhooks(kafka::Producer& producer, const std::string& topic, const std::vector<std::string>& urls,
                       ProduceErrors& errors);
 
 // Publishes `count` events with ids "<id_prefix><n>" to `topic`, paced at `rate` events/s

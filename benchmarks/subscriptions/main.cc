@@ -33,6 +33,7 @@
 #include "common/arrivals.h"
 #include "common/broker.h"
 #include "common/flags.h"
+#include "common/proc_stats.h"
 #include "common/workload.h"
 #include "kafka/producer.h"
 #include "support/hookd_process.h"
@@ -131,12 +132,6 @@ class RssSampler {
     stop_ = true;
     thread_.join();
   }
-  static long status_kib(int pid, const std::string& field) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    for (std::string line; std::getline(in, line);)
-      if (line.starts_with(field + ":")) return std::atol(line.c_str() + field.size() + 1);
-    return 0;
-  }
   long max_sampled_kib() const { return max_kib_.load(); }
 
  private:
@@ -214,7 +209,7 @@ int run(const Options& o) {
     return 1;
   }
   const double ready_s = seconds_since(start);
-  const long ready_rss_kib = RssSampler::status_kib(hookd.pid(), "VmRSS");
+  const long ready_rss_kib = status_kib(hookd.pid(), "VmRSS");
 
   // Deliveries: a burst to the benchmark company's webhooks (after a warm-up for the
   // connections, as hookd-bench-e2e does).
@@ -276,7 +271,7 @@ int run(const Options& o) {
 
   std::string metrics;
   hookd.admin_get("/metrics", &metrics);
-  const long peak_kib = RssSampler::status_kib(hookd.pid(), "VmHWM");
+  const long peak_kib = status_kib(hookd.pid(), "VmHWM");
   const long sampled_kib = rss->max_sampled_kib();
   rss.reset();
   const int exit_code = hookd.terminate(30s);

@@ -71,6 +71,7 @@ struct DeliveryJob {
   };
   Withdrawn withdrawn = Withdrawn::breaker_open;
   std::int64_t sent_at_unix_ms = 0;  // when a request that queued went out (re-signed then); 0: at once
+  std::int64_t signed_at_unix_ms = 0;  // the `now` its request's headers were built for
   // Its company's share of the deliveries in flight: held from admission until the outcome is
   // durable (Deliverer::finish), or until the job is dropped at shutdown.
   TenantBudget::Ticket budget;

@@ -2,9 +2,9 @@
 // (docs/contract.md, "Bounded memory"; delivery.max_in_flight_per_tenant and
 // delivery.max_in_flight_bytes_per_tenant in docs/configuration.md).
 //
-// The global cap (delivery.max_in_flight) pauses every partition when it is reached, so one
-// company whose receivers are slow but answer 2xx could otherwise hold all of it: nothing
-// fails, no breaker opens, and every other company waits. A delivery that would take its
+// At the global cap (delivery.max_in_flight) the poll loops take no more records
+// (worker/global_cap.h), so one company whose receivers are slow but answer 2xx could otherwise
+// hold all of it: nothing fails, no breaker opens, and every other company waits. A delivery that would take its
 // company over the budget is not sent; the deliverer defers it to a retry tier, as an origin
 // at its cap does (`tenant_over_budget`), and its event is committed once that record is
 // durable. The budget is taken before the attempt is admitted, so a fan-out of one event to

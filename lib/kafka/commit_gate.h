@@ -15,6 +15,8 @@
 #include "kafka/offset_tracker.h"
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -44,8 +46,17 @@ struct CommitOffset {
 class CompletionQueue {
  public:
   void push(const RecordPosition& position) {
-    std::lock_guard lock(mu_);
-    items_.push_back(position);
+    {
+      std::lock_guard lock(mu_);
+      items_.push_back(position);
+    }
+    pushed_.notify_one();
+  }
+  // Waits until an item is pending or `timeout` passed: a poll loop that takes no records
+  // at the global cap waits here for deliveries to finish (worker/global_cap.h).
+  void wait_for(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mu_);
+    pushed_.wait_for(lock, timeout, [this] { return !items_.empty(); });
   }
   // Swaps the pending items into `out` (cleared first); the caller keeps its vector's capacity.
   void drain(std::vector<RecordPosition>& out) {
@@ -56,6 +67,7 @@ class CompletionQueue {
 
  private:
   std::mutex mu_;
+  std::condition_variable pushed_;
   std::vector<RecordPosition> items_;
 };
 

@@ -10,7 +10,7 @@
 namespace hookd::kafka {
 namespace {
 
-// Kafka caps topic names at 249 bytes; a stack buffer gives rd_kafka_producev its C string
+// Kafka caps topic names at 249 bytes; a stack buffer gives rd_kafka_produceva its C string
 // without an allocation per record.
 constexpr std::size_t kMaxTopicName = 249;
 
@@ -78,16 +78,31 @@ void Producer::produce(std::string_view topic, std::string_view key, std::string
     rd_kafka_header_add(hdrs, h.name.data(), static_cast<ssize_t>(h.name.size()), h.value.data(),
                         static_cast<ssize_t>(h.value.size()));
   }
-  const rd_kafka_resp_err_t err = rd_kafka_producev(
-      handle_.get(), RD_KAFKA_V_TOPIC(topic_name.data()),
-      RD_KAFKA_V_KEY(key.empty() ? nullptr : const_cast<char*>(key.data()), key.size()),
-      RD_KAFKA_V_VALUE(const_cast<char*>(value.data() != nullptr ? value.data() : ""), value.size()),
-      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(callback.get()),
-      RD_KAFKA_V_END);
-  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+  // The fields as an array (rd_kafka_produceva) rather than rd_kafka_producev's argument list:
+  // the RD_KAFKA_V_* macros are GNU statement expressions, which -Wpedantic refuses under clang
+  // (the fuzz preset's compiler). Both calls read the same fields the same way.
+  std::array<rd_kafka_vu_t, 6> fields{};
+  fields[0].vtype = RD_KAFKA_VTYPE_TOPIC;
+  fields[0].u.cstr = topic_name.data();
+  fields[1].vtype = RD_KAFKA_VTYPE_KEY;
+  fields[1].u.mem.ptr = key.empty() ? nullptr : const_cast<char*>(key.data());
+  fields[1].u.mem.size = key.size();
+  fields[2].vtype = RD_KAFKA_VTYPE_VALUE;
+  fields[2].u.mem.ptr = const_cast<char*>(value.data() != nullptr ? value.data() : "");
+  fields[2].u.mem.size = value.size();
+  fields[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+  fields[3].u.i = RD_KAFKA_MSG_F_COPY;
+  fields[4].vtype = RD_KAFKA_VTYPE_HEADERS;
+  fields[4].u.headers = hdrs;
+  fields[5].vtype = RD_KAFKA_VTYPE_OPAQUE;
+  fields[5].u.ptr = callback.get();
+  rd_kafka_error_t* error = rd_kafka_produceva(handle_.get(), fields.data(), fields.size());
+  if (error == nullptr) {
     (void)callback.release();  // the headers and the callback now belong to the record
     return;
   }
+  const rd_kafka_resp_err_t err = rd_kafka_error_code(error);
+  rd_kafka_error_destroy(error);
   rd_kafka_headers_destroy(hdrs);  // not taken on failure
   log::limited(log::Level::warn, "kafka.producer.produce", "cannot queue record",
                {{"topic", topic}, {"error", describe(err)}});

@@ -28,4 +28,13 @@ delivery::Request build_request(const subscriptions::Subscription& webhook, cons
   return request;
 }
 
+bool same_request_at(const subscriptions::Subscription& webhook, std::int64_t built_unix_ms, std::int64_t now_unix_ms) {
+  if (built_unix_ms / 1000 != now_unix_ms / 1000) return false;
+  for (const auto& old : webhook.previous_keys()) {
+    // signature_headers signs with a previous key while now < expiry.
+    if (old.expires_unix_ms > built_unix_ms && old.expires_unix_ms <= now_unix_ms) return false;
+  }
+  return true;
+}
+
 }  // namespace hookd::payload

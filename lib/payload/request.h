@@ -25,4 +25,10 @@ delivery::Request build_request(const subscriptions::Subscription& webhook, cons
                                 std::shared_ptr<const std::string> body, std::string_view user_agent,
                                 std::int64_t now_unix_ms);
 
+// Whether build_request for the same webhook (the same object: no secret, key or URL changed)
+// would give the same headers at `now_unix_ms` as it gave at `built_unix_ms`: the same second
+// of webhook-timestamp and no previous secret expired in between. A request that waited in
+// its origin's queue for less than that is sent as it was signed, not signed twice.
+bool same_request_at(const subscriptions::Subscription& webhook, std::int64_t built_unix_ms, std::int64_t now_unix_ms);
+
 }  // namespace hookd::payload

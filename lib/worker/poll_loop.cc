@@ -13,13 +13,20 @@ PollLoop::PollLoop(kafka::GroupConsumer& consumer, const std::vector<std::string
       clock_(clock),
       limits_(limits),
       bytes_(std::move(bytes)),
-      gate_(topics, limits.max_uncommitted_per_partition) {}
+      gate_(topics, limits.max_uncommitted_per_partition),
+      cap_(limits.max_in_flight, limits.max_in_flight_bytes, limits.max_cap_hold) {}
 
 void PollLoop::run(const std::atomic<bool>& stop) {
   while (!stop.load(std::memory_order_relaxed)) {
     last_turn_.store(clock_.steady_now().time_since_epoch().count(), std::memory_order_relaxed);
     store_finished();
     before_poll();
+    if (cap_.holding()) {
+      // At the global cap: leave the records in librdkafka's queue (no purge, no refetch) and
+      // wake when a record finishes, which is when room may have opened.
+      gate_.completions().wait_for(std::chrono::milliseconds(5));
+      continue;
+    }
     kafka::Message message = consumer_.poll(std::chrono::milliseconds(20));
     if (!message) continue;
     if (message.error() != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -134,21 +141,32 @@ std::shared_ptr<EventTicket> PollLoop::ticket(const kafka::RecordPosition& posit
 bool PollLoop::at_global_cap() {
   const std::int64_t in_flight = deliverer_.in_flight();
   const std::int64_t bytes = bytes_->value();
-  if (!paused_for_cap_) {
-    if (in_flight < limits_.max_in_flight && bytes < limits_.max_in_flight_bytes) return false;
-    consumer_.pause_all();
-    paused_for_cap_ = true;
-    log::limited(log::Level::info, "backpressure", "global in-flight cap reached; partitions paused",
-                 {{"in_flight", static_cast<long long>(in_flight)}, {"in_flight_bytes", static_cast<long long>(bytes)}});
-    return true;
-  }
-  if (in_flight >= limits_.max_in_flight * 3 / 4 || bytes >= limits_.max_in_flight_bytes / 4 * 3) return true;
-  consumer_.resume_all();
-  paused_for_cap_ = false;
-  // resume_all resumed every partition the consumer had paused: pause again at once what this
-  // loop still holds back (a window that is full, a record that is not due).
-  for (const auto& tp : consumer_.assignment()) {
-    if (window_paused_.contains(tp) || holds(tp)) consumer_.pause(tp);
+  const bool was_capped = cap_.capped();
+  switch (cap_.next(in_flight, bytes, clock_.steady_now())) {
+    case GlobalCap::Step::take:
+      return false;
+    case GlobalCap::Step::hold:
+      if (!was_capped) {
+        log::limited(log::Level::info, "backpressure", "global in-flight cap reached; taking no records until deliveries finish",
+                     {{"in_flight", static_cast<long long>(in_flight)}, {"in_flight_bytes", static_cast<long long>(bytes)}});
+      }
+      return true;
+    case GlobalCap::Step::pause_all:
+      consumer_.pause_all();
+      log::limited(log::Level::info, "backpressure_paused", "global in-flight cap held for max_cap_hold; partitions paused",
+                   {{"in_flight", static_cast<long long>(in_flight)}, {"in_flight_bytes", static_cast<long long>(bytes)},
+                    {"max_cap_hold_ms", static_cast<long long>(limits_.max_cap_hold.count())}});
+      return true;
+    case GlobalCap::Step::stay_paused:
+      return true;
+    case GlobalCap::Step::resume_all:
+      consumer_.resume_all();
+      // resume_all resumed every partition the consumer had paused: pause again at once what
+      // this loop still holds back (a window that is full, a record that is not due).
+      for (const auto& tp : consumer_.assignment()) {
+        if (window_paused_.contains(tp) || holds(tp)) consumer_.pause(tp);
+      }
+      return false;
   }
   return false;
 }

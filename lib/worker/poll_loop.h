@@ -2,8 +2,9 @@
 // stored only behind durable outcomes (kafka/commit_gate.h), and a drain on shutdown.
 //
 // Pausing (docs/contract.md, bounds): a partition is paused while its uncommitted window is
-// full, or (retry loop) while it holds a record that is not due; every partition is paused
-// while the deliveries in flight are at the global cap, in count or in bytes. The reasons
+// full, or (retry loop) while it holds a record that is not due. At the global cap (the
+// deliveries in flight, in count or in bytes) the loop takes no records and does not poll,
+// and pauses every partition only when that lasts (worker/global_cap.h says why). The reasons
 // must not undo each other: GroupConsumer keeps one pause flag per partition, so lifting the
 // global pause (resume_all) re-pauses at once what the loop still holds back for its own
 // reasons, and a partition's own resume while everything is paused is left to resume_all.
@@ -13,6 +14,7 @@
 #include "kafka/commit_gate.h"
 #include "kafka/group_consumer.h"
 #include "dispatch/deliverer.h"
+#include "worker/global_cap.h"
 
 #include <atomic>
 #include <chrono>
@@ -56,6 +58,9 @@ struct PollLimits {
   std::int64_t max_in_flight_bytes = 256LL * 1024 * 1024;  // both loops (InFlightBytes)
   std::size_t max_uncommitted_per_partition = 1000;        // 0: no bound
   std::chrono::milliseconds revoke_grace{5000};
+  // How long the loop may go without polling at the global cap before it pauses every
+  // partition instead: the longest a rebalance waits for this member on its account.
+  std::chrono::milliseconds max_cap_hold{1000};
 };
 
 class PollLoop {
@@ -96,8 +101,9 @@ class PollLoop {
   // A record that needs no delivery is finished at once.
   void finished(const kafka::RecordPosition& position) { gate_.completions().push(position); }
 
-  // The global cap, in deliveries and in bytes: pauses every partition when either is
-  // reached, resumes once both are under three quarters. True while paused for it.
+  // The global cap, in deliveries and in bytes (GlobalCap): true from the turn either is
+  // reached until both are under three quarters; meanwhile run() does not poll, or, after
+  // max_cap_hold, every partition is paused.
   bool at_global_cap();
   // Resumes `tp` (its own reason to pause is gone) unless its window keeps it paused.
   void resume_unless_window_full(const kafka::TopicPartition& tp);
@@ -116,7 +122,7 @@ class PollLoop {
   std::shared_ptr<InFlightBytes> bytes_;
   kafka::CommitGate gate_;
   std::set<kafka::TopicPartition> window_paused_;  // paused for their window, by this loop
-  bool paused_for_cap_ = false;
+  GlobalCap cap_;
   std::atomic<common::Clock::steady_time::rep> last_turn_{0};
 };
 

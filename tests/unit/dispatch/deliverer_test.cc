@@ -12,6 +12,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/allocation_counter.h"
+
 #include <deque>
 #include <map>
 
@@ -346,6 +348,17 @@ TEST_F(DelivererTest, AQueuedRequestIsSignedWhenItLeavesTheQueueWithTheCurrentSe
   EXPECT_NE(sender_.header(0, "webhook-timestamp"), queued_at);
   EXPECT_EQ(sender_.header(0, "x-signature"),
             signing::blue_signature_hex(signing::make_signing_key("whsec_rotated"), R"({"event":"TODO_CREATED"})"));
+}
+
+TEST_F(DelivererTest, AQueuedRequestThatLeavesWithinTheSecondItWasSignedInIsNotSignedAgain) {
+  deliverer_.dispatch(job());
+  const auto signed_headers = sender_.sent.front().request.headers;
+  // The fake clock stands still: same second, same webhook. Signing again would allocate
+  // (the headers' strings); going out as signed allocates nothing.
+  const long before = test_support::allocations();
+  ASSERT_TRUE(sender_.dequeue());
+  EXPECT_EQ(test_support::allocations() - before, 0);
+  EXPECT_EQ(sender_.sent.front().request.headers, signed_headers);
 }
 
 TEST_F(DelivererTest, AQueuedRequestOfADisabledOrDeletedWebhookNeverGoesOut) {

@@ -161,5 +161,14 @@ TEST(CommitGate, OutstandingPerPartitionDrainsAsCompletionsAreApplied) {
   EXPECT_EQ(gate.window("events", 0), 0u);
 }
 
+TEST(CommitGate, AWaitForCompletionsReturnsAtOnceWhenOneIsPending) {
+  // A poll loop holding at the global cap waits here; a pending completion must not cost it
+  // the timeout (an hour here: the test would hang, not pass slowly).
+  CommitGate gate({"events"});
+  gate.completions().push(gate.dispatched("events", 0, 10, 1));
+  gate.completions().wait_for(std::chrono::hours(1));
+  EXPECT_EQ(offsets_of(gate.apply(1)), std::vector<std::int64_t>{11});
+}
+
 }  // namespace
 }  // namespace hookd::kafka

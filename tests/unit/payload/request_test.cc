@@ -53,6 +53,32 @@ TEST(AttemptRequest, IsStampedWithTheMomentItGoesOut) {
   EXPECT_NE(by_name(early).at("webhook-signature"), by_name(late).at("webhook-signature"));
 }
 
+TEST(AttemptRequest, WithinTheSecondItWasBuiltInTheSameWebhookGivesTheSameRequest) {
+  const auto owner = webhook();
+  const auto& sub = *owner;
+  auto body = std::make_shared<const std::string>("{}");
+  const auto built = build_request(sub, {"msg_abc", "X", 1}, body, "ua", kNowMs);
+  // kNowMs is 250 ms into its second.
+  EXPECT_TRUE(same_request_at(sub, kNowMs, kNowMs + 749));
+  EXPECT_EQ(by_name(build_request(sub, {"msg_abc", "X", 1}, body, "ua", kNowMs + 749)), by_name(built));
+  EXPECT_FALSE(same_request_at(sub, kNowMs, kNowMs + 750));  // the next second: a new timestamp
+
+  // A previous secret that expires in between drops out of webhook-signature.
+  const auto with_previous = [](std::int64_t expires_unix_ms) {
+    return subscriptions::Subscription::make({.id = "wh_1",
+                                              .url = "https://hooks.example.com/in",
+                                              .secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                                              .previous_keys = {{signing::make_signing_key("whsec_old"), expires_unix_ms}}});
+  };
+  const auto rotating = with_previous(kNowMs + 100);
+  EXPECT_FALSE(same_request_at(*rotating, kNowMs, kNowMs + 100));
+  EXPECT_TRUE(same_request_at(*rotating, kNowMs, kNowMs + 99));
+  EXPECT_NE(by_name(build_request(*rotating, {"msg_abc", "X", 1}, body, "ua", kNowMs)).at("webhook-signature"),
+            by_name(build_request(*rotating, {"msg_abc", "X", 1}, body, "ua", kNowMs + 100)).at("webhook-signature"));
+  // One that had expired already when the request was built changes nothing.
+  EXPECT_TRUE(same_request_at(*with_previous(kNowMs), kNowMs, kNowMs + 700));
+}
+
 TEST(AttemptRequest, AWebhookWithoutKeysIsSentUnsigned) {
   const auto sub = subscriptions::Subscription::make({.id = "wh_2", .url = "https://x.example/"});
   const auto request = build_request(*sub, {"m", "X", 1}, std::make_shared<const std::string>("{}"), "ua", kNowMs);
