@@ -60,11 +60,11 @@ std::string random_hex() {
 std::string sample_event(const subscriptions::Subscription& webhook, std::string_view type, std::int64_t now_ms) {
   std::string out = "{\"id\":\"test_" + random_hex() + "\",\"event\":\"" + std::string(type) + "\",\"occurredAt\":\"" +
                     format_rfc3339_ms(now_ms) + "\",\"company\":{\"id\":";
-  log::append_json_string(out, webhook.company_id);
+  log::append_json_string(out, webhook.company_id());
   out += "}";
-  if (!webhook.project_ids.empty()) {
+  if (!webhook.project_ids().empty()) {
     out += ",\"project\":{\"id\":";
-    log::append_json_string(out, webhook.project_ids.front());
+    log::append_json_string(out, webhook.project_ids().front());
     out += "}";
   }
   out += ",\"test\":true,\"currentValue\":{\"message\":\"A test delivery sent by hookd send-test\"}}";
@@ -96,7 +96,7 @@ int send_test_command(int argc, char** args) {
       std::cout << "FAIL webhook " << webhook_flag->second << ": not in the subscription snapshot\n";
       return kExitFailed;
     }
-    if (!webhook->enabled) std::cout << "note: the webhook is disabled; workers deliver nothing to it\n";
+    if (!webhook->enabled()) std::cout << "note: the webhook is disabled; workers deliver nothing to it\n";
 
     const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::system_clock::now().time_since_epoch())
@@ -109,8 +109,8 @@ int send_test_command(int argc, char** args) {
       return kExitFailed;
     }
     auto body = std::make_shared<std::string>();
-    payload::build_body(event, webhook->webhook_json, *body);
-    const std::string delivery_id = payload::delivery_id(event.id, webhook->id);
+    payload::build_body(event, webhook->webhook_json(), *body);
+    const std::string delivery_id = payload::delivery_id(event.id, webhook->id());
     auto request = payload::build_request(*webhook, {delivery_id, event.type, 1}, body,
                                           "hookd/" + std::string(common::version()), now_ms);
 
@@ -119,7 +119,7 @@ int send_test_command(int argc, char** args) {
     runtime.start(1);
     std::promise<delivery::Outcome> answered;
     auto outcome_future = answered.get_future();
-    std::cout << "POST " << webhook->origin << " (path not shown)  webhook-id: " << delivery_id
+    std::cout << "POST " << webhook->origin() << " (path not shown)  webhook-id: " << delivery_id
               << "  event: " << type << "\n";
     runtime.client().post(std::move(request), [&answered](delivery::Outcome outcome) {
       answered.set_value(std::move(outcome));

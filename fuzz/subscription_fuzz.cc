@@ -45,10 +45,9 @@ bool is_id_char(char c) {
 
 bool is_event_char(char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; }
 
-template <class T>
-bool sorted_unique(const std::vector<T>& values) {
-  return std::adjacent_find(values.begin(), values.end(), [](const T& a, const T& b) { return !(a < b); }) ==
-         values.end();
+bool sorted_unique(Subscription::TextList values) {
+  return std::adjacent_find(values.begin(), values.end(),
+                            [](std::string_view a, std::string_view b) { return !(a < b); }) == values.end();
 }
 
 void check(std::string_view key, std::string_view value) {
@@ -61,29 +60,33 @@ void check(std::string_view key, std::string_view value) {
   }
   const Subscription& s = **accepted;
 
-  require(s.id == key && !s.id.empty() && s.id.size() <= 128 && std::all_of(s.id.begin(), s.id.end(), is_id_char));
-  require(!s.company_id.empty());
+  const std::string_view id = s.id();
+  require(id == key && !id.empty() && id.size() <= 128 && std::all_of(id.begin(), id.end(), is_id_char));
+  require(!s.company_id().empty());
 
-  const auto url = hookd::delivery::parse_target_url(s.url);
+  const auto url = hookd::delivery::parse_target_url(s.url());
   require(url.has_value());
-  require(url->tls == s.https && url->host == s.host && url->port == s.port && url->target == s.target &&
-          url->origin == s.origin);
-  require(!s.host.empty() && s.host.back() != '.' && s.port != 0);
-  require(!s.target.empty() && s.target.front() == '/');
+  require(url->tls == s.https() && url->host == s.host() && url->port == s.port() && url->target == s.target() &&
+          url->origin == s.origin());
+  require(!s.host().empty() && s.host().back() != '.' && s.port() != 0);
+  require(!s.target().empty() && s.target().front() == '/');
 
-  require(sorted_unique(s.events));
-  for (const auto& event : s.events) require(!event.empty() && std::all_of(event.begin(), event.end(), is_event_char));
-  require(sorted_unique(s.project_ids));
-  for (const auto& project : s.project_ids) require(!project.empty());
-  require(s.rate_limit_per_second >= 0 && s.rate_limit_per_second <= 100'000);
-  require(s.previous_keys.size() <= 10);
+  require(sorted_unique(s.events()));
+  for (std::string_view event : s.events()) {
+    require(!event.empty() && std::all_of(event.begin(), event.end(), is_event_char));
+  }
+  require(sorted_unique(s.project_ids()));
+  for (std::string_view project : s.project_ids()) require(!project.empty());
+  require(s.rate_limit_per_second() >= 0 && s.rate_limit_per_second() <= 100'000);
+  require(s.previous_keys().size() <= 10);
 
   // Read back with the nesting hookd accepts (64), not Boost's default of 32: a document
   // between the two is valid, and receivers get it as hookd accepted it.
   boost::json::parse_options options;
   options.max_depth = hookd::subscriptions::detail::kMaxDepth;
   boost::json::error_code ec;
-  const boost::json::value webhook = boost::json::parse(s.webhook_json, ec, {}, options);
+  const boost::json::value webhook =
+      boost::json::parse(boost::json::string_view(s.webhook_json().data(), s.webhook_json().size()), ec, {}, options);
   require(!ec && webhook.is_object());
   for (const char* secret : {"secret", "previousSecrets", "signingKey"}) require(!webhook.get_object().contains(secret));
 
@@ -91,8 +94,10 @@ void check(std::string_view key, std::string_view value) {
   const auto* same = std::get_if<std::shared_ptr<const Subscription>>(&again);
   require(same != nullptr);
   const Subscription& t = **same;
-  require(t.webhook_json == s.webhook_json && t.url == s.url && t.secret == s.secret && t.events == s.events &&
-          t.project_ids == s.project_ids && t.enabled == s.enabled && t.company_id == s.company_id);
+  require(t.webhook_json() == s.webhook_json() && t.url() == s.url() &&
+          t.signing_key().secret == s.signing_key().secret && std::ranges::equal(t.events(), s.events()) &&
+          std::ranges::equal(t.project_ids(), s.project_ids()) && t.enabled() == s.enabled() &&
+          t.company_id() == s.company_id());
 }
 
 }  // namespace

@@ -67,7 +67,7 @@ std::shared_ptr<const subscriptions::Snapshot> build_snapshot(bool with_filters)
       if (auto* bad = std::get_if<subscriptions::Invalid>(&parsed)) {
         throw std::runtime_error("benchmark subscription refused: " + bad->detail);
       }
-      table.emplace(id, std::get<std::shared_ptr<const subscriptions::Subscription>>(std::move(parsed)));
+      table.insert(std::get<std::shared_ptr<const subscriptions::Subscription>>(std::move(parsed)));
     }
   }
   return std::make_shared<const subscriptions::Snapshot>(std::move(table));

@@ -124,9 +124,9 @@ void BM_Build(benchmark::State& state) {
   const PerEvent clock;
   for (auto _ : state) {
     for (const auto* sub : p.matches) {
-      std::string id = payload::delivery_id(p.event.id, sub->id);
+      std::string id = payload::delivery_id(p.event.id, sub->id());
       auto body = std::make_shared<std::string>();
-      payload::build_body(p.event, sub->webhook_json, *body);
+      payload::build_body(p.event, sub->webhook_json(), *body);
       benchmark::DoNotOptimize(id.data());
       benchmark::DoNotOptimize(body->data());
     }
@@ -141,15 +141,15 @@ void BM_Sign(benchmark::State& state) {
   std::vector<std::string> ids;
   std::vector<std::string> bodies;
   for (const auto* sub : p.matches) {
-    ids.push_back(payload::delivery_id(p.event.id, sub->id));
+    ids.push_back(payload::delivery_id(p.event.id, sub->id()));
     bodies.emplace_back();
-    payload::build_body(p.event, sub->webhook_json, bodies.back());
+    payload::build_body(p.event, sub->webhook_json(), bodies.back());
   }
   const std::int64_t timestamp = now_unix_seconds();
   const PerEvent clock;
   for (auto _ : state) {
     for (std::size_t i = 0; i < p.matches.size(); ++i) {
-      const auto& key = p.matches[i]->signing_key;
+      const signing::SigningKeyView key = p.matches[i]->signing_key();
       std::string standard = signing::standard_webhooks_signature(key, ids[i], timestamp, bodies[i]);
       std::string blue = signing::blue_signature_hex(key, bodies[i]);
       benchmark::DoNotOptimize(standard.data());
@@ -179,11 +179,11 @@ void BM_WholePath(benchmark::State& state) {
     reader.current().match(event, matches);
     const std::int64_t timestamp = now_unix_seconds();
     for (const auto* sub : matches) {
-      std::string id = payload::delivery_id(event.id, sub->id);
+      std::string id = payload::delivery_id(event.id, sub->id());
       auto body = std::make_shared<std::string>();
-      payload::build_body(event, sub->webhook_json, *body);
-      std::string standard = signing::standard_webhooks_signature(sub->signing_key, id, timestamp, *body);
-      std::string blue = signing::blue_signature_hex(sub->signing_key, *body);
+      payload::build_body(event, sub->webhook_json(), *body);
+      std::string standard = signing::standard_webhooks_signature(sub->signing_key(), id, timestamp, *body);
+      std::string blue = signing::blue_signature_hex(sub->signing_key(), *body);
       benchmark::DoNotOptimize(standard.data());
       benchmark::DoNotOptimize(blue.data());
     }

@@ -86,7 +86,7 @@ void Deliverer::dispatch(std::shared_ptr<DeliveryJob> job) {
   parts_.metrics.inflight_deliveries.Increment();
   // Before the breaker and the send: a deferral costs its company nothing, and a fan-out of one
   // event to many webhooks of a company stops sending at the budget.
-  job->budget = tenant_budget_.acquire(job->subscription->company_id, TenantBudget::estimate(job->body->size()));
+  job->budget = tenant_budget_.acquire(job->subscription->company_id(), TenantBudget::estimate(job->body->size()));
   if (!job->budget) return defer_for_tenant(job);
   admit(job);
 }
@@ -94,18 +94,18 @@ void Deliverer::dispatch(std::shared_ptr<DeliveryJob> job) {
 void Deliverer::admit(const std::shared_ptr<DeliveryJob>& job) {
   job->breaker_probe = false;
   const auto& sub = *job->subscription;
-  switch (parts_.health.admit(sub.id)) {
+  switch (parts_.health.admit(sub.id())) {
     case health::Admission::send: break;
     case health::Admission::probe:
       log::limited(log::Level::info, "breaker_probe", "breaker open; sending a probe attempt",
-                   {{"webhook_id", sub.id}, {"origin", sub.origin}});
+                   {{"webhook_id", sub.id()}, {"origin", sub.origin()}});
       job->breaker_probe = true;
       break;
     case health::Admission::defer: return defer_for_breaker(job);
   }
   // may_hold() is one relaxed load: webhooks without a rate limit take no lock unless some
   // receiver's pause is running.
-  if ((sub.rate_limit_per_second > 0 || parts_.rate_limiter.may_hold(parts_.clock.steady_now())) && !pace(job)) {
+  if ((sub.rate_limit_per_second() > 0 || parts_.rate_limiter.may_hold(parts_.clock.steady_now())) && !pace(job)) {
     return;
   }
   send(job);
@@ -114,7 +114,7 @@ void Deliverer::admit(const std::shared_ptr<DeliveryJob>& job) {
 bool Deliverer::pace(const std::shared_ptr<DeliveryJob>& job) {
   const auto& sub = *job->subscription;
   const auto now = parts_.clock.steady_now();
-  const auto slot = parts_.rate_limiter.reserve(sub.id, sub.rate_limit_per_second, now);
+  const auto slot = parts_.rate_limiter.reserve(sub.id(), sub.rate_limit_per_second(), now);
   if (slot.granted && slot.send_at <= now) return true;
   (slot.held ? deferred_by_receiver_ : deferred_by_rate_limit_)->Increment();
   if (!slot.granted) {
@@ -126,7 +126,7 @@ bool Deliverer::pace(const std::shared_ptr<DeliveryJob>& job) {
   // and is delivered again after a restart, as for any delivery cut short by shutdown.
   auto timer = std::make_shared<boost::asio::steady_timer>(parts_.io, slot.send_at - now);
   timer->async_wait([this, job, timer](const boost::system::error_code&) {
-    parts_.rate_limiter.done_waiting(job->subscription->id);
+    parts_.rate_limiter.done_waiting(job->subscription->id());
     send(job);
   });
   return false;
@@ -149,23 +149,23 @@ void Deliverer::send(const std::shared_ptr<DeliveryJob>& job) {
 bool Deliverer::refresh(DeliveryJob& job, delivery::Request& request) {
   // A breaker that opened while the request queued defers it (or lets it go as the
   // interval's probe).
-  if (!job.breaker_probe && parts_.health.admit(job.subscription->id) == health::Admission::defer) {
+  if (!job.breaker_probe && parts_.health.admit(job.subscription->id()) == health::Admission::defer) {
     job.withdrawn = DeliveryJob::Withdrawn::breaker_open;
     return false;
   }
   // The webhook as it is now (docs/contract.md, queued deliveries). Only requests that waited
   // get here, so the store's short lock is not on the path of every delivery.
   const auto snapshot = parts_.snapshots.load();
-  const auto* current = snapshot->find(job.subscription->id);
-  if (current == nullptr || !current->enabled) {
+  const auto* current = snapshot->find(job.subscription->id());
+  if (current == nullptr || !current->enabled()) {
     job.subscription = current != nullptr ? current->shared_from_this() : job.subscription;
     job.withdrawn = DeliveryJob::Withdrawn::webhook_gone;
     return false;
   }
-  const bool moved = current->origin != job.subscription->origin;
+  const bool moved = current->origin() != job.subscription->origin();
   const bool unchanged = current == job.subscription.get();
   job.subscription = current->shared_from_this();
-  if (moved || parts_.rate_limiter.held(current->id, parts_.clock.steady_now())) {
+  if (moved || parts_.rate_limiter.held(current->id(), parts_.clock.steady_now())) {
     job.withdrawn = DeliveryJob::Withdrawn::readmit;
     return false;
   }
@@ -183,10 +183,10 @@ bool Deliverer::refresh(DeliveryJob& job, delivery::Request& request) {
 }
 
 void Deliverer::drop(const std::shared_ptr<DeliveryJob>& job) {
-  const bool deleted = job->subscription->enabled;  // a disabled one is kept as it is now
+  const bool deleted = job->subscription->enabled();  // a disabled one is kept as it is now
   (deleted ? dropped_deleted_ : dropped_disabled_)->Increment();
   log::limited(log::Level::info, "delivery_dropped", "webhook deleted or disabled while the delivery queued; dropped",
-               {{"webhook_id", job->subscription->id}, {"reason", deleted ? "deleted" : "disabled"}});
+               {{"webhook_id", job->subscription->id()}, {"reason", deleted ? "deleted" : "disabled"}});
   finish(job);
 }
 
@@ -206,12 +206,12 @@ void Deliverer::on_outcome(const std::shared_ptr<DeliveryJob>& job, const delive
     parts_.metrics.delivery_duration.Observe(std::chrono::duration<double>(outcome.duration).count());
     // Only what the endpoint answered (or failed to) counts toward its health: a deferral or
     // a refusal by the network guard says nothing about it.
-    parts_.health.record(sub.id, health_summary(outcome));
+    parts_.health.record(sub.id(), health_summary(outcome));
   }
   if (decision.pause_webhook_for) {
     // The webhook's other deliveries wait for the pause or are deferred past it, instead of
     // each earning its own 429.
-    parts_.rate_limiter.hold_until(sub.id, parts_.clock.steady_now() + *decision.pause_webhook_for);
+    parts_.rate_limiter.hold_until(sub.id(), parts_.clock.steady_now() + *decision.pause_webhook_for);
   }
 
   retry::AttemptRecord attempt{started_unix_ms,
@@ -233,14 +233,14 @@ void Deliverer::on_outcome(const std::shared_ptr<DeliveryJob>& job, const delive
     }
     case retry::Action::dead_letter:
       log::limited(log::Level::warn, "delivery_final", "delivery will not be retried; dead letter written",
-                   {{"webhook_id", sub.id}, {"origin", sub.origin}, {"reason", retry::to_string(decision.reason)},
+                   {{"webhook_id", sub.id()}, {"origin", sub.origin()}, {"reason", retry::to_string(decision.reason)},
                     {"attempts", decision.attempts_made}, {"error", outcome.error}});
       log_attempt(*job, attempt, std::nullopt);
       return dead_letter(job, decision.reason);
     case retry::Action::retry:
     case retry::Action::defer:
       log::limited(log::Level::info, "delivery_failed", "delivery attempt failed; retry enqueued",
-                   {{"webhook_id", sub.id}, {"origin", sub.origin}, {"result", attempt.result},
+                   {{"webhook_id", sub.id()}, {"origin", sub.origin()}, {"result", attempt.result},
                     {"status", outcome.http_status}, {"error", outcome.error}, {"tier", decision.step.delay_text}});
       log_attempt(*job, attempt, parts_.clock.unix_ms_now() + decision.step.delay.count());
       return enqueue_retry(job, decision.step, decision.attempts_made);
@@ -255,13 +255,13 @@ void Deliverer::defer_for_breaker(const std::shared_ptr<DeliveryJob>& job) {
   const retry::Decision decision = retry::defer_for_breaker(job->state(), parts_.policy);
   if (decision.action == retry::Action::dead_letter) {
     log::limited(log::Level::warn, "delivery_exhausted", "delivery exhausted its retries; dead letter written",
-                 {{"webhook_id", sub.id}, {"origin", sub.origin}, {"attempts", decision.attempts_made},
+                 {{"webhook_id", sub.id()}, {"origin", sub.origin()}, {"attempts", decision.attempts_made},
                   {"reason", kBreakerOpen}});
     log_attempt(*job, deferral, std::nullopt);
     return dead_letter(job, decision.reason);
   }
   log::limited(log::Level::debug, "breaker_deferred", "breaker open; delivery deferred without an attempt",
-               {{"webhook_id", sub.id}, {"origin", sub.origin}, {"tier", decision.step.delay_text}});
+               {{"webhook_id", sub.id()}, {"origin", sub.origin()}, {"tier", decision.step.delay_text}});
   log_attempt(*job, deferral, deferral.at_unix_ms + decision.step.delay.count());
   enqueue_retry(job, decision.step, decision.attempts_made);
 }
@@ -274,7 +274,7 @@ void Deliverer::defer_for_tenant(const std::shared_ptr<DeliveryJob>& job) {
   // Nothing is added to the history, as for a rate limit: a company kept at its budget for long
   // does not push its webhooks' real attempts out of their retry records.
   log::limited(log::Level::info, "tenant_deferred", "company at its in-flight budget; delivery deferred to a retry tier",
-               {{"webhook_id", job->subscription->id}, {"tier", decision.step.delay_text}});
+               {{"webhook_id", job->subscription->id()}, {"tier", decision.step.delay_text}});
   enqueue_retry(job, decision.step, decision.attempts_made);
 }
 
@@ -288,7 +288,7 @@ void Deliverer::defer_for_rate_limit(const std::shared_ptr<DeliveryJob>& job,
   log::limited(log::Level::info, "rate_limit_deferred",
                slot.held ? "receiver asked for a pause; delivery deferred to a retry tier"
                          : "rate limit reached; delivery deferred to a retry tier",
-               {{"webhook_id", job->subscription->id}, {"origin", job->subscription->origin},
+               {{"webhook_id", job->subscription->id()}, {"origin", job->subscription->origin()},
                 {"tier", decision.step.delay_text}});
   enqueue_retry(job, decision.step, decision.attempts_made);
 }
@@ -296,7 +296,7 @@ void Deliverer::defer_for_rate_limit(const std::shared_ptr<DeliveryJob>& job,
 void Deliverer::enqueue_retry(const std::shared_ptr<DeliveryJob>& job, const retry::Step& step, int attempts_made) {
   retry::RetryRecord record;
   record.delivery_id = job->delivery_id;
-  record.webhook_id = job->subscription->id;
+  record.webhook_id = job->subscription->id();
   record.event_id = job->event_id;
   record.event_type = job->event_type;
   record.attempts = attempts_made;
@@ -306,7 +306,7 @@ void Deliverer::enqueue_retry(const std::shared_ptr<DeliveryJob>& job, const ret
   record.body = *job->body;
   record.envelope = job->ticket->envelope;
   write(std::make_shared<Write>(Write{retry::tier_topic(settings_.retry_prefix, step.delay_text),
-                                     job->subscription->id,
+                                     std::string(job->subscription->id()),
                                      std::make_shared<const std::string>(retry::serialize(record)),
                                      {},
                                      job,
@@ -319,10 +319,10 @@ void Deliverer::dead_letter(const std::shared_ptr<DeliveryJob>& job, retry::Dead
   letter.kind = retry::DeadLetterKind::delivery;
   letter.reason = std::string(retry::to_string(reason));
   letter.source = job->origin;
-  letter.webhook_id = job->subscription->id;
+  letter.webhook_id = job->subscription->id();
   letter.attempts = job->history;
   const auto message = retry::make_dead_letter(letter, job->ticket->envelope);
-  write(std::make_shared<Write>(Write{settings_.dead_letter_topic, job->subscription->id,
+  write(std::make_shared<Write>(Write{settings_.dead_letter_topic, std::string(job->subscription->id()),
                                       std::make_shared<const std::string>(message.value),
                                       to_kafka_headers(message.headers), job,
                                       dead_letters_by_reason_[static_cast<std::size_t>(reason)]}));
@@ -343,10 +343,10 @@ void Deliverer::dead_letter_event(std::shared_ptr<EventTicket> ticket, std::stri
 void Deliverer::log_attempt(const DeliveryJob& job, const retry::AttemptRecord& attempt,
                             std::optional<std::int64_t> next_due) {
   if (settings_.attempts_topic.empty()) return;
-  const std::string value = retry::attempt_log_entry(job.delivery_id, job.subscription->id, job.event_id,
+  const std::string value = retry::attempt_log_entry(job.delivery_id, job.subscription->id(), job.event_id,
                                                      job.event_type, job.attempt, attempt, next_due);
   // Best effort: a lost log line never holds back a commit, so the ack is not waited for.
-  parts_.writer.produce(settings_.attempts_topic, job.subscription->id, value, {}, [](rd_kafka_resp_err_t err) {
+  parts_.writer.produce(settings_.attempts_topic, job.subscription->id(), value, {}, [](rd_kafka_resp_err_t err) {
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       log::limited(log::Level::warn, "attempts_log", "attempts log record lost", {{"error", rd_kafka_err2str(err)}});
     }

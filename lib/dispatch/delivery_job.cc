@@ -8,7 +8,7 @@ namespace {
 
 std::shared_ptr<const std::string> body_for(const events::Event& event, const subscriptions::Subscription& webhook) {
   auto body = std::make_shared<std::string>();
-  payload::build_body(event, webhook.webhook_json, *body);
+  payload::build_body(event, webhook.webhook_json(), *body);
   return body;
 }
 
@@ -47,7 +47,7 @@ std::shared_ptr<DeliveryJob> DeliveryJob::for_event(std::shared_ptr<EventTicket>
   auto job = std::make_shared<DeliveryJob>();
   job->ticket = std::move(ticket);
   job->subscription = webhook.shared_from_this();
-  job->delivery_id = payload::delivery_id(event.id, webhook.id);
+  job->delivery_id = payload::delivery_id(event.id, webhook.id());
   job->event_id.assign(event.id);
   job->event_type.assign(event.type);
   job->occurred_at_unix_ms = event.occurred_at_unix_ms;

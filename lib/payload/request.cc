@@ -8,7 +8,7 @@ delivery::Request build_request(const subscriptions::Subscription& webhook, cons
                                 std::shared_ptr<const std::string> body, std::string_view user_agent,
                                 std::int64_t now_unix_ms) {
   delivery::Request request;
-  request.url = webhook.url;
+  request.url = webhook.url();
   request.body = std::move(body);
   auto& h = request.headers;
   h.reserve(9);
@@ -18,19 +18,19 @@ delivery::Request build_request(const subscriptions::Subscription& webhook, cons
   const std::int64_t timestamp = now_unix_ms / 1000;
   h.emplace_back("webhook-timestamp", std::to_string(timestamp));
   signing::SignatureHeaders signatures =
-      signing::signature_headers(webhook.signing_key, webhook.previous_keys, webhook.ed25519_key,
+      signing::signature_headers(webhook.signing_key(), webhook.previous_keys(), webhook.ed25519_key(),
                                  attempt.delivery_id, timestamp, *request.body, now_unix_ms);
   if (!signatures.webhook_signature.empty()) h.emplace_back("webhook-signature", std::move(signatures.webhook_signature));
   if (!signatures.x_signature.empty()) h.emplace_back("x-signature", std::move(signatures.x_signature));
   h.emplace_back("x-blue-event", attempt.event_type);
-  h.emplace_back("x-blue-webhook-id", webhook.id);
+  h.emplace_back("x-blue-webhook-id", webhook.id());
   h.emplace_back("x-blue-attempt", std::to_string(attempt.number));
   return request;
 }
 
 bool same_request_at(const subscriptions::Subscription& webhook, std::int64_t built_unix_ms, std::int64_t now_unix_ms) {
   if (built_unix_ms / 1000 != now_unix_ms / 1000) return false;
-  for (const auto& old : webhook.previous_keys) {
+  for (const auto& old : webhook.previous_keys()) {
     // signature_headers signs with a previous key while now < expiry.
     if (old.expires_unix_ms > built_unix_ms && old.expires_unix_ms <= now_unix_ms) return false;
   }

@@ -25,14 +25,14 @@ SigningKey make_signing_key(std::string_view secret) {
   return key;
 }
 
-void append_standard_webhooks_signature(std::string& out, const SigningKey& key, std::string_view msg_id,
+void append_standard_webhooks_signature(std::string& out, SigningKeyView key, std::string_view msg_id,
                                         std::string_view timestamp, std::string_view body) {
   const Sha256Digest mac = hmac_sha256(key.hmac_key, {msg_id, ".", timestamp, ".", body});
   out.append("v1,");
   append_base64(out, mac);
 }
 
-std::string standard_webhooks_signature(const SigningKey& key, std::string_view msg_id,
+std::string standard_webhooks_signature(SigningKeyView key, std::string_view msg_id,
                                         std::int64_t unix_seconds, std::string_view body) {
   char timestamp[24];
   const auto [end, ec] = std::to_chars(timestamp, timestamp + sizeof(timestamp), unix_seconds);
@@ -45,7 +45,7 @@ std::string standard_webhooks_signature(const SigningKey& key, std::string_view 
   return out;
 }
 
-std::string blue_signature_hex(const SigningKey& key, std::string_view body) {
+std::string blue_signature_hex(SigningKeyView key, std::string_view body) {
   static constexpr char kHex[] = "0123456789abcdef";
   const Sha256Digest mac = hmac_sha256(key.secret, {body});
   std::string out(mac.size() * 2, '\0');

@@ -5,7 +5,7 @@
 //   the base64-decoded remainder of a `whsec_` secret, else the secret's bytes.
 // - `x-signature` (Blue's documented header): lowercase hex HMAC-SHA256(secret bytes, body).
 //
-// Build a SigningKey once per subscription (when its snapshot is built), not per delivery.
+// Build a SigningKey once per subscription (when its record is read), not per delivery.
 #pragma once
 
 #include <cstdint>
@@ -14,12 +14,21 @@
 
 namespace hookd::signing {
 
-struct SigningKey {
-  std::string secret;    // the subscription's secret as configured: Blue's x-signature key
-  std::string hmac_key;  // the Standard Webhooks key derived from it
+// What a signature is made with: views of a SigningKey, or of a subscription's own text.
+struct SigningKeyView {
+  std::string_view secret;    // the subscription's secret as configured: Blue's x-signature key
+  std::string_view hmac_key;  // the Standard Webhooks key derived from it
 
   // An empty secret means the webhook is unsigned: send no signature headers.
   bool empty() const { return secret.empty(); }
+};
+
+struct SigningKey {
+  std::string secret;
+  std::string hmac_key;
+
+  bool empty() const { return secret.empty(); }
+  operator SigningKeyView() const { return {secret, hmac_key}; }
 };
 
 // "whsec_<base64>" -> hmac_key = decoded bytes. If the remainder is not valid base64 the
@@ -28,14 +37,14 @@ struct SigningKey {
 SigningKey make_signing_key(std::string_view secret);
 
 // "v1,<base64 signature>" for the `webhook-signature` header.
-std::string standard_webhooks_signature(const SigningKey& key, std::string_view msg_id,
+std::string standard_webhooks_signature(SigningKeyView key, std::string_view msg_id,
                                         std::int64_t unix_seconds, std::string_view body);
 
 // Appends the same "v1,<base64 signature>" to `out`, with the timestamp already as text.
-void append_standard_webhooks_signature(std::string& out, const SigningKey& key, std::string_view msg_id,
+void append_standard_webhooks_signature(std::string& out, SigningKeyView key, std::string_view msg_id,
                                         std::string_view timestamp, std::string_view body);
 
 // 64 lowercase hex characters for the `x-signature` header.
-std::string blue_signature_hex(const SigningKey& key, std::string_view body);
+std::string blue_signature_hex(SigningKeyView key, std::string_view body);
 
 }  // namespace hookd::signing

@@ -10,7 +10,7 @@ constexpr std::size_t kV1aEntrySize = 4 + 88;  // "v1a," + base64 of a 64-byte s
 
 }  // namespace
 
-SignatureHeaders signature_headers(const SigningKey& current, std::span<const PreviousKey> previous,
+SignatureHeaders signature_headers(SigningKeyView current, std::span<const PreviousKey> previous,
                                    const std::optional<Ed25519Key>& asymmetric, std::string_view msg_id,
                                    std::int64_t unix_seconds, std::string_view body, std::int64_t now_unix_ms) {
   SignatureHeaders headers;

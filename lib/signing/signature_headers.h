@@ -37,7 +37,7 @@ struct SignatureHeaders {
 // - a v1a entry last when `asymmetric` is set;
 // - x-signature from the current secret only.
 // A webhook with neither a secret nor a signing key gets both fields empty.
-SignatureHeaders signature_headers(const SigningKey& current, std::span<const PreviousKey> previous,
+SignatureHeaders signature_headers(SigningKeyView current, std::span<const PreviousKey> previous,
                                    const std::optional<Ed25519Key>& asymmetric, std::string_view msg_id,
                                    std::int64_t unix_seconds, std::string_view body, std::int64_t now_unix_ms);
 

@@ -157,6 +157,7 @@ ScanResult scan_json(std::string_view text) {
   json::parse_options options;
   options.max_depth = kMaxDepth;  // strict JSON otherwise: no comments, commas, bad UTF-8
   json::basic_parser<CompactWriter> parser(options);
+  parser.handler().out.reserve(text.size());  // at most about as long as the input
   json::error_code ec;
   const std::size_t used = parser.write_some(false, text.data(), text.size(), ec);
 

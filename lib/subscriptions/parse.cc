@@ -1,5 +1,6 @@
 #include "subscriptions/parse.h"
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -102,7 +103,7 @@ std::string lower(std::string_view text) {
 
 // Fills url, https, host, port, target and origin. Details never quote the URL: its path
 // and query may carry tokens.
-std::optional<Invalid> read_url(std::string_view text, Subscription& s) {
+std::optional<Invalid> read_url(std::string_view text, SubscriptionFields& s) {
   urls::result<urls::url_view> parsed = urls::parse_absolute_uri(text);
   if (!parsed) return invalid(InvalidReason::invalid_url, "url is not an absolute URI");
   const urls::url_view& u = *parsed;
@@ -186,7 +187,7 @@ constexpr std::size_t kMaxPreviousSecrets = 10;
 
 // "previousSecrets": [{"secret": "...", "expiresAt": "RFC 3339"}, ...]. Details name the
 // rule, never the value.
-std::optional<Invalid> read_previous_secrets(const json::object& root, Subscription& s) {
+std::optional<Invalid> read_previous_secrets(const json::object& root, SubscriptionFields& s) {
   const json::value* v = member(root, "previousSecrets");
   if (v == nullptr) return std::nullopt;
   if (!v->is_array()) return invalid(InvalidReason::invalid_field, "previousSecrets is not an array");
@@ -216,7 +217,7 @@ std::optional<Invalid> read_previous_secrets(const json::object& root, Subscript
 }
 
 // "signingKey": "whsk_<base64 ed25519 key>". An empty string means none, as for "secret".
-std::optional<Invalid> read_signing_key(const json::object& root, Subscription& s) {
+std::optional<Invalid> read_signing_key(const json::object& root, SubscriptionFields& s) {
   const json::value* v = member(root, "signingKey");
   if (v == nullptr) return std::nullopt;
   if (!v->is_string()) return invalid(InvalidReason::invalid_field, "signingKey is not a string");
@@ -234,7 +235,7 @@ constexpr double kMaxPerSecond = 100'000;
 
 // "rateLimit": {"perSecond": N}, N a number in (0, kMaxPerSecond]; null means none. Other
 // members are ignored, so a future option does not refuse the webhook.
-std::optional<Invalid> read_rate_limit(const json::object& root, Subscription& s) {
+std::optional<Invalid> read_rate_limit(const json::object& root, SubscriptionFields& s) {
   const json::value* v = member(root, "rateLimit");
   if (v == nullptr || v->is_null()) return std::nullopt;
   if (!v->is_object()) return invalid(InvalidReason::invalid_field, "rateLimit is not an object");
@@ -250,7 +251,7 @@ std::optional<Invalid> read_rate_limit(const json::object& root, Subscription& s
   return std::nullopt;
 }
 
-std::optional<Invalid> read_metadata(const json::object& root, Subscription& s) {
+std::optional<Invalid> read_metadata(const json::object& root, SubscriptionFields& s) {
   const json::value* metadata = member(root, "metadata");
   if (metadata == nullptr) return std::nullopt;
   if (!metadata->is_object()) return invalid(InvalidReason::invalid_field, "metadata is not an object");
@@ -262,7 +263,7 @@ std::optional<Invalid> read_metadata(const json::object& root, Subscription& s) 
 
 // Fills every field but webhook_json from the already validated document.
 std::optional<Invalid> read_fields(std::string_view record_key, const json::object& root,
-                                   Subscription& s) {
+                                   SubscriptionFields& s) {
   if (auto bad = read_required_string(root, "id", s.id)) return bad;
   if (!is_webhook_id(s.id)) {
     return invalid(InvalidReason::invalid_field, "id is not 1 to 128 characters of A-Z a-z 0-9 . _ : -");
@@ -324,16 +325,19 @@ ParseResult parse_subscription(std::string_view record_key, std::string_view val
   json::parse_options options;
   options.max_depth = detail::kMaxDepth;
   json::error_code ec;
+  // The document lives only for this call: its nodes come from a stack buffer (then the heap
+  // for a large record), not one allocation each.
+  unsigned char buffer[16384];
+  json::monotonic_resource resource(buffer, sizeof buffer);
   const json::value document = json::parse(json::string_view(value.data(), value.size()), ec,
-                                           json::storage_ptr(), options);
+                                           json::storage_ptr(&resource), options);
   if (ec) return invalid(InvalidReason::not_json, "value is not valid JSON");  // scan let it pass
   if (!document.is_object()) return invalid(InvalidReason::not_object, "value is not a JSON object");
 
-  auto subscription = std::make_shared<Subscription>();
-  if (auto bad = read_fields(record_key, document.get_object(), *subscription)) return std::move(*bad);
-  subscription->signing_key = signing::make_signing_key(subscription->secret);
-  subscription->webhook_json = std::move(scan.compact_without_secret);
-  return std::shared_ptr<const Subscription>(std::move(subscription));
+  SubscriptionFields fields;
+  if (auto bad = read_fields(record_key, document.get_object(), fields)) return std::move(*bad);
+  fields.webhook_json = std::move(scan.compact_without_secret);
+  return Subscription::make(std::move(fields));
 }
 
 }  // namespace hookd::subscriptions

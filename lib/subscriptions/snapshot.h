@@ -5,14 +5,15 @@
 // tenant's events, and a lookup never allocates (the keys are string_views into the
 // subscriptions the snapshot owns).
 //
-// Memory: a snapshot holds one pointer per subscription (a sorted vector, not a copy of the
-// table's map), so a table of a million costs the table plus about 40 bytes per
-// subscription per snapshot (docs/benchmarks.md, subscription scale).
+// Memory: a snapshot holds one shared pointer per subscription (a sorted vector, not a copy
+// of the table's set) and the company index, so a table of a million costs the table (about
+// 840 bytes a subscription, subscription.h) plus about 40 bytes per subscription per
+// snapshot (docs/benchmarks.md, subscription scale).
 #pragma once
 
 #include <cstddef>
-#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -23,13 +24,23 @@
 
 namespace hookd::subscriptions {
 
-using SubscriptionsById = std::map<std::string, std::shared_ptr<const Subscription>, std::less<>>;
+// Orders subscriptions by id and finds one by its id alone (find, count, lower_bound).
+struct ById {
+  using is_transparent = void;
+  static std::string_view id_of(const std::shared_ptr<const Subscription>& s) { return s->id(); }
+  static std::string_view id_of(std::string_view id) { return id; }
+  bool operator()(const auto& a, const auto& b) const { return id_of(a) < id_of(b); }
+};
+
+// The subscriptions by id, each once. A set rather than a map from id: the key is the
+// subscription's own id, so nothing is stored twice and no key can outlive its subscription.
+// No null entries.
+using SubscriptionsById = std::set<std::shared_ptr<const Subscription>, ById>;
 
 class Snapshot {
  public:
   // An empty snapshot: matches nothing.
   Snapshot() = default;
-  // Keys are webhook ids equal to each subscription's id; no null entries.
   explicit Snapshot(const SubscriptionsById& subscriptions);
 
   Snapshot(const Snapshot&) = delete;

@@ -21,7 +21,15 @@ std::optional<Invalid> SubscriptionTable::apply(std::string_view key,
 
   ParseResult parsed = parse_subscription(key, *value);
   if (auto* subscription = std::get_if<std::shared_ptr<const Subscription>>(&parsed)) {
-    subscriptions_.insert_or_assign(std::string(key), std::move(*subscription));
+    // The record key is the new subscription's id (parse_subscription checks), so a replaced
+    // entry keeps its place in the set: its node is reused.
+    if (auto it = subscriptions_.find(key); it != subscriptions_.end()) {
+      auto node = subscriptions_.extract(it);
+      node.value() = std::move(*subscription);
+      subscriptions_.insert(std::move(node));
+    } else {
+      subscriptions_.insert(std::move(*subscription));
+    }
     ++version_;
     return std::nullopt;
   }

@@ -122,7 +122,7 @@ void RetryLoop::process(const kafka::Message& message, const kafka::RecordPositi
   const auto& snapshot = snapshot_.current_ptr();
   const auto* sub = snapshot->find(record.webhook_id);
   if (sub == nullptr) return drop(position, "deleted", record.webhook_id);
-  if (!sub->enabled) return drop(position, "disabled", record.webhook_id);
+  if (!sub->enabled()) return drop(position, "disabled", record.webhook_id);
   if (const auto invalid = parser_.parse(retry_ticket->envelope, event_)) {
     return dead_letter_unreadable(message, position, events::to_string(*invalid));
   }
@@ -137,11 +137,11 @@ void RetryLoop::process(const kafka::Message& message, const kafka::RecordPositi
   // Written under a longer schedule, the record may have no attempt left under this one.
   if (const auto exhausted = retry::before_retry(job->state(), policy_)) {
     log::limited(log::Level::warn, "delivery_exhausted", "delivery exhausted its retries; dead letter written",
-                 {{"webhook_id", sub->id}, {"origin", sub->origin}, {"attempts", exhausted->attempts_made},
+                 {{"webhook_id", sub->id()}, {"origin", sub->origin()}, {"attempts", exhausted->attempts_made},
                   {"reason", "schedule_shortened"}});
     retry::DeadLetter letter{retry::DeadLetterKind::delivery, std::string(retry::to_string(exhausted->reason)),
-                             job->origin, sub->id, job->history};
-    return deliverer_.dead_letter_event(std::move(retry_ticket), sub->id, letter);
+                             job->origin, std::string(sub->id()), job->history};
+    return deliverer_.dead_letter_event(std::move(retry_ticket), std::string(sub->id()), letter);
   }
   if (replayed) metrics_.replayed.Increment();
   deliverer_.dispatch(std::move(job));

@@ -114,20 +114,21 @@ class DelivererTest : public ::testing::Test {
     publish(webhook_);
   }
 
-  static std::shared_ptr<subscriptions::Subscription> make_webhook(std::string url, std::string origin,
-                                                                   std::string_view secret, bool enabled = true) {
-    auto sub = std::make_shared<subscriptions::Subscription>();
-    sub->id = "wh_1";
-    sub->url = std::move(url);
-    sub->origin = std::move(origin);
-    sub->signing_key = signing::make_signing_key(secret);
-    sub->enabled = enabled;
-    return sub;
+  static std::shared_ptr<const subscriptions::Subscription> make_webhook(std::string_view url, std::string_view origin,
+                                                                         std::string_view secret, bool enabled = true,
+                                                                         std::string_view id = "wh_1",
+                                                                         std::string_view company = "") {
+    return subscriptions::Subscription::make({.id = std::string(id),
+                                              .company_id = std::string(company),
+                                              .url = std::string(url),
+                                              .secret = std::string(secret),
+                                              .enabled = enabled,
+                                              .origin = std::string(origin)});
   }
   // Makes `sub` the webhook as the current snapshot has it (none: deleted).
   void publish(std::shared_ptr<const subscriptions::Subscription> sub) {
     subscriptions::SubscriptionsById all;
-    if (sub) all.emplace(sub->id, std::move(sub));
+    if (sub) all.insert(std::move(sub));
     snapshots_.publish(std::make_shared<const subscriptions::Snapshot>(std::move(all)));
   }
 
@@ -178,7 +179,7 @@ class DelivererTest : public ::testing::Test {
   subscriptions::SnapshotStore snapshots_;
   Deliverer deliverer_;
   kafka::CommitGate gate_{{"events"}};
-  std::shared_ptr<subscriptions::Subscription> webhook_;
+  std::shared_ptr<const subscriptions::Subscription> webhook_;
   std::int64_t next_offset_ = 0;
 };
 
@@ -341,7 +342,7 @@ TEST_F(DelivererTest, AQueuedRequestIsSignedWhenItLeavesTheQueueWithTheCurrentSe
   deliverer_.dispatch(job());
   const auto queued_at = sender_.header(0, "webhook-timestamp");
   clock_.advance(90s);
-  publish(make_webhook(webhook_->url, webhook_->origin, "whsec_rotated"));
+  publish(make_webhook(webhook_->url(), webhook_->origin(), "whsec_rotated"));
   ASSERT_TRUE(sender_.dequeue());
   EXPECT_EQ(sender_.header(0, "webhook-timestamp"), std::to_string(clock_.unix_ms_now() / 1000));
   EXPECT_NE(sender_.header(0, "webhook-timestamp"), queued_at);
@@ -363,7 +364,7 @@ TEST_F(DelivererTest, AQueuedRequestThatLeavesWithinTheSecondItWasSignedInIsNotS
 TEST_F(DelivererTest, AQueuedRequestOfADisabledOrDeletedWebhookNeverGoesOut) {
   deliverer_.dispatch(job());
   deliverer_.dispatch(job());
-  publish(make_webhook(webhook_->url, webhook_->origin, "s", /*enabled=*/false));
+  publish(make_webhook(webhook_->url(), webhook_->origin(), "s", /*enabled=*/false));
   EXPECT_FALSE(sender_.dequeue());
   publish(nullptr);
   EXPECT_FALSE(sender_.dequeue());
@@ -404,15 +405,15 @@ class TenantBudgetTest : public DelivererTest {
   TenantBudgetTest()
       : budgeted_({io_, sender_, writer_, metrics_, policy_, health_, rate_limiter_, clock_, snapshots_},
                   {"hookd.retry", "hookd.dlq", "", "hookd/test", {60s}, {.max_in_flight = 2, .max_in_flight_bytes = 4096}}) {
-    webhook_->company_id = "company-a";
+    webhook_ = make_webhook(webhook_->url(), webhook_->origin(), "whsec_first", true, "wh_1", "company-a");
+    publish(webhook_);
   }
 
   // A webhook of `company` at an origin of its own.
-  static std::shared_ptr<subscriptions::Subscription> webhook_of(const std::string& company, const std::string& id) {
-    auto sub = make_webhook("https://" + id + ".example.com/in", "https://" + id + ".example.com:443", "whsec_x");
-    sub->id = id;
-    sub->company_id = company;
-    return sub;
+  static std::shared_ptr<const subscriptions::Subscription> webhook_of(const std::string& company,
+                                                                       const std::string& id) {
+    return make_webhook("https://" + id + ".example.com/in", "https://" + id + ".example.com:443", "whsec_x", true, id,
+                        company);
   }
   std::int64_t in_flight(std::string_view company) const { return budgeted_.tenant_budget().in_flight(company); }
   double over_budget() {
@@ -442,7 +443,7 @@ TEST_F(TenantBudgetTest, ACompanyAtItsBudgetHasItsNextDeliveryDeferredWhileAnoth
 
   budgeted_.dispatch(job(1, -1, b));
   ASSERT_EQ(sender_.sent.size(), 3u) << "another company is not held back by company-a";
-  EXPECT_EQ(sender_.sent.back().request.url, b->url);
+  EXPECT_EQ(sender_.sent.back().request.url, b->url());
 
   // The deferred event is in flight until its retry record is durable, then done.
   EXPECT_EQ(budgeted_.in_flight(), 4);
@@ -452,7 +453,7 @@ TEST_F(TenantBudgetTest, ACompanyAtItsBudgetHasItsNextDeliveryDeferredWhileAnoth
   sender_.answer(AttemptResult::success_2xx, 200);
   budgeted_.dispatch(job(1, -1, a));
   EXPECT_EQ(sender_.sent.size(), 3u);  // company-a's second, company-b's, and this one
-  EXPECT_EQ(sender_.sent.back().request.url, a->url);
+  EXPECT_EQ(sender_.sent.back().request.url, a->url());
   EXPECT_EQ(over_budget(), 1);
 }
 
@@ -476,7 +477,7 @@ TEST_F(TenantBudgetTest, TheBudgetIsGivenBackOnEveryCompletionPath) {
   EXPECT_EQ(in_flight("company-a"), 0) << "after the retry record";
 
   send();  // dropped: its webhook was disabled while the request queued
-  publish(make_webhook(webhook_->url, webhook_->origin, "whsec_first", /*enabled=*/false));
+  publish(make_webhook(webhook_->url(), webhook_->origin(), "whsec_first", /*enabled=*/false));
   EXPECT_FALSE(sender_.dequeue());
   EXPECT_EQ(in_flight("company-a"), 0) << "after a drop";
   publish(webhook_);

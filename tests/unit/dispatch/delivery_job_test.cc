@@ -20,9 +20,7 @@ TEST(DeliveryJobFromRetry, TakesTheDeliveryIdAndEventTypeFromTheEnvelope) {
   events::EventParser parser(64 * 1024);
   events::Event event;
   ASSERT_FALSE(parser.parse(ticket->envelope, event));
-  auto webhook = std::make_shared<subscriptions::Subscription>();
-  webhook->id = "wh-1";
-  webhook->webhook_json = R"({"id":"wh-1"})";
+  const auto webhook = subscriptions::Subscription::make({.id = "wh-1", .webhook_json = R"({"id":"wh-1"})"});
 
   retry::RetryRecord record;
   record.delivery_id = "msg_forged\r\nx-injected: 1";

@@ -13,12 +13,9 @@ namespace {
 
 constexpr std::int64_t kNowMs = 1'700'000'000'250;
 
-subscriptions::Subscription webhook() {
-  subscriptions::Subscription sub;
-  sub.id = "wh_1";
-  sub.url = "https://hooks.example.com/in";
-  sub.signing_key = signing::make_signing_key("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
-  return sub;
+std::shared_ptr<const subscriptions::Subscription> webhook() {
+  return subscriptions::Subscription::make(
+      {.id = "wh_1", .url = "https://hooks.example.com/in", .secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"});
 }
 
 std::map<std::string, std::string> by_name(const delivery::Request& r) {
@@ -26,10 +23,11 @@ std::map<std::string, std::string> by_name(const delivery::Request& r) {
 }
 
 TEST(AttemptRequest, CarriesTheStandardWebhooksAndBlueHeaders) {
-  const auto sub = webhook();
+  const auto owner = webhook();
+  const auto& sub = *owner;
   auto body = std::make_shared<const std::string>(R"({"event":"TODO_CREATED"})");
   const auto request = build_request(sub, {"msg_abc", "TODO_CREATED", 3}, body, "hookd/test", kNowMs);
-  EXPECT_EQ(request.url, sub.url);
+  EXPECT_EQ(request.url, sub.url());
   EXPECT_EQ(request.body.get(), body.get());  // shared, not copied
   const auto h = by_name(request);
   EXPECT_EQ(h.at("content-type"), "application/json");
@@ -37,8 +35,8 @@ TEST(AttemptRequest, CarriesTheStandardWebhooksAndBlueHeaders) {
   EXPECT_EQ(h.at("webhook-id"), "msg_abc");
   EXPECT_EQ(h.at("webhook-timestamp"), "1700000000");
   EXPECT_EQ(h.at("webhook-signature"),
-            signing::standard_webhooks_signature(sub.signing_key, "msg_abc", 1'700'000'000, *body));
-  EXPECT_EQ(h.at("x-signature"), signing::blue_signature_hex(sub.signing_key, *body));
+            signing::standard_webhooks_signature(sub.signing_key(), "msg_abc", 1'700'000'000, *body));
+  EXPECT_EQ(h.at("x-signature"), signing::blue_signature_hex(sub.signing_key(), *body));
   EXPECT_EQ(h.at("x-blue-event"), "TODO_CREATED");
   EXPECT_EQ(h.at("x-blue-webhook-id"), "wh_1");
   EXPECT_EQ(h.at("x-blue-attempt"), "3");
@@ -46,7 +44,8 @@ TEST(AttemptRequest, CarriesTheStandardWebhooksAndBlueHeaders) {
 }
 
 TEST(AttemptRequest, IsStampedWithTheMomentItGoesOut) {
-  const auto sub = webhook();
+  const auto owner = webhook();
+  const auto& sub = *owner;
   auto body = std::make_shared<const std::string>("{}");
   const auto early = build_request(sub, {"msg_abc", "X", 1}, body, "ua", kNowMs);
   const auto late = build_request(sub, {"msg_abc", "X", 1}, body, "ua", kNowMs + 61'000);
@@ -55,7 +54,8 @@ TEST(AttemptRequest, IsStampedWithTheMomentItGoesOut) {
 }
 
 TEST(AttemptRequest, WithinTheSecondItWasBuiltInTheSameWebhookGivesTheSameRequest) {
-  auto sub = webhook();
+  const auto owner = webhook();
+  const auto& sub = *owner;
   auto body = std::make_shared<const std::string>("{}");
   const auto built = build_request(sub, {"msg_abc", "X", 1}, body, "ua", kNowMs);
   // kNowMs is 250 ms into its second.
@@ -64,21 +64,24 @@ TEST(AttemptRequest, WithinTheSecondItWasBuiltInTheSameWebhookGivesTheSameReques
   EXPECT_FALSE(same_request_at(sub, kNowMs, kNowMs + 750));  // the next second: a new timestamp
 
   // A previous secret that expires in between drops out of webhook-signature.
-  sub.previous_keys.push_back({signing::make_signing_key("whsec_old"), kNowMs + 100});
-  EXPECT_FALSE(same_request_at(sub, kNowMs, kNowMs + 100));
-  EXPECT_TRUE(same_request_at(sub, kNowMs, kNowMs + 99));
-  EXPECT_NE(by_name(build_request(sub, {"msg_abc", "X", 1}, body, "ua", kNowMs)).at("webhook-signature"),
-            by_name(build_request(sub, {"msg_abc", "X", 1}, body, "ua", kNowMs + 100)).at("webhook-signature"));
+  const auto with_previous = [](std::int64_t expires_unix_ms) {
+    return subscriptions::Subscription::make({.id = "wh_1",
+                                              .url = "https://hooks.example.com/in",
+                                              .secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                                              .previous_keys = {{signing::make_signing_key("whsec_old"), expires_unix_ms}}});
+  };
+  const auto rotating = with_previous(kNowMs + 100);
+  EXPECT_FALSE(same_request_at(*rotating, kNowMs, kNowMs + 100));
+  EXPECT_TRUE(same_request_at(*rotating, kNowMs, kNowMs + 99));
+  EXPECT_NE(by_name(build_request(*rotating, {"msg_abc", "X", 1}, body, "ua", kNowMs)).at("webhook-signature"),
+            by_name(build_request(*rotating, {"msg_abc", "X", 1}, body, "ua", kNowMs + 100)).at("webhook-signature"));
   // One that had expired already when the request was built changes nothing.
-  sub.previous_keys.front().expires_unix_ms = kNowMs;
-  EXPECT_TRUE(same_request_at(sub, kNowMs, kNowMs + 700));
+  EXPECT_TRUE(same_request_at(*with_previous(kNowMs), kNowMs, kNowMs + 700));
 }
 
 TEST(AttemptRequest, AWebhookWithoutKeysIsSentUnsigned) {
-  subscriptions::Subscription sub;
-  sub.id = "wh_2";
-  sub.url = "https://x.example/";
-  const auto request = build_request(sub, {"m", "X", 1}, std::make_shared<const std::string>("{}"), "ua", kNowMs);
+  const auto sub = subscriptions::Subscription::make({.id = "wh_2", .url = "https://x.example/"});
+  const auto request = build_request(*sub, {"m", "X", 1}, std::make_shared<const std::string>("{}"), "ua", kNowMs);
   const auto h = by_name(request);
   EXPECT_FALSE(h.contains("webhook-signature"));
   EXPECT_FALSE(h.contains("x-signature"));

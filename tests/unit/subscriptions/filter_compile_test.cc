@@ -128,8 +128,8 @@ TEST(SubscriptionFilter, CompiledWhenTheSubscriptionIsParsed) {
   ParseResult result = parse_subscription("w1", subscription_with(R"({"currentValue.done": true})"));
   auto* s = std::get_if<std::shared_ptr<const Subscription>>(&result);
   ASSERT_NE(s, nullptr);
-  ASSERT_NE((*s)->filter, nullptr);
-  EXPECT_EQ((*s)->filter->clauses().size(), 1u);
+  ASSERT_NE((*s)->filter(), nullptr);
+  EXPECT_EQ((*s)->filter()->clauses().size(), 1u);
 }
 
 TEST(SubscriptionFilter, AbsentNullOrEmptyMeansNoFilter) {
@@ -139,7 +139,7 @@ TEST(SubscriptionFilter, AbsentNullOrEmptyMeansNoFilter) {
     ParseResult result = parse_subscription("w1", record);
     auto* s = std::get_if<std::shared_ptr<const Subscription>>(&result);
     ASSERT_NE(s, nullptr) << record;
-    EXPECT_EQ((*s)->filter, nullptr) << record;
+    EXPECT_EQ((*s)->filter(), nullptr) << record;
   }
 }
 

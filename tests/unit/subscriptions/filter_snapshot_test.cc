@@ -33,7 +33,7 @@ std::shared_ptr<const Subscription> webhook(const std::string& id, const std::st
 
 std::vector<std::string> ids(const std::vector<const Subscription*>& matches) {
   std::vector<std::string> out;
-  for (const auto* s : matches) out.push_back(s->id);
+  for (const auto* s : matches) out.emplace_back(s->id());
   return out;
 }
 
@@ -47,11 +47,11 @@ class FilteredSnapshot : public ::testing::Test {
  protected:
   FilteredSnapshot()
       : snapshot_(SubscriptionsById{
-            {"a_plain", webhook("a_plain", "c1", "")},
-            {"b_list1", webhook("b_list1", "c1", R"({"currentValue.todoList.id": "list1"})")},
-            {"c_done", webhook("c_done", "c1", R"({"currentValue.done": true})")},
-            {"d_comments", webhook("d_comments", "c1", R"({"currentValue.done": true})", R"(["COMMENT_CREATED"])")},
-            {"e_other_tenant", webhook("e_other_tenant", "c2", R"({"currentValue.todoList.id": "list1"})")},
+            webhook("a_plain", "c1", ""),
+            webhook("b_list1", "c1", R"({"currentValue.todoList.id": "list1"})"),
+            webhook("c_done", "c1", R"({"currentValue.done": true})"),
+            webhook("d_comments", "c1", R"({"currentValue.done": true})", R"(["COMMENT_CREATED"])"),
+            webhook("e_other_tenant", "c2", R"({"currentValue.todoList.id": "list1"})"),
         }) {}
 
   std::vector<std::string> match(const std::string& bytes) {

@@ -1,5 +1,6 @@
 #include "subscriptions/parse.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -8,6 +9,8 @@
 
 namespace hookd::subscriptions {
 namespace {
+
+using ::testing::ElementsAre;
 
 constexpr std::string_view kId = "clb4qaopy0000vt24mlp28v03";
 
@@ -58,33 +61,33 @@ std::string minimal(std::string_view extra = "", std::string_view url = "https:/
 TEST(ParseSubscription, SeedWebhookFields) {
   auto s = parse_ok(kId, kSeedWebhook);
   ASSERT_NE(s, nullptr);
-  EXPECT_EQ(s->id, kId);
-  EXPECT_EQ(s->company_id, "clakt8jud0002vt64205yyj10");
-  EXPECT_EQ(s->url, "https://hooks.example.com/blue?token=abc");
-  EXPECT_EQ(s->secret, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
-  EXPECT_EQ(s->signing_key.secret, s->secret);
-  EXPECT_FALSE(s->signing_key.empty());
-  EXPECT_TRUE(s->enabled);
-  EXPECT_EQ(s->events, (std::vector<std::string>{"TODO_CREATED", "TODO_MOVED"}));  // sorted, unique
-  EXPECT_EQ(s->project_ids, (std::vector<std::string>{"p1", "p2"}));
-  EXPECT_EQ(s->origin, "https://hooks.example.com:443");
-  EXPECT_TRUE(s->https);
-  EXPECT_EQ(s->host, "hooks.example.com");
-  EXPECT_EQ(s->port, 443);
-  EXPECT_EQ(s->target, "/blue?token=abc");
+  EXPECT_EQ(s->id(), kId);
+  EXPECT_EQ(s->company_id(), "clakt8jud0002vt64205yyj10");
+  EXPECT_EQ(s->url(), "https://hooks.example.com/blue?token=abc");
+  EXPECT_EQ(s->signing_key().secret, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+  EXPECT_EQ(s->signing_key().hmac_key, signing::make_signing_key("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").hmac_key);
+  EXPECT_FALSE(s->signing_key().empty());
+  EXPECT_TRUE(s->enabled());
+  EXPECT_THAT(s->events(), ElementsAre("TODO_CREATED", "TODO_MOVED"));  // sorted, unique
+  EXPECT_THAT(s->project_ids(), ElementsAre("p1", "p2"));
+  EXPECT_EQ(s->origin(), "https://hooks.example.com:443");
+  EXPECT_TRUE(s->https());
+  EXPECT_EQ(s->host(), "hooks.example.com");
+  EXPECT_EQ(s->port(), 443);
+  EXPECT_EQ(s->target(), "/blue?token=abc");
 }
 
 TEST(ParseSubscription, WebhookJsonIsTheRecordWithoutSecret) {
   auto s = parse_ok(kId, kSeedWebhook);
   ASSERT_NE(s, nullptr);
-  EXPECT_EQ(s->webhook_json,
+  EXPECT_EQ(s->webhook_json(),
             R"({"id":"clb4qaopy0000vt24mlp28v03","uid":"edb5b5d51dc9461a952160dbe72153b4",)"
             R"("name":"Testing webhook","url":"https://hooks.example.com/blue?token=abc",)"
             R"("status":"HEALTHY","enabled":true,"companyId":"clakt8jud0002vt64205yyj10",)"
             R"("metadata":{"events":["TODO_MOVED","TODO_CREATED","TODO_CREATED"],"projectIds":["p2","p1"]},)"
             R"("createdById":"claksl2ye0000vtas0h0ln71e","createdAt":"2022-12-01T11:23:09.241Z",)"
             R"("updatedAt":"2022-12-01T11:23:09.241Z"})");
-  EXPECT_EQ(s->webhook_json.find("whsec_"), std::string::npos);
+  EXPECT_EQ(s->webhook_json().find("whsec_"), std::string::npos);
 }
 
 TEST(ParseSubscription, WebhookJsonKeepsValuesAsSentAndDropsOnlyTheRootSecret) {
@@ -92,77 +95,77 @@ TEST(ParseSubscription, WebhookJsonKeepsValuesAsSentAndDropsOnlyTheRootSecret) {
                           R"( "e": -0.0e+3, "s": "a\"b\u0001\u00e9/", "nested": [1, {"secret": "kept"}, null, false, []],)"
                           R"( "companyId": "c1", "url": "https://h.example/x" } )");
   ASSERT_NE(s, nullptr);
-  EXPECT_EQ(s->secret, "s3cr3t");
-  EXPECT_EQ(s->webhook_json,
+  EXPECT_EQ(s->signing_key().secret, "s3cr3t");
+  EXPECT_EQ(s->webhook_json(),
             "{\"id\":\"w1\",\"n\":1.50,\"big\":123456789012345678901234,\"e\":-0.0e+3,"
             "\"s\":\"a\\\"b\\u0001\xC3\xA9/\",\"nested\":[1,{\"secret\":\"kept\"},null,false,[]],"
             "\"companyId\":\"c1\",\"url\":\"https://h.example/x\"}");
 
   auto last = parse_ok("w1", minimal(R"("secret": "s3cr3t")"));
   ASSERT_NE(last, nullptr);
-  EXPECT_EQ(last->webhook_json, R"({"id":"w1","companyId":"c1","url":"https://h.example/x"})");
+  EXPECT_EQ(last->webhook_json(), R"({"id":"w1","companyId":"c1","url":"https://h.example/x"})");
 }
 
 TEST(ParseSubscription, Defaults) {
   auto s = parse_ok("w1", minimal("", "http://h.example"));
   ASSERT_NE(s, nullptr);
-  EXPECT_TRUE(s->enabled);
-  EXPECT_TRUE(s->secret.empty());
-  EXPECT_TRUE(s->signing_key.empty());
-  EXPECT_TRUE(s->events.empty());
-  EXPECT_TRUE(s->project_ids.empty());
-  EXPECT_FALSE(s->https);
-  EXPECT_EQ(s->port, 80);
-  EXPECT_EQ(s->target, "/");
-  EXPECT_EQ(s->origin, "http://h.example:80");
+  EXPECT_TRUE(s->enabled());
+  EXPECT_TRUE(s->signing_key().secret.empty());
+  EXPECT_TRUE(s->signing_key().empty());
+  EXPECT_TRUE(s->events().empty());
+  EXPECT_TRUE(s->project_ids().empty());
+  EXPECT_FALSE(s->https());
+  EXPECT_EQ(s->port(), 80);
+  EXPECT_EQ(s->target(), "/");
+  EXPECT_EQ(s->origin(), "http://h.example:80");
 }
 
 TEST(ParseSubscription, NullOptionalMembersCountAsAbsent) {
   auto s = parse_ok("w1", minimal(R"("secret":null,"enabled":null,"status":null,"filter":null,)"
                                   R"("metadata":{"events":null,"projectIds":null})"));
   ASSERT_NE(s, nullptr);
-  EXPECT_TRUE(s->enabled);
-  EXPECT_TRUE(s->secret.empty());
-  EXPECT_TRUE(s->events.empty());
-  EXPECT_TRUE(s->project_ids.empty());
+  EXPECT_TRUE(s->enabled());
+  EXPECT_TRUE(s->signing_key().secret.empty());
+  EXPECT_TRUE(s->events().empty());
+  EXPECT_TRUE(s->project_ids().empty());
   EXPECT_NE(parse_ok("w1", minimal(R"("metadata":null)")), nullptr);
 }
 
 TEST(ParseSubscription, EmptyFilterAndEmptyListsAreAccepted) {
   auto s = parse_ok("w1", minimal(R"("filter":{},"metadata":{"events":[],"projectIds":[]},"status":"UNHEALTHY")"));
   ASSERT_NE(s, nullptr);
-  EXPECT_TRUE(s->events.empty());
-  EXPECT_TRUE(s->project_ids.empty());
-  EXPECT_TRUE(s->enabled);  // status is informational
+  EXPECT_TRUE(s->events().empty());
+  EXPECT_TRUE(s->project_ids().empty());
+  EXPECT_TRUE(s->enabled());  // status is informational
 }
 
 TEST(ParseSubscription, DisabledWebhook) {
   auto s = parse_ok("w1", minimal(R"("enabled":false)"));
   ASSERT_NE(s, nullptr);
-  EXPECT_FALSE(s->enabled);
+  EXPECT_FALSE(s->enabled());
 }
 
 TEST(ParseSubscription, UrlForms) {
   auto v6 = parse_ok("w1", minimal("", "http://[::1]:8080/a/b?c=d"));
   ASSERT_NE(v6, nullptr);
-  EXPECT_EQ(v6->host, "::1");
-  EXPECT_EQ(v6->port, 8080);
-  EXPECT_EQ(v6->origin, "http://[::1]:8080");
-  EXPECT_EQ(v6->target, "/a/b?c=d");
+  EXPECT_EQ(v6->host(), "::1");
+  EXPECT_EQ(v6->port(), 8080);
+  EXPECT_EQ(v6->origin(), "http://[::1]:8080");
+  EXPECT_EQ(v6->target(), "/a/b?c=d");
 
   auto upper = parse_ok("w1", minimal("", "HTTPS://Hooks.Example.COM:8443?q=1"));
   ASSERT_NE(upper, nullptr);
-  EXPECT_TRUE(upper->https);
-  EXPECT_EQ(upper->host, "hooks.example.com");
-  EXPECT_EQ(upper->origin, "https://hooks.example.com:8443");
-  EXPECT_EQ(upper->target, "/?q=1");
-  EXPECT_EQ(upper->url, "HTTPS://Hooks.Example.COM:8443?q=1");  // as received
+  EXPECT_TRUE(upper->https());
+  EXPECT_EQ(upper->host(), "hooks.example.com");
+  EXPECT_EQ(upper->origin(), "https://hooks.example.com:8443");
+  EXPECT_EQ(upper->target(), "/?q=1");
+  EXPECT_EQ(upper->url(), "HTTPS://Hooks.Example.COM:8443?q=1");  // as received
 
   auto v4 = parse_ok("w1", minimal("", "https://127.0.0.1:/x"));  // empty port = default
   ASSERT_NE(v4, nullptr);
-  EXPECT_EQ(v4->host, "127.0.0.1");
-  EXPECT_EQ(v4->port, 443);
-  EXPECT_EQ(v4->origin, "https://127.0.0.1:443");
+  EXPECT_EQ(v4->host(), "127.0.0.1");
+  EXPECT_EQ(v4->port(), 443);
+  EXPECT_EQ(v4->origin(), "https://127.0.0.1:443");
 }
 
 // Webhook ids travel in request headers (x-blue-webhook-id): CR, LF or any other byte
@@ -197,9 +200,9 @@ TEST(ParseSubscription, UrlWhosePathDoesNotStartWithASlashIsRefused) {
 TEST(ParseSubscription, TrailingDotOfTheHostIsDroppedForOneOrigin) {
   auto dotted = parse_ok("w1", minimal("", "https://Hooks.Example.com.:8443/in"));
   ASSERT_NE(dotted, nullptr);
-  EXPECT_EQ(dotted->host, "hooks.example.com");
-  EXPECT_EQ(dotted->origin, "https://hooks.example.com:8443");
-  EXPECT_EQ(dotted->target, "/in");
+  EXPECT_EQ(dotted->host(), "hooks.example.com");
+  EXPECT_EQ(dotted->origin(), "https://hooks.example.com:8443");
+  EXPECT_EQ(dotted->target(), "/in");
   for (const char* url : {"https://example.com../", "https://./x"}) {
     EXPECT_EQ(parse_bad("w1", minimal("", url)).reason, InvalidReason::invalid_url) << url;
   }
@@ -218,7 +221,7 @@ TEST(ParseSubscription, HostThatCannotBeADnsNameIsRefused) {
   ASSERT_NE(longest, nullptr);
   auto underscore = parse_ok("w1", minimal("", "https://my_host-1.Example/"));
   ASSERT_NE(underscore, nullptr);
-  EXPECT_EQ(underscore->host, "my_host-1.example");
+  EXPECT_EQ(underscore->host(), "my_host-1.example");
 }
 
 // Boost.URL 1.81's port_number() wraps some ports above 65535 (8088080 reads as 27152): such
@@ -230,8 +233,8 @@ TEST(ParseSubscription, PortAbove65535IsRefusedNotWrapped) {
   }
   auto padded = parse_ok("w1", minimal("", "https://h.example:0080/x"));
   ASSERT_NE(padded, nullptr);
-  EXPECT_EQ(padded->port, 80);
-  EXPECT_EQ(padded->origin, "https://h.example:80");
+  EXPECT_EQ(padded->port(), 80);
+  EXPECT_EQ(padded->origin(), "https://h.example:80");
 }
 
 struct BadCase {

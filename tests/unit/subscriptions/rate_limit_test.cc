@@ -21,8 +21,8 @@ TEST(RateLimit, PerSecondIsReadIncludingFractions) {
     ParseResult result = parse_subscription("w1", record(extra));
     ASSERT_TRUE(std::holds_alternative<std::shared_ptr<const Subscription>>(result)) << extra;
     const auto& s = std::get<std::shared_ptr<const Subscription>>(result);
-    EXPECT_EQ(s->rate_limit_per_second, expected) << extra;
-    EXPECT_NE(s->webhook_json.find(R"("rateLimit":)"), std::string::npos);
+    EXPECT_EQ(s->rate_limit_per_second(), expected) << extra;
+    EXPECT_NE(s->webhook_json().find(R"("rateLimit":)"), std::string::npos);
   }
 }
 
@@ -30,7 +30,7 @@ TEST(RateLimit, AbsentOrNullMeansNone) {
   for (const char* extra : {R"("other":1)", R"("rateLimit":null)"}) {
     ParseResult result = parse_subscription("w1", record(extra));
     ASSERT_TRUE(std::holds_alternative<std::shared_ptr<const Subscription>>(result)) << extra;
-    EXPECT_EQ(std::get<std::shared_ptr<const Subscription>>(result)->rate_limit_per_second, 0) << extra;
+    EXPECT_EQ(std::get<std::shared_ptr<const Subscription>>(result)->rate_limit_per_second(), 0) << extra;
   }
 }
 

@@ -43,37 +43,37 @@ TEST(SigningKeys, PreviousSecretsAreParsedInOrderWithTheirExpiry) {
                            R"({"secret":"whsec_b2xkLWE=","expiresAt":"2030-01-02T03:04:05.678Z"},)"
                            R"({"secret":"plain-old","expiresAt":"2030-01-02T04:04:05+01:00","note":"ignored"}])"));
   ASSERT_NE(s, nullptr);
-  ASSERT_EQ(s->previous_keys.size(), 2u);
-  EXPECT_EQ(s->previous_keys[0].key.secret, "whsec_b2xkLWE=");
-  EXPECT_EQ(s->previous_keys[0].key.hmac_key, "old-a");  // whsec_ decoded as for the current secret
-  EXPECT_EQ(s->previous_keys[0].expires_unix_ms, 1893553445678);
-  EXPECT_EQ(s->previous_keys[1].key.hmac_key, "plain-old");
-  EXPECT_EQ(s->previous_keys[1].expires_unix_ms, 1893553445000);
-  EXPECT_EQ(s->signing_key.hmac_key, "new");
-  EXPECT_FALSE(s->ed25519_key.has_value());
+  ASSERT_EQ(s->previous_keys().size(), 2u);
+  EXPECT_EQ(s->previous_keys()[0].key.secret, "whsec_b2xkLWE=");
+  EXPECT_EQ(s->previous_keys()[0].key.hmac_key, "old-a");  // whsec_ decoded as for the current secret
+  EXPECT_EQ(s->previous_keys()[0].expires_unix_ms, 1893553445678);
+  EXPECT_EQ(s->previous_keys()[1].key.hmac_key, "plain-old");
+  EXPECT_EQ(s->previous_keys()[1].expires_unix_ms, 1893553445000);
+  EXPECT_EQ(s->signing_key().hmac_key, "new");
+  EXPECT_FALSE(s->ed25519_key().has_value());
 }
 
 TEST(SigningKeys, SigningKeyIsLoadedOnce) {
   auto s = parse_ok(record(R"("signingKey":")" + std::string(kWhsk) + "\""));
   ASSERT_NE(s, nullptr);
-  ASSERT_TRUE(s->ed25519_key.has_value());
-  EXPECT_EQ(s->ed25519_key->public_key_whpk(), kWhpk);
+  ASSERT_TRUE(s->ed25519_key().has_value());
+  EXPECT_EQ(s->ed25519_key()->public_key_whpk(), kWhpk);
 
   // The 64-byte private-and-public form.
   const auto seed = signing::base64_decode(kWhsk.substr(5)).value();
   const auto pub = signing::base64_decode(kWhpk.substr(5)).value();
   auto full = parse_ok(record(R"("signingKey":"whsk_)" + signing::base64_encode(seed + pub) + "\""));
   ASSERT_NE(full, nullptr);
-  ASSERT_TRUE(full->ed25519_key.has_value());
-  EXPECT_EQ(full->ed25519_key->public_key_whpk(), kWhpk);
+  ASSERT_TRUE(full->ed25519_key().has_value());
+  EXPECT_EQ(full->ed25519_key()->public_key_whpk(), kWhpk);
 }
 
 TEST(SigningKeys, AbsentNullAndEmptyMeanNone) {
   for (const char* extra : {R"("previousSecrets":null,"signingKey":null)", R"("previousSecrets":[],"signingKey":"")"}) {
     auto s = parse_ok(record(extra));
     ASSERT_NE(s, nullptr) << extra;
-    EXPECT_TRUE(s->previous_keys.empty());
-    EXPECT_FALSE(s->ed25519_key.has_value());
+    EXPECT_TRUE(s->previous_keys().empty());
+    EXPECT_FALSE(s->ed25519_key().has_value());
   }
 }
 
@@ -117,7 +117,7 @@ TEST(SigningKeys, AtMostTenPreviousSecrets) {
   const std::string ten = entries.substr(0, entries.rfind(",{"));
   auto s = parse_ok(record(R"("previousSecrets":[)" + ten + "]"));
   ASSERT_NE(s, nullptr);
-  EXPECT_EQ(s->previous_keys.size(), 10u);
+  EXPECT_EQ(s->previous_keys().size(), 10u);
 }
 
 TEST(SigningKeys, StrippedFromTheWebhookObject) {
@@ -126,11 +126,11 @@ TEST(SigningKeys, StrippedFromTheWebhookObject) {
                     R"(","companyId":"c1","secret":"new-secret","url":"https://h.example/x",)"
                     R"("nested":{"signingKey":"kept","previousSecrets":[]}})");
   ASSERT_NE(s, nullptr);
-  EXPECT_EQ(s->webhook_json,
+  EXPECT_EQ(s->webhook_json(),
             R"({"id":"w1","companyId":"c1","url":"https://h.example/x",)"
             R"("nested":{"signingKey":"kept","previousSecrets":[]}})");
-  EXPECT_EQ(s->webhook_json.find("secret\""), std::string::npos);
-  EXPECT_EQ(s->webhook_json.find("whsk_"), std::string::npos);
+  EXPECT_EQ(s->webhook_json().find("secret\""), std::string::npos);
+  EXPECT_EQ(s->webhook_json().find("whsk_"), std::string::npos);
 }
 
 TEST(SigningKeys, DuplicateSecretMembersAreStillRefused) {

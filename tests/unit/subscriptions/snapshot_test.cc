@@ -16,7 +16,7 @@ using testing::Record;
 
 Snapshot snapshot_of(std::initializer_list<Record> records) {
   SubscriptionsById by_id;
-  for (const Record& r : records) by_id[r.id] = make(r);
+  for (const Record& r : records) by_id.insert(make(r));
   return Snapshot(std::move(by_id));
 }
 
@@ -24,7 +24,7 @@ std::vector<std::string> matched_ids(const Snapshot& snapshot, const events::Eve
   std::vector<const Subscription*> out;
   snapshot.match(e, out);
   std::vector<std::string> ids;
-  for (const Subscription* s : out) ids.push_back(s->id);
+  for (const Subscription* s : out) ids.emplace_back(s->id());
   return ids;
 }
 
@@ -107,7 +107,7 @@ TEST(SnapshotMatch, DisabledNeverMatchesButIsFoundAndCounted) {
   EXPECT_EQ(s.enabled_count(), 1u);
   EXPECT_EQ(s.disabled_count(), 2u);
   ASSERT_NE(s.find("off"), nullptr);
-  EXPECT_FALSE(s.find("off")->enabled);
+  EXPECT_FALSE(s.find("off")->enabled());
   EXPECT_EQ(s.find("missing"), nullptr);
 }
 
@@ -116,7 +116,7 @@ TEST(SnapshotMatch, AppendsToOutput) {
   std::vector<const Subscription*> out{nullptr};
   s.match(event("c1", "X"), out);
   ASSERT_EQ(out.size(), 2u);
-  EXPECT_EQ(out[1]->id, "w");
+  EXPECT_EQ(out[1]->id(), "w");
 }
 
 TEST(SnapshotMatch, ManyCompaniesMatchOnlyTheirOwn) {
@@ -125,13 +125,13 @@ TEST(SnapshotMatch, ManyCompaniesMatchOnlyTheirOwn) {
   for (int i = 0; i < 10000; ++i) {
     const std::string id = "w" + std::to_string(i);
     const std::string company = "c" + std::to_string(i % 1000);
-    by_id[id] = make({.id = id, .company = company, .events = {"TODO_CREATED"}});
+    by_id.insert(make({.id = id, .company = company, .events = {"TODO_CREATED"}}));
   }
   Snapshot s(std::move(by_id));
   std::vector<const Subscription*> out;
   s.match(event("c7", "TODO_CREATED", "p"), out);
   ASSERT_EQ(out.size(), 10u);
-  for (const Subscription* sub : out) EXPECT_EQ(sub->company_id, "c7");
+  for (const Subscription* sub : out) EXPECT_EQ(sub->company_id(), "c7");
 }
 
 TEST(SnapshotMatch, SubscriptionOutlivesSnapshotThroughSharedFromThis) {
@@ -143,7 +143,7 @@ TEST(SnapshotMatch, SubscriptionOutlivesSnapshotThroughSharedFromThis) {
     ASSERT_EQ(out.size(), 1u);
     kept = out[0]->shared_from_this();
   }
-  EXPECT_EQ(kept->id, "w");
+  EXPECT_EQ(kept->id(), "w");
 }
 
 }  // namespace

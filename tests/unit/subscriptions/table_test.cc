@@ -18,7 +18,7 @@ std::vector<std::string> urls_for(const Snapshot& snapshot, const events::Event&
   std::vector<const Subscription*> out;
   snapshot.match(e, out);
   std::vector<std::string> urls;
-  for (const Subscription* s : out) urls.push_back(s->url);
+  for (const Subscription* s : out) urls.emplace_back(s->url());
   return urls;
 }
 
@@ -106,7 +106,7 @@ TEST(SubscriptionTable, UnchangedSubscriptionsAreSharedAcrossSnapshots) {
   auto second = table.build_snapshot();
   EXPECT_EQ(first->find("w1"), second->find("w1"));  // same object, not a copy
   EXPECT_NE(first->find("w2"), second->find("w2"));
-  EXPECT_EQ(first->find("w2")->url, "https://hooks.example/in");  // old snapshot unchanged
+  EXPECT_EQ(first->find("w2")->url(), "https://hooks.example/in");  // old snapshot unchanged
 }
 
 TEST(SubscriptionTable, LastRecordWinsOnReplay) {
