@@ -84,6 +84,14 @@ struct DeliveryConfig {
   // the loader makes it a quarter of its global cap.
   int max_in_flight_per_tenant = 512;
   std::size_t max_in_flight_bytes_per_tenant = std::size_t{64} * 1024 * 1024;
+  // A delivery over its company's budget waits for one of that company's to finish, in a queue
+  // of at most this many and bytes, while its expected wait stays within max_tenant_queue_wait;
+  // beyond, a retry tier as above (docs/contract.md, Isolation between companies). When a key
+  // is absent the loader makes it the budget's, but no more than the global cap leaves: a
+  // company holds at most its budget plus its queue. 0 queues nothing.
+  int max_queued_per_tenant = 512;
+  std::size_t max_queued_bytes_per_tenant = std::size_t{64} * 1024 * 1024;
+  std::chrono::milliseconds max_tenant_queue_wait = std::chrono::seconds(1);
   // Offsets a partition may have read past its committable one (finished or not) before it
   // is paused: bounds what a crash redelivers (docs/contract.md).
   int max_uncommitted_per_partition = 1000;

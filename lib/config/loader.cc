@@ -205,6 +205,26 @@ void read_tenant_budget(const Section& s, DeliveryConfig& c) {
          "delivery.max_in_flight_bytes_per_tenant: expected more than 0 and at most delivery.max_in_flight_bytes (" +
              std::to_string(c.max_in_flight_bytes) + "); equal to it turns the byte budget off");
   }
+  // Its wait queue: as much again as the budget unless set, within what the global caps leave,
+  // so one company never holds all of either cap (docs/contract.md, Isolation between companies).
+  const int count_left = c.max_in_flight - c.max_in_flight_per_tenant;
+  const std::size_t bytes_left = c.max_in_flight_bytes - c.max_in_flight_bytes_per_tenant;
+  c.max_queued_per_tenant = std::min(c.max_in_flight_per_tenant, count_left);
+  c.max_queued_bytes_per_tenant = std::min(c.max_in_flight_bytes_per_tenant, bytes_left);
+  s.set(c.max_queued_per_tenant, "max_queued_per_tenant", &YamlReader::positive_int);
+  s.set(c.max_queued_bytes_per_tenant, "max_queued_bytes_per_tenant", &YamlReader::size);
+  s.set(c.max_tenant_queue_wait, "max_tenant_queue_wait", &YamlReader::duration);
+  if (c.max_queued_per_tenant > count_left) {
+    fail(s["max_queued_per_tenant"], s.key("max_queued_per_tenant"),
+         "delivery.max_queued_per_tenant: at most delivery.max_in_flight less delivery.max_in_flight_per_tenant (" +
+             std::to_string(count_left) + "), so one company cannot hold the whole global cap");
+  }
+  if (c.max_queued_bytes_per_tenant > bytes_left) {
+    fail(s["max_queued_bytes_per_tenant"], s.key("max_queued_bytes_per_tenant"),
+         "delivery.max_queued_bytes_per_tenant: at most delivery.max_in_flight_bytes less "
+         "delivery.max_in_flight_bytes_per_tenant (" +
+             std::to_string(bytes_left) + "), so one company cannot hold the whole global cap");
+  }
 }
 
 void read_delivery(const YamlReader& r, const YAML::Node& root, DeliveryConfig& c) {
@@ -213,7 +233,8 @@ void read_delivery(const YamlReader& r, const YAML::Node& root, DeliveryConfig& 
                    "max_queued_per_origin", "max_response_bytes", "allow_private_networks", "allow_http",
                    "ca_file", "threads", "dns_cache_ttl", "proxy", "rate_limit_max_wait", "max_in_flight_bytes",
                    "max_uncommitted_per_partition", "max_origin_queue_wait", "max_in_flight_per_tenant",
-                   "max_in_flight_bytes_per_tenant"});
+                   "max_in_flight_bytes_per_tenant", "max_queued_per_tenant", "max_queued_bytes_per_tenant",
+                   "max_tenant_queue_wait"});
   s.set(c.timeout, "timeout", &YamlReader::duration);
   s.set(c.connect_timeout, "connect_timeout", &YamlReader::duration);
   s.set(c.max_in_flight, "max_in_flight", &YamlReader::positive_int);

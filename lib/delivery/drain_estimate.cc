@@ -27,10 +27,11 @@ void DrainEstimate::finished(Clock::time_point now, Clock::duration latency) {
   average_latency_ += (latency - average_latency_) / kAverageWeight;
 }
 
-DrainEstimate::Clock::duration DrainEstimate::expected_wait(std::size_t queued, Clock::time_point now) const {
+DrainEstimate::Clock::duration DrainEstimate::expected_wait(std::size_t queued, Clock::time_point now,
+                                                           std::size_t slots) const {
   Clock::duration latency = measured_ ? average_latency_ : Clock::duration::zero();
   if (in_flight_ > 0) latency = std::max(latency, now - last_progress_);
-  return latency * static_cast<Clock::rep>(queued + 1) / static_cast<Clock::rep>(slots_);
+  return latency * static_cast<Clock::rep>(queued + 1) / static_cast<Clock::rep>(std::max<std::size_t>(1, slots));
 }
 
 }  // namespace hookd::delivery

@@ -12,7 +12,12 @@
 // seen as slow at once, not when its requests time out. Before any completion the same
 // "time since busy" stands in for L, so a cold origin is judged by what it shows.
 //
-// Pure and single-threaded (the origin's strand owns it); time is passed in.
+// A company's deliveries against its budget are paced the same way (dispatch/tenant_budget.h):
+// there a "request" is a delivery holding a share of the budget, from admission until its
+// outcome is durable, and the slots are the shares its company holds at the moment.
+//
+// Pure and single-threaded (the origin's strand, or the tenant's shard lock, owns it); time
+// is passed in.
 #pragma once
 
 #include <chrono>
@@ -30,9 +35,18 @@ class DrainEstimate {
   // A request to this origin started / ended (whatever its outcome) after `latency`.
   void started(Clock::time_point now);
   void finished(Clock::time_point now, Clock::duration latency);
+  // A request that ended without saying anything about the pace (dropped at shutdown).
+  void abandoned() {
+    if (in_flight_ > 0) --in_flight_;
+  }
 
   // The wait of a request that joins a queue of `queued` now.
-  Clock::duration expected_wait(std::size_t queued, Clock::time_point now) const;
+  Clock::duration expected_wait(std::size_t queued, Clock::time_point now) const {
+    return expected_wait(queued, now, slots_);
+  }
+  // The same with `slots` requests running in parallel instead of the cap given at
+  // construction: a company held back by its byte budget runs fewer than its count budget.
+  Clock::duration expected_wait(std::size_t queued, Clock::time_point now, std::size_t slots) const;
 
   // False until one request has completed.
   bool measured() const { return measured_; }

@@ -77,6 +77,7 @@ Deliverer::Deliverer(DelivererParts parts, DelivererSettings settings)
   deferred_by_breaker_ = &metrics::Metrics::with(m.deliveries_deferred, "reason", "breaker");
   deferred_by_rate_limit_ = &metrics::Metrics::with(m.deliveries_deferred, "reason", "rate_limit");
   deferred_by_receiver_ = &metrics::Metrics::with(m.deliveries_deferred, "reason", "throttled");
+  deferred_by_tenant_ = &metrics::Metrics::with(m.deliveries_deferred, "reason", "tenant_queue");
   dropped_deleted_ = &metrics::Metrics::with(m.retries_dropped, "reason", "deleted");
   dropped_disabled_ = &metrics::Metrics::with(m.retries_dropped, "reason", "disabled");
 }
@@ -86,8 +87,26 @@ void Deliverer::dispatch(std::shared_ptr<DeliveryJob> job) {
   parts_.metrics.inflight_deliveries.Increment();
   // Before the breaker and the send: a deferral costs its company nothing, and a fan-out of one
   // event to many webhooks of a company stops sending at the budget.
-  job->budget = tenant_budget_.acquire(job->subscription->company_id(), TenantBudget::estimate(job->body->size()));
+  auto admission = tenant_budget_.acquire(job->subscription->company_id(), TenantBudget::estimate(job->body->size()),
+                                          parts_.clock.steady_now(), job);
+  if (admission.queued) {
+    // Admitted when one of its company's deliveries finishes (finish() below), still counted
+    // in flight meanwhile.
+    deferred_by_tenant_->Increment();
+    return;
+  }
+  job->budget = std::move(admission.ticket);
   if (!job->budget) return defer_for_tenant(job);
+  admit(job);
+}
+
+void Deliverer::leave_tenant_queue(const std::shared_ptr<DeliveryJob>& job) {
+  // As a request leaving its origin's queue (refresh()): a webhook deleted or disabled
+  // meanwhile is dropped, one that moved goes to its new URL with its current keys; admit()
+  // asks the breaker and the rate limit again.
+  auto current = current_webhook(*job);
+  if (!current) return drop(job);
+  job->subscription = std::move(current);
   admit(job);
 }
 
@@ -153,19 +172,15 @@ bool Deliverer::refresh(DeliveryJob& job, delivery::Request& request) {
     job.withdrawn = DeliveryJob::Withdrawn::breaker_open;
     return false;
   }
-  // The webhook as it is now (docs/contract.md, queued deliveries). Only requests that waited
-  // get here, so the store's short lock is not on the path of every delivery.
-  const auto snapshot = parts_.snapshots.load();
-  const auto* current = snapshot->find(job.subscription->id());
-  if (current == nullptr || !current->enabled()) {
-    job.subscription = current != nullptr ? current->shared_from_this() : job.subscription;
+  auto current = current_webhook(job);
+  if (!current) {
     job.withdrawn = DeliveryJob::Withdrawn::webhook_gone;
     return false;
   }
   const bool moved = current->origin() != job.subscription->origin();
-  const bool unchanged = current == job.subscription.get();
-  job.subscription = current->shared_from_this();
-  if (moved || parts_.rate_limiter.held(current->id(), parts_.clock.steady_now())) {
+  const bool unchanged = current == job.subscription;
+  job.subscription = std::move(current);
+  if (moved || parts_.rate_limiter.held(job.subscription->id(), parts_.clock.steady_now())) {
     job.withdrawn = DeliveryJob::Withdrawn::readmit;
     return false;
   }
@@ -173,13 +188,26 @@ bool Deliverer::refresh(DeliveryJob& job, delivery::Request& request) {
   job.sent_at_unix_ms = now;
   // Most queued requests leave within the second they were signed in: signing them again
   // would give the same headers (two HMACs over the body, docs/benchmarks.md).
-  if (unchanged && payload::same_request_at(*current, job.signed_at_unix_ms, now)) return true;
+  if (unchanged && payload::same_request_at(*job.subscription, job.signed_at_unix_ms, now)) return true;
   job.signed_at_unix_ms = now;
-  auto refreshed = payload::build_request(*current, {job.delivery_id, job.event_type, job.attempt}, job.body,
+  auto refreshed = payload::build_request(*job.subscription, {job.delivery_id, job.event_type, job.attempt}, job.body,
                                           settings_.user_agent, now);
   request.url = std::move(refreshed.url);
   request.headers = std::move(refreshed.headers);
   return true;
+}
+
+std::shared_ptr<const subscriptions::Subscription> Deliverer::current_webhook(DeliveryJob& job) const {
+  // The webhook as it is now (docs/contract.md, queued deliveries). Only deliveries that waited
+  // get here, so the store's short lock is not on the path of every delivery.
+  const auto snapshot = parts_.snapshots.load();
+  const auto* current = snapshot->find(job.subscription->id());
+  if (current == nullptr) return nullptr;
+  if (!current->enabled()) {
+    job.subscription = current->shared_from_this();
+    return nullptr;
+  }
+  return current->shared_from_this();
 }
 
 void Deliverer::drop(const std::shared_ptr<DeliveryJob>& job) {
@@ -402,10 +430,21 @@ void Deliverer::on_write_failed(const std::shared_ptr<Write>& record, rd_kafka_r
 
 void Deliverer::finish(const std::shared_ptr<DeliveryJob>& job) {
   // Given back before the ticket, so the budget is free by the time the offset can commit.
-  job->budget.release();
+  auto handed = job->budget ? tenant_budget_.release(job->budget, parts_.clock.steady_now())
+                            : std::vector<TenantBudget::Handoff>{};
   job->ticket->pending.finish_one();
   in_flight_.fetch_sub(1, std::memory_order_relaxed);
   parts_.metrics.inflight_deliveries.Decrement();
+  // The share goes on to the company's oldest queued deliveries, on this thread, after this
+  // job's own commit is released.
+  for (auto& next : handed) {
+    if (!next.ticket) {
+      defer_for_tenant(next.job);
+      continue;
+    }
+    next.job->budget = std::move(next.ticket);
+    leave_tenant_queue(next.job);
+  }
 }
 
 }  // namespace hookd::dispatch

@@ -3,8 +3,9 @@
 //
 // First attempts and retries take the same path. Both take a share of their company's budget
 // of deliveries in flight first (dispatch/tenant_budget.h): a company at its budget has the
-// delivery deferred to a retry tier without an attempt (`tenant_over_budget`), so it cannot
-// hold the global cap that pauses every partition. Then the webhook's circuit breaker
+// delivery wait in its company's queue for one of its deliveries to finish, while that wait is
+// expected to be short, or else deferred to a retry tier without an attempt
+// (`tenant_over_budget`), so it cannot hold the global cap that pauses every partition. Then the webhook's circuit breaker
 // (health/tracker.h): while it is open a delivery is deferred to a retry tier without an
 // attempt, except one probe per interval. Then a webhook with a rate limit, or whose receiver
 // asked for a pause (429, or 503 with Retry-After), takes its send slot
@@ -42,7 +43,9 @@ struct DelivererSettings {
   std::string attempts_topic;     // empty: no attempts log
   std::string user_agent;
   retry::ResponseRules rules;
-  TenantBudget::Limits tenant_budget;  // delivery.max_in_flight_per_tenant, ..._bytes_per_tenant
+  // delivery.max_in_flight_per_tenant, ..._bytes_per_tenant, max_queued_per_tenant,
+  // max_queued_bytes_per_tenant, max_tenant_queue_wait
+  TenantBudget::Limits tenant_budget;
 };
 
 // What the deliverer works with; all must outlive it.
@@ -69,7 +72,8 @@ class Deliverer {
   // Writes an invalid event's dead letter; finishes `ticket` once Kafka acknowledged it.
   void dead_letter_event(std::shared_ptr<EventTicket> ticket, std::string key, const retry::DeadLetter& letter);
 
-  // Deliveries (and dead letters) dispatched and not yet durable.
+  // Deliveries (and dead letters) dispatched and not yet durable, those waiting in their
+  // company's queue included.
   std::int64_t in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
   const TenantBudget& tenant_budget() const { return tenant_budget_; }
   // A write failed for a reason retrying alone cannot fix (ACLs, an unknown topic) and none has
@@ -84,6 +88,11 @@ class Deliverer {
   // A request leaving its origin's queue: re-checks the webhook in the current snapshot and
   // re-signs the request with its current keys at the moment it goes out (Request::refresh).
   bool refresh(DeliveryJob& job, delivery::Request& request);
+  // The job's webhook as the current snapshot has it, or null when it was deleted or disabled
+  // meanwhile (job.subscription is then the disabled one, if any, for drop()).
+  std::shared_ptr<const subscriptions::Subscription> current_webhook(DeliveryJob& job) const;
+  // A job leaving its company's queue with its share: admitted as the webhook is now.
+  void leave_tenant_queue(const std::shared_ptr<DeliveryJob>& job);
   // Ends a delivery whose webhook was deleted or disabled before it went out.
   void drop(const std::shared_ptr<DeliveryJob>& job);
   // True when the job may be sent now; otherwise it waits for its slot or has been deferred.
@@ -128,6 +137,7 @@ class Deliverer {
   prometheus::Counter* deferred_by_breaker_ = nullptr;
   prometheus::Counter* deferred_by_rate_limit_ = nullptr;
   prometheus::Counter* deferred_by_receiver_ = nullptr;  // {reason="throttled"}
+  prometheus::Counter* deferred_by_tenant_ = nullptr;    // {reason="tenant_queue"}
   prometheus::Counter* dropped_deleted_ = nullptr;       // hookd_retries_dropped_total{reason="deleted"}
   prometheus::Counter* dropped_disabled_ = nullptr;      // {reason="disabled"}
 };

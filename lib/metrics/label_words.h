@@ -38,7 +38,8 @@ inline constexpr auto kRetryDropReasons =
     std::to_array<std::string_view>({"invalid_record", "deleted", "disabled", "no_longer_matches"});
 
 // hookd_deliveries_deferred_total{reason}.
-inline constexpr auto kDeferReasons = std::to_array<std::string_view>({"breaker", "rate_limit", "throttled"});
+inline constexpr auto kDeferReasons =
+    std::to_array<std::string_view>({"breaker", "rate_limit", "throttled", "tenant_queue"});
 
 // hookd_subscriptions_invalid_total{reason}: subscriptions::to_string(subscriptions::InvalidReason).
 inline constexpr auto kInvalidSubscriptionReasons = std::to_array<std::string_view>({

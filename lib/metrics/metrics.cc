@@ -140,7 +140,8 @@ Metrics::Metrics()
       deliveries_deferred(BuildCounter()
                               .Name("hookd_deliveries_deferred_total")
                               .Help("Deliveries held back without an attempt, by reason: breaker (to a retry "
-                                    "tier), rate_limit (waited for the webhook's send slot, or to a retry tier)")
+                                    "tier), rate_limit (waited for the webhook's send slot, or to a retry tier), "
+                                    "tenant_queue (waited for a share of its company's budget)")
                               .Register(*registry_)),
       origin_queue_depth(BuildHistogram()
                              .Name("hookd_origin_queue_depth")

@@ -52,7 +52,7 @@ class Metrics {
   prometheus::Counter& replayed;                                    // dead letters re-enqueued by `hookd replay`
   prometheus::Family<prometheus::Gauge>& webhooks;                  // {status}: healthy unhealthy gone, as this worker sees them
   prometheus::Family<prometheus::Counter>& breaker_transitions;     // {to}: open closed
-  prometheus::Family<prometheus::Counter>& deliveries_deferred;     // {reason}: breaker, rate_limit
+  prometheus::Family<prometheus::Counter>& deliveries_deferred;     // {reason}: breaker, rate_limit, throttled, tenant_queue
   prometheus::Histogram& origin_queue_depth;                        // depth of the queue a waiting delivery joined
   prometheus::Family<prometheus::Counter>& kafka_write_failures;    // {kind}: retry records and dead letters not written
   prometheus::Gauge& ready;                                         // 1 while /readyz answers 200

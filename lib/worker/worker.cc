@@ -145,7 +145,10 @@ class Worker {
                    {config.topics.retry_prefix, config.topics.dead_letter, config.topics.attempts,
                     std::string("hookd/") + HOOKD_VERSION, {config.retry.throttle_floor},
                     {.max_in_flight = config.delivery.max_in_flight_per_tenant,
-                     .max_in_flight_bytes = static_cast<std::int64_t>(config.delivery.max_in_flight_bytes_per_tenant)}}) {
+                     .max_in_flight_bytes = static_cast<std::int64_t>(config.delivery.max_in_flight_bytes_per_tenant),
+                     .max_queued = config.delivery.max_queued_per_tenant,
+                     .max_queued_bytes = static_cast<std::int64_t>(config.delivery.max_queued_bytes_per_tenant),
+                     .max_queue_wait = config.delivery.max_tenant_queue_wait}}) {
     metrics_.set_build_info(common::version(), common::commit(), rd_kafka_version_str());
     export_liveness();
     runtime_->start(config.delivery.threads);

@@ -86,6 +86,9 @@ TEST(ConfigDefaults, MatchTheDocumentedValues) {
   EXPECT_EQ(c.delivery.max_in_flight_bytes, 256u * 1024 * 1024);
   EXPECT_EQ(c.delivery.max_in_flight_per_tenant, 512);
   EXPECT_EQ(c.delivery.max_in_flight_bytes_per_tenant, 64u * 1024 * 1024);
+  EXPECT_EQ(c.delivery.max_queued_per_tenant, 512);
+  EXPECT_EQ(c.delivery.max_queued_bytes_per_tenant, 64u * 1024 * 1024);
+  EXPECT_EQ(c.delivery.max_tenant_queue_wait, std::chrono::seconds(1));
   EXPECT_EQ(c.delivery.max_uncommitted_per_partition, 1000);
   EXPECT_EQ(c.limits.max_event_bytes, 1048576u);
   EXPECT_EQ(c.shutdown.grace_period, milliseconds(15'000));
@@ -140,6 +143,9 @@ delivery:
   max_uncommitted_per_partition: 200
   max_in_flight_per_tenant: 30
   max_in_flight_bytes_per_tenant: 8MiB
+  max_queued_per_tenant: 40
+  max_queued_bytes_per_tenant: 4MiB
+  max_tenant_queue_wait: 250ms
 limits:
   max_event_bytes: 2048
 shutdown:
@@ -187,6 +193,9 @@ admin:
   EXPECT_EQ(c.delivery.max_uncommitted_per_partition, 200);
   EXPECT_EQ(c.delivery.max_in_flight_per_tenant, 30);
   EXPECT_EQ(c.delivery.max_in_flight_bytes_per_tenant, 8u * 1024 * 1024);
+  EXPECT_EQ(c.delivery.max_queued_per_tenant, 40);
+  EXPECT_EQ(c.delivery.max_queued_bytes_per_tenant, 4u * 1024 * 1024);
+  EXPECT_EQ(c.delivery.max_tenant_queue_wait, milliseconds(250));
   EXPECT_EQ(c.limits.max_event_bytes, 2048u);
   EXPECT_EQ(c.shutdown.grace_period, milliseconds(1000));
   EXPECT_EQ(c.log.level, log::Level::debug);
@@ -397,6 +406,26 @@ TEST(ConfigParse, TenantBudgetIsAQuarterOfTheGlobalCapsUnlessSet) {
       " max_in_flight_bytes_per_tenant: 1MiB}");
   EXPECT_EQ(off.delivery.max_in_flight_per_tenant, 100);
   EXPECT_EQ(off.delivery.max_in_flight_bytes_per_tenant, 1024u * 1024);
+  EXPECT_EQ(off.delivery.max_queued_per_tenant, 0) << "nothing left of the global cap to queue in";
+  EXPECT_EQ(off.delivery.max_queued_bytes_per_tenant, 0u);
+}
+
+TEST(ConfigParse, TenantQueueIsAsMuchAgainAsTheBudgetWithinWhatTheGlobalCapsLeave) {
+  const Config c = load_ok("delivery: {max_in_flight: 100, max_in_flight_bytes: 40MiB}");
+  EXPECT_EQ(c.delivery.max_queued_per_tenant, 25);
+  EXPECT_EQ(c.delivery.max_queued_bytes_per_tenant, 10u * 1024 * 1024);
+  const Config most = load_ok("delivery: {max_in_flight: 100, max_in_flight_per_tenant: 80}");
+  EXPECT_EQ(most.delivery.max_queued_per_tenant, 20);
+}
+
+TEST(ConfigErrors, TenantQueueLeavesPartOfTheGlobalCaps) {
+  const ConfigError over = load_error("delivery: {max_in_flight: 100, max_in_flight_per_tenant: 60, max_queued_per_tenant: 41}");
+  EXPECT_EQ(over.key, "delivery.max_queued_per_tenant");
+  EXPECT_THAT(over.message, HasSubstr("(40)"));
+  const ConfigError bytes = load_error(
+      "delivery: {max_in_flight_bytes: 4MiB, max_in_flight_bytes_per_tenant: 3MiB, max_queued_bytes_per_tenant: 2MiB}");
+  EXPECT_EQ(bytes.key, "delivery.max_queued_bytes_per_tenant");
+  EXPECT_EQ(load_error("delivery: {max_queued_per_tenant: 0}").key, "delivery.max_queued_per_tenant");
 }
 
 TEST(ConfigErrors, TenantBudgetIsPositiveAndWithinTheGlobalCaps) {

@@ -73,5 +73,16 @@ TEST(DrainEstimate, UnmeasuredUntilARequestCompletes) {
   EXPECT_TRUE(drain.measured());
 }
 
+TEST(DrainEstimate, FewerSlotsInUseMeanALongerWait) {
+  // A company held back by its byte budget runs fewer deliveries than its count budget.
+  const Clock::time_point t0{};
+  DrainEstimate drain = origin(64, 100ms, t0, 4);
+  EXPECT_EQ(drain.expected_wait(7, t0, 4), 200ms);
+  EXPECT_EQ(drain.expected_wait(7, t0, 0), 800ms) << "never divided by nothing";
+  // A request dropped at shutdown leaves the count without teaching a latency.
+  for (int i = 0; i < 4; ++i) drain.abandoned();
+  EXPECT_EQ(drain.expected_wait(7, t0 + 10s, 4), 200ms) << "idle: the time since busy does not count";
+}
+
 }  // namespace
 }  // namespace hookd::delivery

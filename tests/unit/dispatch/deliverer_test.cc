@@ -542,5 +542,204 @@ TEST_F(TenantBudgetTest, TheByteBudgetDefersTooButAnIdleCompanysLargeDeliverySti
   EXPECT_EQ(sender_.sent.size(), 1u) << "the bytes were given back";
 }
 
+
+// The same budget of two, with a wait queue of three deliveries joined while the expected wait
+// is within 1 s.
+class TenantQueueTest : public TenantBudgetTest {
+ protected:
+  TenantQueueTest()
+      : queueing_({io_, sender_, writer_, metrics_, policy_, health_, rate_limiter_, clock_, snapshots_},
+                  {"hookd.retry", "hookd.dlq", "", "hookd/test", {60s},
+                   {.max_in_flight = 2, .max_in_flight_bytes = 1 << 20, .max_queued = 3, .max_queued_bytes = 1 << 20,
+                    .max_queue_wait = 1000ms}}) {}
+
+  // `to` becomes the current webhook, and one delivery to it takes 10 ms: its company's pace
+  // is known. Its event is offset 0.
+  void warm(Deliverer& deliverer, const std::shared_ptr<const subscriptions::Subscription>& to) {
+    publish(to);
+    deliverer.dispatch(job(1, -1, to));
+    clock_.advance(10ms);
+    sender_.answer(AttemptResult::success_2xx, 200);
+    ASSERT_EQ(committable(), 1);
+  }
+  std::int64_t in_flight(std::string_view company) const { return queueing_.tenant_budget().in_flight(company); }
+  std::int64_t queued(std::string_view company) const { return queueing_.tenant_budget().queued(company); }
+  double waited() { return metrics::Metrics::with(metrics_.deliveries_deferred, "reason", "tenant_queue").Value(); }
+
+  Deliverer queueing_;
+};
+
+TEST_F(TenantQueueTest, ABusyCompanyAtItsBudgetWaitsForItsOwnDeliveriesInsteadOfARetryRecord) {
+  const auto a = webhook_of("company-a", "wh_a");
+  warm(queueing_, a);
+  for (int i = 0; i < 4; ++i) queueing_.dispatch(job(1, -1, a));
+  EXPECT_EQ(sender_.sent.size(), 2u) << "the budget still bounds what is sent";
+  EXPECT_EQ(queued("company-a"), 2);
+  EXPECT_TRUE(writer_.records.empty()) << "no retry record for a company that is only busy";
+  EXPECT_EQ(queueing_.in_flight(), 4) << "queued deliveries count in the global cap";
+  EXPECT_EQ(waited(), 2);
+
+  // Each finished delivery hands its share to the oldest waiting one.
+  clock_.advance(10ms);
+  sender_.answer(AttemptResult::success_2xx, 200);
+  EXPECT_EQ(committable(), 2);
+  ASSERT_EQ(sender_.sent.size(), 2u);
+  EXPECT_EQ(sender_.sent.back().request.url, a->url());
+  EXPECT_EQ(queued("company-a"), 1);
+  EXPECT_EQ(in_flight("company-a"), 2);
+  for (int i = 0; i < 3; ++i) sender_.answer(AttemptResult::success_2xx, 200);
+  EXPECT_TRUE(sender_.sent.empty());
+  EXPECT_EQ(committable(), 5) << "every event committed";
+  EXPECT_TRUE(writer_.records.empty());
+  EXPECT_EQ(over_budget(), 0);
+  EXPECT_EQ(queueing_.in_flight(), 0);
+  EXPECT_EQ(in_flight("company-a"), 0);
+}
+
+TEST_F(TenantQueueTest, ACompanyWhosePaceIsUnknownOrSlowIsDeferredNotQueued) {
+  const auto a = webhook_of("company-a", "wh_a");
+  queueing_.dispatch(job(1, -1, a));
+  queueing_.dispatch(job(1, -1, a));
+  queueing_.dispatch(job(1, -1, a));
+  EXPECT_EQ(queued("company-a"), 0) << "nothing of company-a has finished yet: its pace is unknown";
+  EXPECT_EQ(over_budget(), 1);
+
+  clock_.advance(10ms);
+  sender_.answer(AttemptResult::success_2xx, 200);  // held 10 ms: a fast company
+  queueing_.dispatch(job(1, -1, a));
+  queueing_.dispatch(job(1, -1, a));
+  EXPECT_EQ(queued("company-a"), 1) << "expected to wait about 5 ms: queued";
+
+  // Its receivers slow down (2xx, but nothing has finished for 3 s): the next one would wait
+  // about 3 s for a share, over the 1 s the queue promises.
+  clock_.advance(3s);
+  queueing_.dispatch(job(1, -1, a));
+  EXPECT_EQ(queued("company-a"), 1);
+  const auto deferred = writer_.on("hookd.retry.5s");
+  ASSERT_EQ(deferred.size(), 2u);
+  EXPECT_EQ(retry_record(*deferred[1]).attempts, 0);
+  EXPECT_EQ(over_budget(), 2);
+  EXPECT_EQ(sender_.sent.size(), 2u);
+  sender_.sent.clear();
+}
+
+TEST_F(TenantQueueTest, AQueuedDeliveryThatWaitedFarLongerThanPromisedIsDeferredWhenItsCompanyNextFinishes) {
+  const auto a = webhook_of("company-a", "wh_a");
+  warm(queueing_, a);
+  for (int i = 0; i < 4; ++i) queueing_.dispatch(job(1, -1, a));
+  EXPECT_EQ(queued("company-a"), 2);
+  EXPECT_TRUE(writer_.records.empty());
+
+  clock_.advance(3s);  // over twice the 1 s wait
+  sender_.answer(AttemptResult::success_2xx, 200);
+  EXPECT_EQ(sender_.sent.size(), 2u) << "the oldest takes the freed share";
+  EXPECT_EQ(queued("company-a"), 0) << "the other is not kept waiting";
+  const auto deferred = writer_.on("hookd.retry.5s");
+  ASSERT_EQ(deferred.size(), 1u);
+  EXPECT_EQ(retry_record(*deferred[0]).attempts, 0);
+  EXPECT_EQ(over_budget(), 1);
+  // At least once: its event commits only once the retry record is durable.
+  sender_.answer(AttemptResult::success_2xx, 200);
+  sender_.answer(AttemptResult::success_2xx, 200);
+  EXPECT_EQ(committable(), 4);
+  writer_.ack_all();
+  EXPECT_EQ(committable(), 5);
+  EXPECT_EQ(queueing_.in_flight(), 0);
+}
+
+TEST_F(TenantQueueTest, TheQueueIsBoundedInCountAndInBytes) {
+  const auto a = webhook_of("company-a", "wh_a");
+  warm(queueing_, a);
+  for (int i = 0; i < 6; ++i) queueing_.dispatch(job(1, -1, a));
+  EXPECT_EQ(sender_.sent.size(), 2u);
+  EXPECT_EQ(queued("company-a"), 3);
+  EXPECT_EQ(writer_.on("hookd.retry.5s").size(), 1u) << "the fourth over the budget: the queue is full";
+  EXPECT_EQ(over_budget(), 1);
+
+  // 2.5 KiB of queue: two of the test's deliveries (each its body and 1 KiB) fit, a third not.
+  Deliverer by_bytes({io_, sender_, writer_, metrics_, policy_, health_, rate_limiter_, clock_, snapshots_},
+                     {"hookd.retry", "hookd.dlq", "", "hookd/test", {60s},
+                      {.max_in_flight = 2, .max_in_flight_bytes = 1 << 20, .max_queued = 10, .max_queued_bytes = 2560,
+                       .max_queue_wait = 1000ms}});
+  const auto b = webhook_of("company-b", "wh_b");
+  sender_.sent.clear();
+  by_bytes.dispatch(job(1, -1, b));
+  clock_.advance(10ms);
+  sender_.answer(AttemptResult::success_2xx, 200);
+  for (int i = 0; i < 5; ++i) by_bytes.dispatch(job(1, -1, b));
+  EXPECT_EQ(by_bytes.tenant_budget().queued("company-b"), 2);
+  EXPECT_EQ(writer_.on("hookd.retry.5s").size(), 2u);
+  EXPECT_EQ(over_budget(), 2);
+  sender_.sent.clear();  // shutdown: nothing more is answered
+}
+
+TEST_F(TenantQueueTest, AQueuedDeliveryIsWithdrawnAsARequestLeavingItsOriginsQueueIs) {
+  const auto a = webhook_of("company-a", "wh_a");
+  const auto moving = webhook_of("company-a", "wh_m");
+  warm(queueing_, a);
+  queueing_.dispatch(job(1, -1, a));
+  queueing_.dispatch(job(1, -1, a));
+  queueing_.dispatch(job(1, -1, a));       // queued, then its webhook is deleted
+  queueing_.dispatch(job(1, -1, moving));  // queued, then its webhook moves
+  ASSERT_EQ(queued("company-a"), 2);
+  publish(make_webhook("https://new.example.net/hook", "https://new.example.net:443", "whsec_x", true, "wh_m",
+                       "company-a"));  // the snapshot has wh_m at its new URL, and no wh_a
+
+  sender_.answer(AttemptResult::success_2xx, 200);
+  // The deleted one took the share, was dropped (nothing written), and handed it on.
+  EXPECT_EQ(metrics::Metrics::with(metrics_.retries_dropped, "reason", "deleted").Value(), 1);
+  ASSERT_EQ(sender_.sent.size(), 2u);
+  EXPECT_EQ(sender_.sent.back().request.url, "https://new.example.net/hook");
+  EXPECT_TRUE(writer_.records.empty());
+  EXPECT_EQ(committable(), 2);
+  sender_.answer(AttemptResult::success_2xx, 200);
+  sender_.answer(AttemptResult::success_2xx, 200);
+  EXPECT_EQ(committable(), 5);
+  EXPECT_EQ(in_flight("company-a"), 0);
+  EXPECT_EQ(queueing_.in_flight(), 0);
+}
+
+TEST_F(TenantQueueTest, AQueuedDeliveryMeetsAnOpenBreakerWhenItLeavesTheQueue) {
+  const auto a = webhook_of("company-a", "wh_a");
+  warm(queueing_, a);
+  queueing_.dispatch(job(1, -1, a));
+  queueing_.dispatch(job(1, -1, a));
+  queueing_.dispatch(job(1, -1, a));
+  ASSERT_EQ(queued("company-a"), 1);
+  // The breaker opens while it waits (three failures, the fixture's threshold).
+  for (int i = 0; i < 3; ++i) health_.record("wh_a", {health::Verdict::failure, "5xx", 500});
+
+  sender_.answer(AttemptResult::status_5xx, 500);
+  EXPECT_EQ(queued("company-a"), 1) << "the share is held until the retry record is durable";
+  writer_.ack_all();
+  EXPECT_EQ(queued("company-a"), 0);
+  EXPECT_EQ(sender_.sent.size(), 1u) << "deferred by the breaker, not sent";
+  EXPECT_EQ(metrics::Metrics::with(metrics_.deliveries_deferred, "reason", "breaker").Value(), 1);
+  const auto deferred = writer_.on("hookd.retry.5s");
+  ASSERT_EQ(deferred.size(), 2u);  // the failed attempt's retry, then the deferral
+  EXPECT_EQ(retry_record(*deferred[1]).history.back().result, "breaker_open");
+  EXPECT_EQ(in_flight("company-a"), 2) << "a deferral holds its share until its record is durable";
+  writer_.ack_all();
+  EXPECT_EQ(in_flight("company-a"), 1) << "only the one still sent holds a share";
+  sender_.sent.clear();
+}
+
+TEST_F(TenantQueueTest, AnotherCompanyIsAdmittedAtOnceWhileOneCompanyQueues) {
+  const auto a = webhook_of("company-a", "wh_a");
+  const auto b = webhook_of("company-b", "wh_b");
+  warm(queueing_, a);
+  for (int i = 0; i < 5; ++i) queueing_.dispatch(job(1, -1, a));
+  ASSERT_EQ(queued("company-a"), 3);
+  queueing_.dispatch(job(1, -1, b));
+  ASSERT_EQ(sender_.sent.size(), 3u);
+  EXPECT_EQ(sender_.sent.back().request.url, b->url());
+  EXPECT_EQ(queued("company-b"), 0);
+  sender_.answer(AttemptResult::success_2xx, 200);  // company-a's first: its share goes on
+  EXPECT_EQ(queued("company-a"), 2);
+  EXPECT_EQ(sender_.sent.back().request.url, a->url());
+  EXPECT_TRUE(writer_.records.empty());
+  sender_.sent.clear();
+}
+
 }  // namespace
 }  // namespace hookd::dispatch

@@ -1,6 +1,9 @@
 // The tenant budget on its own: the count and byte limits, the bound on remembered tenants,
-// and a ticket that outlives its budget (a job released after the deliverer is gone).
+// a ticket that outlives its budget (a job released after the deliverer is gone), and the wait
+// queue: first come, first served, and dropped with the budget.
 #include "dispatch/tenant_budget.h"
+
+#include "dispatch/delivery_job.h"
 
 #include <gtest/gtest.h>
 
@@ -61,6 +64,41 @@ TEST(TenantBudget, ATicketMayOutliveItsBudget) {
   budget.reset();
   ticket.release();  // the counters it points into are still alive (checked under ASan)
   EXPECT_FALSE(ticket);
+}
+
+
+TEST(TenantBudget, AQueuedJobTakesTheNextFreedShareFirstComeFirstServed) {
+  using namespace std::chrono_literals;
+  auto budget = std::make_unique<TenantBudget>(TenantBudget::Limits{
+      .max_in_flight = 1, .max_in_flight_bytes = 1 << 20, .max_queued = 2, .max_queued_bytes = 1 << 20,
+      .max_queue_wait = 1s});
+  const TenantBudget::Clock::time_point t0{};
+  auto warm = budget->acquire("a", 10, t0, std::make_shared<DeliveryJob>());
+  EXPECT_TRUE(budget->release(warm.ticket, t0 + 5ms).empty()) << "nothing queued to hand on";
+  auto first = budget->acquire("a", 10, t0, std::make_shared<DeliveryJob>());
+  ASSERT_TRUE(first.ticket);
+  const auto second = std::make_shared<DeliveryJob>();
+  const auto third = std::make_shared<DeliveryJob>();
+  EXPECT_TRUE(budget->acquire("a", 10, t0, second).queued);
+  EXPECT_TRUE(budget->acquire("a", 10, t0, third).queued);
+  const auto fourth = budget->acquire("a", 10, t0, std::make_shared<DeliveryJob>());
+  EXPECT_FALSE(fourth.ticket);
+  EXPECT_FALSE(fourth.queued) << "the queue holds two";
+  EXPECT_FALSE(budget->acquire("a", 10)) << "no newcomer jumps the queue";
+
+  auto handed = budget->release(first.ticket, t0 + 5ms);
+  EXPECT_FALSE(first.ticket);
+  ASSERT_EQ(handed.size(), 1u);
+  EXPECT_EQ(handed[0].job, second);
+  EXPECT_TRUE(handed[0].ticket);
+  EXPECT_EQ(budget->in_flight("a"), 1);
+  EXPECT_EQ(budget->queued("a"), 1);
+
+  // Shutdown: what still waits is dropped with the budget (its event stays uncommitted).
+  EXPECT_EQ(third.use_count(), 2);
+  budget.reset();
+  EXPECT_EQ(third.use_count(), 1);
+  handed.clear();  // the handed share outlives its budget, as any ticket may
 }
 
 }  // namespace

@@ -47,7 +47,7 @@ TEST(Metrics, ExportsEveryFixedLabelWordAtZeroFromStart) {
         "origin_queue_full"}},
       {"hookd_dead_letters_total{reason=", dead_letter},
       {"hookd_retries_dropped_total{reason=", {"invalid_record", "deleted", "disabled", "no_longer_matches"}},
-      {"hookd_deliveries_deferred_total{reason=", {"breaker", "rate_limit", "throttled"}},
+      {"hookd_deliveries_deferred_total{reason=", {"breaker", "rate_limit", "throttled", "tenant_queue"}},
       {"hookd_subscriptions_invalid_total{reason=",
        {"not_json", "not_object", "duplicate_key", "missing_field", "invalid_field", "key_mismatch", "invalid_url",
         "invalid_filter", "filter_too_large"}},
