@@ -12,16 +12,24 @@
 //            seconds of quiet, so the last step's rebalance falls inside the phase;
 //   drain    publishing stops; every delivery is waited for.
 //
+// With --soak-seconds S the run is a soak instead: one phase, "soak", of S seconds of the
+// steady stream alone (no crash, no rollout; --workers 1 is allowed), while each worker's RSS
+// is read every --rss-interval seconds and printed as it goes; then per worker its RSS at
+// the end of the warm-up (--warmup-rss-seconds, the first minute by default), the largest
+// after it and the growth, beside the goal: flat within 5% (docs/benchmarks.md, fleet, Soak).
+// Then the drain as above.
+//
 //   hookd-bench-fleet [--rate EVENTS_PER_S] [--webhooks M] [--partitions P] [--workers N]
 //                     [--steady-seconds S] [--crash-seconds C] [--interval I] [--warmup W]
+//                     [--soak-seconds S] [--rss-interval SECONDS] [--warmup-rss-seconds SECONDS]
 //                     [--bootstrap HOST:PORT] [--timeout SECONDS] [--hookd PATH] [--keep-log]
 //
 // For each phase it prints deliveries/s, the longest gap between consecutive deliveries
 // across the fleet (arrival times at the receivers; the goal is on this one), the longest
 // gap of a single partition (how long a killed worker's partitions waited), and duplicates
 // (a webhook-id arriving again), each beside its goal (docs/benchmarks.md, fleet); at the end
-// the event x webhook pairs never delivered. Each worker keeps hookd's default timeouts
-// (docs/operations.md, identity and timeouts).
+// the event x webhook pairs never delivered. A soak prints the same for its one phase. Each
+// worker keeps hookd's default timeouts (docs/operations.md, identity and timeouts).
 //
 // Kafka as in hookd-bench-e2e: --bootstrap, else $HOOKD_TEST_KAFKA_STATE/bootstrap, else a
 // broker of its own. Exit code 0 when no pair was lost (goals are printed, not required), 1
@@ -40,8 +48,10 @@
 
 #include "common/arrivals.h"
 #include "common/broker.h"
+#include "common/clock.h"
 #include "common/flags.h"
 #include "common/workload.h"
+#include "fleet/soak.h"
 #include "fleet/stream.h"
 #include "fleet/timeline.h"
 #include "fleet/workers.h"
@@ -69,11 +79,15 @@ struct Options : RunFlags {
   int steady_s = 20;
   int crash_s = 120;
   int interval_s = 10;
+  int soak_s = 0;  // > 0: a soak instead of the steady, crash and rolling phases
+  int rss_interval_s = 10;
+  int warmup_rss_s = 60;
 };
 
 constexpr const char* kUsage =
     "usage: hookd-bench-fleet [--rate EVENTS_PER_S] [--webhooks M] [--partitions P] [--workers N]\n"
     "                         [--steady-seconds S] [--crash-seconds C] [--interval I] [--warmup W]\n"
+    "                         [--soak-seconds S] [--rss-interval SECONDS] [--warmup-rss-seconds SECONDS]\n"
     "                         [--bootstrap HOST:PORT] [--timeout SECONDS] [--hookd PATH] [--keep-log]\n";
 
 [[noreturn]] void usage(const std::string& error) {
@@ -89,14 +103,22 @@ Options read_options(int argc, char** argv) {
     else if (flag == "--steady-seconds") o.steady_s = std::stoi(value);
     else if (flag == "--crash-seconds") o.crash_s = std::stoi(value);
     else if (flag == "--interval") o.interval_s = std::stoi(value);
+    else if (flag == "--soak-seconds") o.soak_s = std::stoi(value);
+    else if (flag == "--rss-interval") o.rss_interval_s = std::stoi(value);
+    else if (flag == "--warmup-rss-seconds") o.warmup_rss_s = std::stoi(value);
     else if (flag == "--events") return false;  // the stream runs for the phases' length
     else return o.set(flag, value);
     return true;
   };
-  parse_flags_or_usage(argc, argv, {"--keep-log"}, set, "hookd fleet benchmark: crashes and rolling restarts", usage);
+  parse_flags_or_usage(argc, argv, {"--keep-log"}, set,
+                       "hookd fleet benchmark: crashes and rolling restarts, or a soak", usage);
+  // Crashes and a rollout need a survivor; a soak runs with one worker too.
+  const int least_workers = o.soak_s > 0 ? 1 : 2;
   if (o.rate <= 0 || o.partitions < o.workers || o.timeout_s < 1 || o.warmup < 0 || o.webhooks < 1 ||
-      o.webhooks > 16 || o.workers < 2 || o.steady_s < 1 || o.crash_s < 0 || o.interval_s < 1) {
-    usage("values out of range (rate > 0, partitions >= workers >= 2, 1 <= webhooks <= 16)");
+      o.webhooks > 16 || o.workers < least_workers || o.steady_s < 1 || o.crash_s < 0 || o.interval_s < 1 ||
+      o.soak_s < 0 || o.rss_interval_s < 1 || o.warmup_rss_s < 0) {
+    usage("values out of range (rate > 0, partitions >= workers >= 2 (1 for a soak), 1 <= webhooks <= 16, "
+          "rss-interval >= 1)");
   }
   return o;
 }
@@ -196,67 +218,77 @@ int run(const Options& o) {
     return published > delivered ? published - delivered : 0;
   };
   std::vector<Phase> phases;
+  std::vector<int> rolling_exit_codes;
   phases.reserve(4);  // the phases below hold references to their elements
 
-  // 1. steady
   stream.start();
-  phases.push_back({.name = "steady", .start = Clock::now()});
-  std::this_thread::sleep_for(std::chrono::seconds(o.steady_s));
-  phases.back().end = Clock::now();
+  bool rss_flat = true;  // judged by a soak only
+  if (o.soak_s > 0) {
+    // The stream alone, for long: the workers' memory is what is measured.
+    phases.push_back({.name = "soak", .start = Clock::now()});
+    const RssSampler sampler = sample_workers_rss(workers, common::system_clock(), std::chrono::seconds(o.soak_s),
+                                                  std::chrono::seconds(o.rss_interval_s));
+    phases.back().end = Clock::now();
+    rss_flat = print_rss_verdicts(sampler, o.warmup_rss_s);
+  } else {
+    // 1. steady
+    phases.push_back({.name = "steady", .start = Clock::now()});
+    std::this_thread::sleep_for(std::chrono::seconds(o.steady_s));
+    phases.back().end = Clock::now();
 
-  // 2. crash: kill -9 and restart at once, round robin.
-  const std::chrono::milliseconds interval = std::chrono::seconds(o.interval_s);
-  phases.push_back({.name = "crash", .start = Clock::now(), .gap_goal_s = kCrashGapGoalS, .duplicates_bound = 0,
-                    .duplicates_goal = "in flight + 1 s of the killed partitions"});
-  Phase& crash = phases.back();
-  // The first kill comes half an interval in, so the stall it causes starts inside the phase.
-  for (int k = 0; crash.start + interval / 2 + k * interval < crash.start + std::chrono::seconds(o.crash_s); ++k) {
-    const auto kill_at = crash.start + interval / 2 + k * interval;
-    std::this_thread::sleep_until(kill_at);
-    const int i = k % o.workers;
-    const int held = workers.partitions_held(i, group);
-    const std::size_t caught = in_flight();
-    const auto killed = Clock::now();
-    workers.at(i).kill9();
-    workers.at(i).start();  // same config file: same kafka.instance_id
-    const auto next = kill_at + interval;
-    const bool ready = workers.at(i).wait_ready(
-        std::max(std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now()), 100ms));
-    // The contract's bound: what was in flight, plus a commit interval of the killed
-    // worker's share of the stream.
-    crash.duplicates_bound += static_cast<double>(caught) +
-                              kCommitIntervalS * o.rate * o.webhooks * held / static_cast<double>(o.partitions);
-    std::printf("  +%6.1f s  kill -9 worker %d (%d partitions, %zu deliveries in flight), restarted; %s %.1f s\n",
-                since_start(killed), i, held, caught, ready ? "ready after" : "NOT READY after",
-                seconds(Clock::now() - killed));
-    std::fflush(stdout);
-  }
-  std::this_thread::sleep_until(crash.start + std::chrono::seconds(o.crash_s));
-  crash.end = Clock::now();
+    // 2. crash: kill -9 and restart at once, round robin.
+    const std::chrono::milliseconds interval = std::chrono::seconds(o.interval_s);
+    phases.push_back({.name = "crash", .start = Clock::now(), .gap_goal_s = kCrashGapGoalS, .duplicates_bound = 0,
+                      .duplicates_goal = "in flight + 1 s of the killed partitions"});
+    Phase& crash = phases.back();
+    // The first kill comes half an interval in, so the stall it causes starts inside the phase.
+    for (int k = 0; crash.start + interval / 2 + k * interval < crash.start + std::chrono::seconds(o.crash_s); ++k) {
+      const auto kill_at = crash.start + interval / 2 + k * interval;
+      std::this_thread::sleep_until(kill_at);
+      const int i = k % o.workers;
+      const int held = workers.partitions_held(i, group);
+      const std::size_t caught = in_flight();
+      const auto killed = Clock::now();
+      workers.at(i).kill9();
+      workers.at(i).start();  // same config file: same kafka.instance_id
+      const auto next = kill_at + interval;
+      const bool ready = workers.at(i).wait_ready(
+          std::max(std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now()), 100ms));
+      // The contract's bound: what was in flight, plus a commit interval of the killed
+      // worker's share of the stream.
+      crash.duplicates_bound += static_cast<double>(caught) +
+                                kCommitIntervalS * o.rate * o.webhooks * held / static_cast<double>(o.partitions);
+      std::printf("  +%6.1f s  kill -9 worker %d (%d partitions, %zu deliveries in flight), restarted; %s %.1f s\n",
+                  since_start(killed), i, held, caught, ready ? "ready after" : "NOT READY after",
+                  seconds(Clock::now() - killed));
+      std::fflush(stdout);
+    }
+    std::this_thread::sleep_until(crash.start + std::chrono::seconds(o.crash_s));
+    crash.end = Clock::now();
 
-  // 3. rolling: SIGTERM, start again, wait for /readyz, next.
-  phases.push_back({.name = "rolling", .start = Clock::now(), .gap_goal_s = kRollingGapGoalS, .duplicates_bound = 0,
-                    .duplicates_goal = "in flight at the SIGTERMs"});
-  Phase& rolling = phases.back();
-  std::vector<int> rolling_exit_codes;
-  for (int i = 0; i < o.workers; ++i) {
-    const std::size_t caught = in_flight();
-    rolling.duplicates_bound += static_cast<double>(caught);
-    const auto signalled = Clock::now();
-    const int code = workers.at(i).terminate(60s);
-    rolling_exit_codes.push_back(code);
-    const auto stopped = Clock::now();
-    workers.at(i).start();
-    const bool ready = workers.at(i).wait_ready(120s);
-    std::printf("  +%6.1f s  SIGTERM worker %d (%zu deliveries in flight): exit %d after %.1f s; "
-                "restarted, %s %.1f s\n",
-                since_start(signalled), i, caught, code, seconds(stopped - signalled),
-                ready ? "ready after" : "NOT READY after", seconds(Clock::now() - stopped));
-    std::fflush(stdout);
-    if (!ready) break;
+    // 3. rolling: SIGTERM, start again, wait for /readyz, next.
+    phases.push_back({.name = "rolling", .start = Clock::now(), .gap_goal_s = kRollingGapGoalS, .duplicates_bound = 0,
+                      .duplicates_goal = "in flight at the SIGTERMs"});
+    Phase& rolling = phases.back();
+    for (int i = 0; i < o.workers; ++i) {
+      const std::size_t caught = in_flight();
+      rolling.duplicates_bound += static_cast<double>(caught);
+      const auto signalled = Clock::now();
+      const int code = workers.at(i).terminate(60s);
+      rolling_exit_codes.push_back(code);
+      const auto stopped = Clock::now();
+      workers.at(i).start();
+      const bool ready = workers.at(i).wait_ready(120s);
+      std::printf("  +%6.1f s  SIGTERM worker %d (%zu deliveries in flight): exit %d after %.1f s; "
+                  "restarted, %s %.1f s\n",
+                  since_start(signalled), i, caught, code, seconds(stopped - signalled),
+                  ready ? "ready after" : "NOT READY after", seconds(Clock::now() - stopped));
+      std::fflush(stdout);
+      if (!ready) break;
+    }
+    std::this_thread::sleep_for(interval);
+    rolling.end = Clock::now();
   }
-  std::this_thread::sleep_for(interval);
-  rolling.end = Clock::now();
 
   // 4. drain: stop publishing, wait for every delivery.
   phases.push_back({.name = "drain", .start = Clock::now()});
@@ -275,7 +307,7 @@ int run(const Options& o) {
 
   std::printf("\n  %-8s %7s %11s %13s  %-28s %-22s %s\n", "phase", "seconds", "deliveries", "deliveries/s",
               "longest gap, fleet (goal)", "longest partition gap", "duplicates (goal)");
-  bool goals_met = true;
+  bool goals_met = rss_flat;
   for (const auto& p : phases) {
     const auto f = timeline.figures(p.start, p.end, partition_of);
     const double gap = seconds(f.longest.length);
@@ -313,9 +345,13 @@ int run(const Options& o) {
   for (std::size_t k = 0; k < missing.size() && k < 10; ++k)
     std::printf("    lost: event %s%ld (partition %d) to webhook %d\n", std::string(kEventPrefix).c_str(),
                 missing[k].first, partition_of(missing[k].first), missing[k].second);
-  std::printf("  exit codes: rolling SIGTERMs");
-  for (int c : rolling_exit_codes) std::printf(" %d", c);
-  std::printf("; final stop");
+  std::printf("  exit codes:");
+  if (!rolling_exit_codes.empty()) {  // a soak has no rollout
+    std::printf(" rolling SIGTERMs");
+    for (int c : rolling_exit_codes) std::printf(" %d", c);
+    std::printf(";");
+  }
+  std::printf(" final stop");
   for (int c : exit_codes) std::printf(" %d", c);
   std::printf("\n  goals %s; load average before %s, after %s; host %s, %u cpus\n", goals_met ? "met" : "MISSED",
               start_load.c_str(), loadavg().c_str(), boost::asio::ip::host_name().c_str(),
