@@ -42,6 +42,10 @@ struct Options : RunFlags {
   }
   long good_webhooks = 5;
   long fanout = 50;
+  // The receivers the hostile webhooks are spread over. Two: their queues defer by expected
+  // wait before the company reaches its budget. 33 or more: their in-flight caps alone (64
+  // each) exceed the global cap (2,048), which only the budget stops (docs/benchmarks.md).
+  long hostile_origins = 2;
   double hostile_rate = 10;
   std::string slow_answer = "2s";
 };
@@ -50,7 +54,8 @@ struct Options : RunFlags {
   std::fprintf(stderr,
                "%s\nusage: hookd-bench-isolation --tenants [--events N] [--rate EVENTS_PER_S] [--warmup W]\n"
                "                             [--good-webhooks G] [--fanout F] [--hostile-rate EVENTS_PER_S]\n"
-               "                             [--slow-answer D] [--partitions P] [--bootstrap HOST:PORT]\n"
+               "                             [--hostile-origins O] [--slow-answer D] [--partitions P]\n"
+               "                             [--bootstrap HOST:PORT]\n"
                "                             [--timeout SECONDS] [--hookd PATH] [--keep-log]\n",
                error.c_str());
   std::exit(2);
@@ -65,13 +70,16 @@ Options read_options(int argc, char** argv) {
         if (flag == "--good-webhooks") o.good_webhooks = std::stol(value);
         else if (flag == "--fanout") o.fanout = std::stol(value);
         else if (flag == "--hostile-rate") o.hostile_rate = std::stod(value);
+        else if (flag == "--hostile-origins") o.hostile_origins = std::stol(value);
         else if (flag == "--slow-answer") o.slow_answer = value;
         else return o.set(flag, value);
         return true;
       },
       "hookd tenant isolation benchmark", usage);
-  if (!o.valid() || o.rate <= 0 || o.good_webhooks < 1 || o.fanout < 2 || o.hostile_rate <= 0) {
-    usage("values must be positive (--rate too: the hostile load runs alongside the paced one)");
+  if (!o.valid() || o.rate <= 0 || o.good_webhooks < 1 || o.fanout < 2 || o.hostile_rate <= 0 ||
+      o.hostile_origins < 1 || o.hostile_origins > o.fanout) {
+    usage("values must be positive (--rate too: the hostile load runs alongside the paced one), "
+          "--hostile-origins at most --fanout");
   }
   if (!parse_duration(o.slow_answer)) usage("bad --slow-answer " + o.slow_answer);
   return o;
@@ -128,9 +136,8 @@ RunResult run_once(const Options& o, const Broker& broker, Run run) {
       return test_support::Behaviour::respond(200);
     });
   }
-  // Two origins: together their in-flight caps and queues exceed the global cap, which is how
-  // one company's slow receivers could pause every partition (docs/contract.md).
-  std::array<std::unique_ptr<test_support::HttpsReceiver>, 2> slow;
+  // One company's slow receivers, on --hostile-origins origins (Options::hostile_origins).
+  std::vector<std::unique_ptr<test_support::HttpsReceiver>> slow(static_cast<std::size_t>(o.hostile_origins));
   for (auto& r : slow) {
     r = std::make_unique<test_support::HttpsReceiver>(receiver);
     auto answer = test_support::Behaviour::respond(200);
@@ -150,8 +157,9 @@ RunResult run_once(const Options& o, const Broker& broker, Run run) {
   if (run != Run::alone) {
     for (long w = 0; w < o.fanout; ++w) {
       const std::string id = "hostile-wh-" + std::to_string(w);
+      const auto& origin = *slow[static_cast<std::size_t>(w % o.hostile_origins)];
       producer.produce(topics.webhooks, id,
-                       as_company(webhook_json(id, slow[w % 2]->url("/hook/" + id, "localhost")), kHostileCompany), {},
+                       as_company(webhook_json(id, origin.url("/hook/" + id, "localhost")), kHostileCompany), {},
                        produce_errors.on_ack());
     }
   }
@@ -205,7 +213,7 @@ RunResult run_once(const Options& o, const Broker& broker, Run run) {
   }
   result.complete = good.distinct() >= result.expected && produce_errors.count.load() == 0;
   hookd.admin_get("/metrics", &result.metrics);
-  result.hostile_answered = slow[0]->request_count() + slow[1]->request_count();
+  for (const auto& r : slow) result.hostile_answered += r->request_count();
   result.exit_code = hookd.terminate(60s);
   if (result.exit_code != 0) {
     std::fprintf(stderr, "hookd exited with %d; its log ends:\n%s", result.exit_code, hookd.log_tail(30).c_str());
@@ -229,8 +237,8 @@ double metric(const RunResult& r, const char* series) {
 void report(const Options& o, const Broker& broker, const std::array<RunResult, 3>& runs, const std::string& start_load) {
   std::printf("hookd-bench-isolation --tenants: the good company has %ld webhooks, %ld events paced at %.0f/s (kafka: %s, %s)\n",
               o.good_webhooks, o.events, o.rate, broker.bootstrap().c_str(), broker.source().c_str());
-  std::printf("  the hostile company: %.0f events/s, each matching %ld webhooks on two origins that answer 200 after %s\n",
-              o.hostile_rate, o.fanout, o.slow_answer.c_str());
+  std::printf("  the hostile company: %.0f events/s, each matching %ld webhooks on %ld origins that answer 200 after %s\n",
+              o.hostile_rate, o.fanout, o.hostile_origins, o.slow_answer.c_str());
   std::printf("  %-40s %12s %12s %12s\n", "the good company", "alone", "budget", "no budget");
   const auto row = [&](const char* label, const char* format, auto field) {
     std::printf("  %-40s", label);

@@ -5,8 +5,9 @@
 //   alone:     the good company only: G webhooks, each its own fast HTTPS receiver, N events
 //              paced at --rate;
 //   budget:    the same, while a hostile company's events (--hostile-rate per second) each
-//              match F of its webhooks (--fanout) spread over two receivers that answer 200
-//              only after --slow-answer: slow but 2xx, so no breaker ever opens;
+//              match F of its webhooks (--fanout) spread over O receivers (--hostile-origins,
+//              2) that answer 200 only after --slow-answer: slow but 2xx, so no breaker ever
+//              opens;
 //   no budget: the same as `budget` with the budget set equal to the global caps (off).
 //
 // It prints, for the good company, deliveries/s (first publish to last arrival) and the
