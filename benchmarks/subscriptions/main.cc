@@ -35,6 +35,7 @@
 #include "common/flags.h"
 #include "common/proc_stats.h"
 #include "common/workload.h"
+#include "subscriptions/filler_records.h"
 #include "kafka/producer.h"
 #include "support/hookd_process.h"
 #include "support/https_receiver.h"
@@ -84,26 +85,6 @@ Options read_options(int argc, char** argv) {
   if (!o.valid() || o.subscriptions < 1 || o.companies < 1 || o.webhooks < 1 || o.changes < 0 || o.rate <= 0)
     usage("values must be positive");
   return o;
-}
-
-// A subscription of another company, shaped like Blue's (about 400 bytes): three event types,
-// one project, a whsec_ secret; one in ten carries a record filter. Never matched by the
-// benchmark's events (their company is "bench-company"), so its URL is never called.
-std::string filler_subscription(long n, long companies) {
-  char id[32];
-  char company[32];
-  std::snprintf(id, sizeof id, "sub-%09ld", n);
-  std::snprintf(company, sizeof company, "company-%07ld", n % companies);
-  std::string json = R"({"id":")" + std::string(id) + R"(","uid":"uid-)" + id +
-                     R"(","name":"CRM sync for )" + company + R"(","url":"https://hooks-)" + std::to_string(n % 977) +
-                     R"(.example.com/blue/webhooks/)" + id +
-                     R"(","secret":"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw","status":"HEALTHY","enabled":true,)"
-                     R"("companyId":")" + company +
-                     R"(","metadata":{"events":["TODO_CREATED","TODO_DELETED","COMMENT_CREATED"],)"
-                     R"("projectIds":["clakt90vu000bvt64hhffqleq"]},)";
-  if (n % 10 == 0) json += R"("filter":{"currentValue.done":{"$eq":true}},)";
-  json += R"("createdById":"claksl2ye0000vtas0h0ln71e","createdAt":"2022-12-01T07:01:25.014Z"})";
-  return json;
 }
 
 // Produces one record, waiting while librdkafka's local queue is full (a bulk load of a
@@ -178,6 +159,8 @@ int run(const Options& o) {
   });
 
   // The table: fillers first, then the benchmark company's webhooks (the last records read).
+  // Fillers are other companies' webhooks: the benchmark's events ("bench-company") never match
+  // them, so their URLs are never called.
   kafka::Producer producer(kafka_settings);
   ProduceErrors produce_errors;
   const auto load_start = Clock::now();
