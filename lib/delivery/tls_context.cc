@@ -13,6 +13,8 @@ boost::asio::ssl::context make_client_tls_context(const std::string& extra_ca_fi
   context.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                       ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::no_compression);
   SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION);
+  // About 34 KB less per idle pooled connection, for two allocations per request.
+  SSL_CTX_set_mode(context.native_handle(), SSL_MODE_RELEASE_BUFFERS);
   boost::system::error_code ec;
   context.set_default_verify_paths(ec);
   if (ec) throw std::runtime_error("cannot load the system CA certificates: " + ec.message());
