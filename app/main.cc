@@ -1,5 +1,6 @@
 // hookd: the command line. Which command runs, and its exit code; no logic lives here
 // (each command is app/<name>_command.cc, the work is in lib/).
+#include "allocator.h"
 #include "attempts_command.h"
 #include "check_command.h"
 #include "cli.h"
@@ -60,7 +61,7 @@ int main(int argc, char** argv) {
   if (first == "--version") {
     if (argc != 2) return usage_error("--version takes no arguments");
     std::cout << "hookd " << hookd::common::version() << " (commit " << hookd::common::commit() << ", librdkafka "
-              << rd_kafka_version_str() << ")\n";
+              << rd_kafka_version_str() << ", " << hookd::app::allocator_name() << ")\n";
     return hookd::app::kExitOk;
   }
   int rest_argc = argc - 2;

@@ -46,6 +46,7 @@ TEST(Lifecycle, VersionAndUsage) {
   EXPECT_THAT(version.output, HasSubstr("hookd "));
   EXPECT_THAT(version.output, HasSubstr("commit "));
   EXPECT_THAT(version.output, HasSubstr("librdkafka 2."));
+  EXPECT_THAT(version.output, HasSubstr(HOOKD_EXPECTED_ALLOCATOR));
   EXPECT_EQ(run_hookd("--bogus").exit_code, 2);
   EXPECT_EQ(run_hookd("").exit_code, 2);
 }
