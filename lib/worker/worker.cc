@@ -333,8 +333,10 @@ int Worker::consume(const std::atomic<bool>& stop) {
                    {{"reason", producer_->fatal_reason()}});
       }
       if (stop.load() || fatal || consumer_fatal) stopping = true;
+      // Every turn, not once a second: /readyz is what a rollout waits for, and a second's lag
+      // after the group's assignment was a second of every pod's start-up.
+      liveness_.set_joined(event_consumer.joined());
       if (clock_.steady_now() >= next_beat) {
-        liveness_.set_joined(event_consumer.joined());
         export_liveness(event_consumer.joined(), retry_consumer.joined());
         const auto now = clock_.steady_now();
         if (now - event_loop.last_turn() < 30s && now - retry_loop.last_turn() < 30s) liveness_.beat();

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <sys/wait.h>
 #include <thread>
@@ -132,6 +133,50 @@ TEST(Lifecycle, MetricsExposeTheContractNames) {
   EXPECT_TRUE(admin.topic_exists(scenario.first_retry_topic(), 5s));
   EXPECT_TRUE(admin.topic_exists(scenario.retry_prefix + ".10h", 5s));
   EXPECT_TRUE(admin.topic_exists(scenario.dead_letter, 5s));
+  EXPECT_EQ(hookd.terminate(20s), 0) << hookd.log();
+}
+
+// The wall-clock time of a log line's "ts" ("2026-12-03T13:21:59.309Z").
+std::chrono::system_clock::time_point log_time(const std::string& line) {
+  const auto at = line.find("\"ts\":\"");
+  std::tm tm{};
+  int millis = 0;
+  if (at == std::string::npos ||
+      std::sscanf(line.c_str() + at + 6, "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                  &tm.tm_min, &tm.tm_sec, &millis) != 7) {
+    ADD_FAILURE() << "no timestamp in " << line;
+    return {};
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return std::chrono::system_clock::from_time_t(::timegm(&tm)) + std::chrono::milliseconds(millis);
+}
+
+TEST(Lifecycle, ReadyAsSoonAsTheGroupHasAssignedPartitions) {
+  Scenario scenario;
+  scenario.create_input_topics();
+  HookdProcess hookd(scenario.config_yaml(""));
+  hookd.start();
+  // /readyz at 20 ms intervals: hookd must say ready within a few of its own 50 ms turns of the
+  // assignment, not at its next once-a-second export of the metrics.
+  std::chrono::system_clock::time_point ready_at{};
+  ASSERT_TRUE(wait_until([&] {
+    if (hookd.admin_get("/readyz") != 200) {
+      std::this_thread::sleep_for(20ms);
+      return false;
+    }
+    ready_at = std::chrono::system_clock::now();
+    return true;
+  }, 60s)) << hookd.log();
+  const std::string log = hookd.log();
+  const std::string assigned = "\"msg\":\"kafka partitions assigned\",\"group\":\"" + scenario.group + "\"";
+  const auto line_at = log.find(assigned);
+  ASSERT_NE(line_at, std::string::npos) << log;
+  const auto line_begin = log.rfind('\n', line_at);
+  const std::string line = log.substr(line_begin == std::string::npos ? 0 : line_begin + 1,
+                                      log.find('\n', line_at) - (line_begin == std::string::npos ? 0 : line_begin + 1));
+  const auto lag = std::chrono::duration_cast<std::chrono::milliseconds>(ready_at - log_time(line));
+  EXPECT_LT(lag, 400ms) << line;
   EXPECT_EQ(hookd.terminate(20s), 0) << hookd.log();
 }
 
