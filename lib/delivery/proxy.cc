@@ -7,11 +7,13 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+
+#include "delivery/bounded_header.h"
 
 namespace hookd::delivery {
 
@@ -66,12 +68,26 @@ asio::awaitable<TunnelResult> open_tunnel(beast::tcp_stream& proxy, const asio::
   // tells the parser so. Any other answer closes the connection, so its body is irrelevant.
   http::response_parser<http::empty_body> parser;
   parser.skip(true);
-  parser.header_limit(response_header_limit);
-  // Bounded like every buffer that reads from the network (delivery/connection.h).
+  // Bounded like every buffer that reads from the network (delivery/connection.h), and the
+  // header as a whole like a receiver's (delivery/bounded_header.h).
   beast::flat_buffer buffer{response_read_buffer_limit};
-  auto [read_error, read_bytes] = co_await http::async_read_header(proxy, buffer, parser, use_tuple);
-  if (read_error) {
-    out.phase = proxy_io_failure(read_error, "reading the CONNECT answer of the proxy " + proxy_address.origin);
+  std::size_t header_bytes = 0;
+  boost::system::error_code error;
+  while (!error && !parser.is_header_done()) {
+    auto [read_error, bytes] =
+        co_await proxy.async_read_some(buffer.prepare(beast::read_size(buffer, 65536)), use_tuple);
+    buffer.commit(bytes);
+    error = put_header_bytes(parser, buffer, header_bytes, response_header_limit);
+    if (!error && !parser.is_header_done()) {
+      if (read_error) {
+        error = read_error;
+      } else if (bytes == 0) {
+        error = http::error::header_limit;  // nothing read, nothing wrong: the buffer is one unfinished field
+      }
+    }
+  }
+  if (error) {
+    out.phase = proxy_io_failure(error, "reading the CONNECT answer of the proxy " + proxy_address.origin);
     co_return out;
   }
 

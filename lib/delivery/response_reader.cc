@@ -8,6 +8,7 @@
 #include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include "delivery/bounded_header.h"
 #include "delivery/retry_after.h"
 
 namespace hookd::delivery {
@@ -65,16 +66,7 @@ asio::mutable_buffer ResponseReader::header_read_buffer(beast::flat_buffer& buff
 void ResponseReader::header_input(beast::flat_buffer& buffer, const error_code& read_error, std::size_t bytes,
                                   std::chrono::system_clock::time_point now) {
   buffer.commit(bytes);
-  error_code error;
-  if (buffer.size() > 0) {
-    parser_.header_limit(static_cast<std::uint32_t>(response_header_limit - wire_bytes_));
-    const std::size_t used = parser_.put(buffer.data(), error);
-    buffer.consume(used);
-    wire_bytes_ += used;
-    if (error == http::error::need_more) {
-      error = wire_bytes_ >= response_header_limit ? error_code(http::error::header_limit) : error_code();
-    }
-  }
+  error_code error = put_header_bytes(parser_, buffer, wire_bytes_, response_header_limit);
   if (!error && !parser_.is_header_done() && bytes == 0 && !read_error) {
     // Nothing read and nothing wrong: the buffer is full of an unfinished field, which can only
     // end beyond the header limit.
