@@ -191,5 +191,18 @@ TEST_F(InspectTest, SendTestDeliversOneSignedSampleThroughTheWorkersClient) {
   EXPECT_THAT(failed.out, HasSubstr("FAIL result: 5xx  status: 503"));
 }
 
+TEST_F(InspectTest, SendTestGoesThroughTheWorkersNetworkGuard) {
+  publish_webhook({.id = "wh-private", .url = receiver.url("/hooks", "localhost"), .secret = "whsec_c2VjcmV0"});
+  // The worker's own setting: without allow_private_networks a loopback receiver is refused.
+  std::string yaml = scenario.config_yaml(ca.ca_file());
+  const std::string allowed = "allow_private_networks: true";
+  ASSERT_NE(yaml.find(allowed), std::string::npos) << yaml;
+  yaml.replace(yaml.find(allowed), allowed.size(), "allow_private_networks: false");
+  const auto r = hookd({"send-test", "--config", write_file("hookd-inspect.yaml", yaml), "--webhook", "wh-private"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("FAIL result: blocked"));
+  EXPECT_EQ(receiver.requests().size(), 0u) << "nothing may reach a refused address";
+}
+
 }  // namespace
 }  // namespace hookd::it
