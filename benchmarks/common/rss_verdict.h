@@ -18,6 +18,11 @@ struct RssVerdict {
   long max_after_kib = 0;      // the largest sample after the baseline
   double growth_percent = 0;   // of max_after_kib over the baseline; negative when it shrank
   bool flat = false;           // growth_percent <= the tolerance
+  // Whether what rose stayed: the median of the last third of the samples after the baseline
+  // over the median of the first third, in %. Memory that accumulates raises it; short peaks
+  // that are given back (a burst's connections) do not. Told beside the verdict, never instead
+  // of it; nullopt with fewer than three samples after the baseline.
+  std::optional<double> trend_percent;
 };
 
 // Compares every sample after the warm-up with the one taken when the warm-up ended: the first

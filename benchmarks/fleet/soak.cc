@@ -66,6 +66,10 @@ bool print_rss_verdicts(const RssSampler& sampler, int warmup_seconds) {
                 i, mib(verdict->baseline.kib), verdict->baseline.seconds, mib(verdict->max_after_kib),
                 verdict->growth_percent, kRssGrowthGoalPercent, warmup.c_str(),
                 verdict->flat ? "met" : "not met");
+    if (verdict->trend_percent) {
+      std::printf("  worker %zu: median of the last third after the warm-up against the first third: %+.1f%%\n", i,
+                  *verdict->trend_percent);
+    }
     all_flat = all_flat && verdict->flat;
   }
   std::fflush(stdout);

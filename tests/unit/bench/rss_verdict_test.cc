@@ -74,5 +74,36 @@ TEST(RssVerdict, NothingToJudgeWithoutSamplesAfterTheBaseline) {
   EXPECT_FALSE(rss_verdict(std::vector<RssSample>{{50, 1'000}, {60, 2'000}}, kWarmupS, kTolerancePercent).has_value());
 }
 
+TEST(RssVerdict, PeaksThatAreGivenBackLeaveTheTrendFlatButNotTheVerdict) {
+  // After the baseline (40 MiB at 60 s): 40 MiB with a burst to 70 in the first and the last
+  // third, as a burst of connections looks under an allocator that gives memory back.
+  const auto verdict = rss_verdict(every_10_s({50'000, 50'000, 50'000, 50'000, 50'000, 50'000, 40'000,  //
+                                               40'000, 70'000, 40'000, 40'000, 40'000, 40'000, 40'000, 70'000,
+                                               40'000}),
+                                   kWarmupS, kTolerancePercent);
+  ASSERT_TRUE(verdict.has_value());
+  EXPECT_FALSE(verdict->flat);
+  ASSERT_TRUE(verdict->trend_percent.has_value());
+  EXPECT_NEAR(*verdict->trend_percent, 0.0, 1e-9);
+}
+
+TEST(RssVerdict, MemoryThatStaysRaisesTheTrend) {
+  // A staircase: each step stays. First third after the baseline 100, 104, 104; last 112, 112, 116.
+  const auto verdict = rss_verdict(every_10_s({100'000, 100'000, 100'000, 100'000, 100'000, 100'000, 100'000,  //
+                                               100'000, 104'000, 104'000, 108'000, 108'000, 108'000, 112'000,
+                                               112'000, 116'000}),
+                                   kWarmupS, kTolerancePercent);
+  ASSERT_TRUE(verdict.has_value());
+  ASSERT_TRUE(verdict->trend_percent.has_value());
+  EXPECT_NEAR(*verdict->trend_percent, 100.0 * (112'000 - 104'000) / 104'000.0, 1e-9);
+}
+
+TEST(RssVerdict, NoTrendWithFewerThanThreeSamplesAfterTheBaseline) {
+  const auto verdict = rss_verdict(std::vector<RssSample>{{60, 100'000}, {70, 90'000}, {80, 95'000}}, kWarmupS,
+                                   kTolerancePercent);
+  ASSERT_TRUE(verdict.has_value());
+  EXPECT_FALSE(verdict->trend_percent.has_value());
+}
+
 }  // namespace
 }  // namespace hookd::bench
