@@ -89,6 +89,12 @@ Metrics::Metrics()
                          .Help("1 once the subscription snapshot has been loaded")
                          .Register(*registry_)
                          .Add({})),
+      snapshots_retained(BuildGauge()
+                             .Name("hookd_subscription_snapshots_retained")
+                             .Help("Replaced subscription snapshots a thread still holds; each costs "
+                                   "about 40 bytes a subscription")
+                             .Register(*registry_)
+                             .Add({})),
       inflight_deliveries(BuildGauge()
                               .Name("hookd_inflight_deliveries")
                               .Help("Deliveries dispatched and not yet finished")

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -33,6 +34,8 @@ class SnapshotStore {
   // Writer side. Frees the replaced snapshots no reader holds any more; call it now and then
   // (the subscriptions thread does after every poll) so they do not wait for the next publish.
   void release_unused();
+  // Writer side. Replaced snapshots a reader still holds (each about 40 bytes a subscription).
+  std::size_t retained() const { return retired_.size(); }
 
   // Takes the mutex: for occasional readers (metrics, tests), not the per-event path.
   std::shared_ptr<const Snapshot> load() const;

@@ -87,6 +87,8 @@ void RetryLoop::handle(kafka::Message message) {
 }
 
 void RetryLoop::before_poll() {
+  // As the event loop: let go of a replaced snapshot even while no retry record comes.
+  snapshot_.current_ptr();
   // After an outage every held record may be due at once: at the global cap they wait like new
   // events do, and fetching stops, without lifting the pauses of partitions that hold records.
   if (at_global_cap()) return;

@@ -34,6 +34,7 @@ void SubscriptionFeed::run() {
       }
     });
     store_.release_unused();
+    metrics_.snapshots_retained.Set(static_cast<double>(store_.retained()));
     // Before the first catch-up a snapshot would be partial: deliveries wait for the whole table.
     if (!reader_.caught_up()) continue;
     if (changed || !ready_.load(std::memory_order_relaxed)) {

@@ -302,5 +302,27 @@ TEST_F(DeliveryTest, HangingReceiverDoesNotDelayAnother) {
   EXPECT_GE(hanging.request_count() + hanging.requests_in_progress(), 1u);
 }
 
+// A loop that gets no records must not keep a replaced snapshot alive: at a million
+// subscriptions each one is tens of MiB (docs/benchmarks.md, subscription scale).
+TEST_F(DeliveryTest, ReplacedSnapshotsAreLetGoWhileNoEventsCome) {
+  publish_webhook({.id = "wh-1", .url = receiver.url("/", "localhost")});
+  auto hookd = start_hookd();
+  // Changes while no event and no retry comes: neither loop handles a record.
+  for (int n = 2; n <= 4; ++n) {
+    publish_webhook({.id = "wh-" + std::to_string(n), .url = receiver.url("/", "localhost")});
+    std::string metrics;
+    ASSERT_TRUE(wait_until([&] {
+      hookd->admin_get("/metrics", &metrics);
+      return test_support::metric_value(metrics, "hookd_subscriptions{state=\"enabled\"}").value_or(-1) == n;
+    }, 20s)) << metrics;
+  }
+  std::string metrics;
+  EXPECT_TRUE(wait_until([&] {
+    hookd->admin_get("/metrics", &metrics);
+    return test_support::metric_value(metrics, "hookd_subscription_snapshots_retained").value_or(-1) == 0;
+  }, 5s)) << metrics;
+  EXPECT_EQ(hookd->terminate(20s), 0) << hookd->log();
+}
+
 }  // namespace
 }  // namespace hookd::it

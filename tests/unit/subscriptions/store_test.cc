@@ -70,9 +70,14 @@ TEST(SnapshotStore, AReplacedSnapshotStaysWhileAReaderHoldsItAndGoesAtTheNextPub
   store.publish(std::make_shared<const Snapshot>());
   store.release_unused();
   EXPECT_FALSE(old.expired());  // the reader still holds it
+  EXPECT_EQ(store.retained(), 1u);
   reader.current();             // the reader moves on
   store.publish(std::make_shared<const Snapshot>());  // a publish releases what no reader holds
   EXPECT_TRUE(old.expired());
+  EXPECT_EQ(store.retained(), 1u) << "the one the reader moved on to, replaced in turn";
+  reader.current();
+  store.release_unused();
+  EXPECT_EQ(store.retained(), 0u);
 }
 
 TEST(SnapshotStore, ReaderOnAnotherThreadSeesEveryPublishInOrder) {
