@@ -88,6 +88,7 @@ class ResponseReader {
   std::size_t wire_bytes_ = 0;  // header bytes until the header is done
   std::size_t room_ = 0;  // discard bytes offered to the last body read
   std::optional<std::uint64_t> announced_;
+  std::uint64_t announced_in_chunks_ = 0;  // the sizes of the chunks parsed so far, at most limit_
   bool over_limit_ = false;
   bool header_done_ = false;
   bool extension_too_long_ = false;
