@@ -159,10 +159,21 @@ void check_proxy(std::string_view text) {
     require(same_proxy != nullptr && same_proxy->host == proxy->host && same_proxy->port == proxy->port &&
             same_proxy->origin == proxy->origin);
   } else {
-    // The problem never repeats the text, which could hold a password.
+    // The problem never repeats the text, which could hold a password. A text may still be
+    // part of a fixed message by chance ("ot a URL"): then the same text with every letter
+    // shifted must not show in its own problem, as it would if the message echoed its input.
     const std::string& problem = std::get<std::string>(parsed);
     require(!problem.empty());
-    if (text.size() >= 8) require(problem.find(text) == std::string::npos);
+    if (text.size() >= 8 && problem.find(text) != std::string::npos) {
+      std::string shifted(text);
+      for (char& c : shifted) {
+        if (c >= 'a' && c <= 'z') c = static_cast<char>('a' + (c - 'a' + 1) % 26);
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>('A' + (c - 'A' + 1) % 26);
+      }
+      const auto shifted_parsed = hookd::common::parse_http_proxy(shifted);
+      const auto* shifted_problem = std::get_if<std::string>(&shifted_parsed);
+      require(shifted == text || shifted_problem == nullptr || shifted_problem->find(shifted) == std::string::npos);
+    }
   }
 }
 
