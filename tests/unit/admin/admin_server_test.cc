@@ -195,6 +195,13 @@ double cpu_seconds() {
 // EMFILE leaves the connection in the backlog: accepting again at once fails again at once.
 // The server must wait between attempts instead of spinning a core, then serve once it can.
 TEST(AdminServer, AcceptErrorsBackOffInsteadOfSpinningAndRecover) {
+#if defined(__SANITIZE_ADDRESS__)
+  // The sanitizer builds pair ASan with UBSan, whose vptr check reads memory through a pipe:
+  // with no descriptor left it reports "invalid vptr" for whatever type it has not checked
+  // yet (Asio's reactor, Beast's handlers), a false report that depends on thread timing.
+  GTEST_SKIP() << "UBSan's vptr check cannot run once file descriptors are exhausted; this test "
+                  "runs in the release and tsan stages";
+#endif
   auto registry = std::make_shared<prometheus::Registry>();
   AdminServer server("127.0.0.1", 0, registry, Probes{[] { return true; }, [] { return true; }});
   boost::asio::io_context io;
