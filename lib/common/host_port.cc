@@ -32,6 +32,19 @@ std::string_view trim(std::string_view text) {
 
 }  // namespace
 
+std::string origin_text(bool tls, std::string_view host, std::uint16_t port) {
+  const bool bracket = host.find(':') != std::string_view::npos;
+  std::string out;
+  out.reserve(8 + 2 + host.size() + 6);
+  out.append(tls ? "https://" : "http://");
+  if (bracket) out.push_back('[');
+  out.append(host);
+  if (bracket) out.push_back(']');
+  out.push_back(':');
+  out.append(std::to_string(port));
+  return out;
+}
+
 bool plausible_host_name(std::string_view name) {
   if (name.empty() || name.size() > 253) return false;
   for (char c : name) {
@@ -120,9 +133,7 @@ std::variant<ProxyAddress, std::string> parse_http_proxy(std::string_view text) 
   if (!(view.encoded_path().empty() || view.encoded_path() == "/") || view.has_query() || view.has_fragment()) {
     return std::string("a path, query or fragment is not allowed");
   }
-  const bool bracket = view.host_type() == boost::urls::host_type::ipv6;
-  out.origin = std::string("http://") + (bracket ? "[" : "") + out.host + (bracket ? "]" : "") + ":" +
-               std::to_string(out.port);
+  out.origin = origin_text(false, out.host, out.port);
   return out;
 }
 

@@ -16,6 +16,11 @@ namespace hookd::common {
 // Anything else (after percent-decoding) cannot be a DNS name and would only confuse logs.
 bool plausible_host_name(std::string_view name);
 
+// "scheme://host:port" as hookd names an origin in logs, errors and its per-origin pools:
+// `host` as given (lower case is the caller's job), in brackets when it is an IPv6 literal
+// (holds a ':'), and the port always spelled, default or not.
+std::string origin_text(bool tls, std::string_view host, std::uint16_t port);
+
 struct HostPort {
   std::string host;  // without the brackets of an IPv6 literal
   std::uint16_t port = 0;

@@ -70,9 +70,7 @@ std::optional<TargetUrl> parse_target_url(std::string_view url) {
   out.target = view.encoded_target();  // path + query, never the fragment
   if (out.target.empty() || out.target.front() != '/') out.target.insert(0, "/");
 
-  const bool bracket = view.host_type() == boost::urls::host_type::ipv6;
-  out.origin = std::string(out.tls ? "https://" : "http://") + (bracket ? "[" : "") + out.host +
-               (bracket ? "]" : "") + ":" + std::to_string(out.port);
+  out.origin = common::origin_text(out.tls, out.host, out.port);
   return out;
 }
 

@@ -177,7 +177,7 @@ bool Deliverer::refresh(DeliveryJob& job, delivery::Request& request) {
     job.withdrawn = DeliveryJob::Withdrawn::webhook_gone;
     return false;
   }
-  const bool moved = current->origin() != job.subscription->origin();
+  const bool moved = !current->same_origin(*job.subscription);
   const bool unchanged = current == job.subscription;
   job.subscription = std::move(current);
   if (moved || parts_.rate_limiter.held(job.subscription->id(), parts_.clock.steady_now())) {

@@ -46,34 +46,50 @@ std::string base64_encode(std::string_view bytes) {
       reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()));
 }
 
+namespace {
+
 // Our own decoder rather than EVP_DecodeBlock: that one skips whitespace, accepts bad
 // padding and returns the padded length (always a multiple of 3), so callers would have to
-// re-validate the input anyway.
-std::optional<std::string> base64_decode(std::string_view text) {
+// re-validate the input anyway. Calls put(byte) for each decoded byte; false on any violation.
+template <class Put>
+bool decode(std::string_view text, Put put) {
   std::size_t padding = 0;
   while (padding < 2 && padding < text.size() && text[text.size() - 1 - padding] == '=') ++padding;
   const std::string_view digits = text.substr(0, text.size() - padding);
-  if (padding > 0 && text.size() % 4 != 0) return std::nullopt;  // padding implies full quads
-  if (digits.size() % 4 == 1) return std::nullopt;                // 6 bits cannot make a byte
+  if (padding > 0 && text.size() % 4 != 0) return false;  // padding implies full quads
+  if (digits.size() % 4 == 1) return false;                // 6 bits cannot make a byte
 
-  std::string out;
-  out.reserve(digits.size() / 4 * 3 + 2);
   std::uint32_t accumulator = 0;
   int bits = 0;
   for (const char c : digits) {
     const std::uint8_t sextet = kDecode[static_cast<unsigned char>(c)];
-    if (sextet == kInvalid) return std::nullopt;  // includes a '=' in the middle
+    if (sextet == kInvalid) return false;  // includes a '=' in the middle
     accumulator = (accumulator << 6) | sextet;
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
-      out.push_back(static_cast<char>((accumulator >> bits) & 0xff));
+      put(static_cast<char>((accumulator >> bits) & 0xff));
     }
   }
   // Leftover bits of the last partial quad must be zero, or two different texts would
   // decode to the same key.
-  if (bits > 0 && (accumulator & ((1u << bits) - 1)) != 0) return std::nullopt;
+  return bits == 0 || (accumulator & ((1u << bits) - 1)) == 0;
+}
+
+}  // namespace
+
+std::optional<std::string> base64_decode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() / 4 * 3 + 2);
+  if (!decode(text, [&out](char byte) { out.push_back(byte); })) return std::nullopt;
   return out;
+}
+
+std::optional<std::size_t> base64_decode_into(std::string_view text, std::span<char> out) {
+  if (out.size() < base64_decoded_size_bound(text.size())) return std::nullopt;
+  std::size_t size = 0;
+  if (!decode(text, [&out, &size](char byte) { out[size++] = byte; })) return std::nullopt;
+  return size;
 }
 
 }  // namespace hookd::signing

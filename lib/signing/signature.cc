@@ -12,22 +12,25 @@ constexpr std::string_view kWhsecPrefix = "whsec_";
 
 }  // namespace
 
-SigningKey make_signing_key(std::string_view secret) {
-  SigningKey key;
-  key.secret.assign(secret);
-  if (secret.starts_with(kWhsecPrefix)) {
-    if (auto decoded = base64_decode(secret.substr(kWhsecPrefix.size()))) {
-      key.hmac_key = std::move(*decoded);
-      return key;
-    }
+HmacKey::HmacKey(std::string_view secret) : bytes_(secret) {
+  if (!secret.starts_with(kWhsecPrefix)) return;
+  const std::string_view encoded = secret.substr(kWhsecPrefix.size());
+  if (base64_decoded_size_bound(encoded.size()) <= inline_.size()) {
+    if (const auto size = base64_decode_into(encoded, inline_)) bytes_ = {inline_.data(), *size};
+  } else if (auto decoded = base64_decode(encoded)) {
+    spilled_ = std::move(*decoded);
+    bytes_ = spilled_;
   }
-  key.hmac_key.assign(secret);
-  return key;
+}
+
+SigningKey make_signing_key(std::string_view secret) {
+  return {std::string(secret), std::string(HmacKey(secret).bytes())};
 }
 
 void append_standard_webhooks_signature(std::string& out, SigningKeyView key, std::string_view msg_id,
                                         std::string_view timestamp, std::string_view body) {
-  const Sha256Digest mac = hmac_sha256(key.hmac_key, {msg_id, ".", timestamp, ".", body});
+  const auto sign = [&](std::string_view hmac_key) { return hmac_sha256(hmac_key, {msg_id, ".", timestamp, ".", body}); };
+  const Sha256Digest mac = key.hmac_key ? sign(*key.hmac_key) : sign(HmacKey(key.secret).bytes());
   out.append("v1,");
   append_base64(out, mac);
 }

@@ -8,7 +8,9 @@
 // Build a SigningKey once per subscription (when its record is read), not per delivery.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -16,11 +18,31 @@ namespace hookd::signing {
 
 // What a signature is made with: views of a SigningKey, or of a subscription's own text.
 struct SigningKeyView {
-  std::string_view secret;    // the subscription's secret as configured: Blue's x-signature key
-  std::string_view hmac_key;  // the Standard Webhooks key derived from it
+  std::string_view secret;  // the subscription's secret as configured: Blue's x-signature key
+  // The Standard Webhooks key derived from it; nullopt = derive it while signing (HmacKey):
+  // a subscription keeps its secret only, since every byte it holds is paid a million times
+  // over (docs/benchmarks.md, "The compact subscription").
+  std::optional<std::string_view> hmac_key;
 
   // An empty secret means the webhook is unsigned: send no signature headers.
   bool empty() const { return secret.empty(); }
+};
+
+// The Standard Webhooks key of a secret, as make_signing_key derives it: the decoded bytes of
+// a `whsec_` secret, else the secret's own. Decoded into the object itself, without a heap
+// allocation, for keys of up to 96 bytes (Standard Webhooks keys have 24 to 64).
+class HmacKey {
+ public:
+  explicit HmacKey(std::string_view secret);
+  HmacKey(const HmacKey&) = delete;
+  HmacKey& operator=(const HmacKey&) = delete;
+
+  std::string_view bytes() const { return bytes_; }
+
+ private:
+  std::array<char, 96> inline_;
+  std::string spilled_;  // a longer key
+  std::string_view bytes_;
 };
 
 struct SigningKey {

@@ -101,7 +101,7 @@ std::string lower(std::string_view text) {
   return out;
 }
 
-// Fills url, https, host, port, target and origin. Details never quote the URL: its path
+// Fills url, https, host, port and target. Details never quote the URL: its path
 // and query may carry tokens.
 std::optional<Invalid> read_url(std::string_view text, SubscriptionFields& s) {
   urls::result<urls::url_view> parsed = urls::parse_absolute_uri(text);
@@ -116,7 +116,6 @@ std::optional<Invalid> read_url(std::string_view text, SubscriptionFields& s) {
   }
   if (u.has_userinfo()) return invalid(InvalidReason::invalid_url, "url carries user info");
 
-  std::string origin_host;
   switch (u.host_type()) {
     case urls::host_type::name: {
       std::string_view host = u.encoded_host();
@@ -135,16 +134,13 @@ std::optional<Invalid> read_url(std::string_view text, SubscriptionFields& s) {
         return invalid(InvalidReason::invalid_url, "url host is not a DNS name (letters, digits, - _ .; 253 at most)");
       }
       s.host = lower(host);
-      origin_host = s.host;
       break;
     }
     case urls::host_type::ipv4:
       s.host = std::string(u.encoded_host());
-      origin_host = s.host;
       break;
     case urls::host_type::ipv6:
       s.host = lower(u.encoded_host_address());
-      origin_host = "[" + s.host + "]";
       break;
     case urls::host_type::ipvfuture:
     case urls::host_type::none:
@@ -177,7 +173,6 @@ std::optional<Invalid> read_url(std::string_view text, SubscriptionFields& s) {
   s.target += target;
 
   s.url = std::string(text);
-  s.origin = (s.https ? "https://" : "http://") + origin_host + ":" + std::to_string(s.port);
   return std::nullopt;
 }
 

@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "common/host_port.h"
+
 namespace hookd::subscriptions {
 namespace {
 
@@ -31,7 +33,7 @@ Subscription::Subscription(Private, SubscriptionFields&& fields)
   }
 
   // The text of the block: the webhook JSON, then each other value it does not already
-  // contain byte for byte. A field is only ever read as its bytes, so any equal run will do.
+  // contain byte for byte (the secret, which the JSON never carries). A field is only ever read as its bytes, so any equal run will do.
   // Offsets count from the start of the block, after the lists' Spans.
   const std::size_t lists_at = lists_bytes();
   std::string text = std::move(fields.webhook_json);
@@ -54,10 +56,7 @@ Subscription::Subscription(Private, SubscriptionFields&& fields)
   url_ = place(fields.url);
   host_ = place(fields.host);
   target_ = place(fields.target);
-  origin_ = place(fields.origin);
-  const signing::SigningKey key = signing::make_signing_key(fields.secret);
-  secret_ = place(key.secret);
-  hmac_key_ = place(key.hmac_key);
+  secret_ = place(fields.secret);
   std::vector<Span> lists;
   lists.reserve(event_count_ + project_count_);
   for (const std::string& event : fields.events) lists.push_back(place(event));
@@ -66,10 +65,13 @@ Subscription::Subscription(Private, SubscriptionFields&& fields)
   // Exactly as long as it needs to be: spare capacity would be paid for by every
   // subscription of the fleet. An array of unsigned char gives the Spans copied into it
   // their lifetime (read back through lists()).
-  block_ = std::make_unique_for_overwrite<unsigned char[]>(lists_at + text.size());
+  block_bytes_ = static_cast<std::uint32_t>(lists_at + text.size());
+  block_ = std::make_unique_for_overwrite<unsigned char[]>(block_bytes_);
   if (lists_at > 0) std::memcpy(block_.get(), lists.data(), lists_at);
   std::memcpy(block_.get() + lists_at, text.data(), text.size());
 }
+
+std::string Subscription::origin() const { return common::origin_text(https_, host(), port_); }
 
 std::span<const signing::PreviousKey> Subscription::previous_keys() const {
   if (rare_ == nullptr) return {};

@@ -48,11 +48,8 @@ struct SubscriptionFields {
   // "webhook". Member order, strings and number spellings are kept; only insignificant
   // whitespace and string escapes are normalised.
   std::string webhook_json = {};
-  // "scheme://host:port" (lower-case scheme and host, default port filled in): safe to log
-  // and the key for per-origin connection pools and in-flight caps.
-  std::string origin = {};
-  // The URL split for the HTTP client. host has no IPv6 brackets; target is path and query
-  // ("/" when the path is empty), never logged because it can carry tokens.
+  // The URL split for the HTTP client. host is lower case, without IPv6 brackets; target is
+  // path and query ("/" when the path is empty), never logged because it can carry tokens.
   bool https = true;
   std::string host = {};
   std::uint16_t port = 0;
@@ -64,15 +61,16 @@ struct SubscriptionFields {
 // take `shared_from_this()` so a delivery outlives the snapshot it was matched in. The
 // accessors mean what the SubscriptionFields members of the same names mean.
 //
-// Compact because a worker holds every subscription of the fleet: about 840 bytes each with
-// the table's node for a Blue-shaped record (a 410-byte webhook JSON), against 1.8 KB when
+// Compact because a worker holds every subscription of the fleet: about 920 bytes of hookd's
+// RSS each at a million Blue-shaped records (a 410-byte webhook JSON), against 1.8 KB when
 // every field was a string of its own (docs/benchmarks.md, subscription scale, has the
-// breakdown). Besides this object (152 bytes with its shared_ptr control block, one
-// allocation) a subscription owns one block: the event-type and project lists as offsets,
+// breakdown). Besides this object (with its shared_ptr control block, one allocation) a
+// subscription owns one block: the event-type and project lists as offsets,
 // then the webhook JSON, then each other text value the JSON does not already spell byte for
-// byte (the secret and its key, the origin). The id, company, URL, host, target, event types
-// and project ids usually cost no bytes of their own. Previous secrets and the ed25519 key,
-// which few webhooks have, live in an allocation of their own.
+// byte (the secret). The id, company, URL, host, target, event types and project ids usually
+// cost no bytes of their own; the secret's signing key and the origin are derived when asked
+// for. Previous secrets and the ed25519 key, which few webhooks have, live in an allocation of
+// their own.
 class Subscription : public std::enable_shared_from_this<Subscription> {
   struct Private {};
   // A run of the block: every text field is one.
@@ -147,14 +145,20 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   std::string_view company_id() const { return text(company_id_); }
   std::string_view url() const { return text(url_); }
   std::string_view webhook_json() const { return {chars() + lists_bytes(), webhook_json_size_}; }
-  std::string_view origin() const { return text(origin_); }
+  // "scheme://host:port" (default port spelled): safe to log, and the key of the client's
+  // per-origin pools and caps. Built on each call, for logs and tools: the delivery path
+  // compares with same_origin().
+  std::string origin() const;
+  bool same_origin(const Subscription& other) const {
+    return https_ == other.https_ && port_ == other.port_ && host() == other.host();
+  }
   bool https() const { return https_; }
   std::string_view host() const { return text(host_); }
   std::uint16_t port() const { return port_; }
   std::string_view target() const { return text(target_); }
 
-  // The current secret and its Standard Webhooks key; never logged.
-  signing::SigningKeyView signing_key() const { return {text(secret_), text(hmac_key_)}; }
+  // The current secret; its Standard Webhooks key is derived while signing. Never logged.
+  signing::SigningKeyView signing_key() const { return {text(secret_), std::nullopt}; }
   std::span<const signing::PreviousKey> previous_keys() const;
   const std::optional<signing::Ed25519Key>& ed25519_key() const;
 
@@ -163,6 +167,10 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   TextList events() const { return {chars(), lists(), event_count_}; }
   TextList project_ids() const { return {chars(), lists() + event_count_, project_count_}; }
   const Filter* filter() const { return filter_.get(); }
+
+  // The bytes of the block of text this subscription owns beside its object: what memory
+  // accounting and the tests of the compact form read.
+  std::size_t block_bytes() const { return block_bytes_; }
 
  private:
   struct Rare {
@@ -183,8 +191,9 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   std::unique_ptr<const Rare> rare_;  // null when there are neither previous secrets nor an ed25519 key
   std::shared_ptr<const Filter> filter_;
   double rate_limit_per_second_ = 0;
-  Span id_, company_id_, url_, secret_, hmac_key_, origin_, host_, target_;
+  Span id_, company_id_, url_, secret_, host_, target_;
   std::uint32_t webhook_json_size_ = 0;
+  std::uint32_t block_bytes_ = 0;
   std::uint32_t event_count_ = 0;
   std::uint32_t project_count_ = 0;
   std::uint16_t port_ = 0;

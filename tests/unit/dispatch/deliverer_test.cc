@@ -110,11 +110,11 @@ class DelivererTest : public ::testing::Test {
         rate_limiter_({5s, 1024}),
         deliverer_({io_, sender_, writer_, metrics_, policy_, health_, rate_limiter_, clock_, snapshots_},
                    {"hookd.retry", "hookd.dlq", "", "hookd/test", {60s}, {}}) {
-    webhook_ = make_webhook("https://hooks.example.com/in", "https://hooks.example.com:443", "whsec_first");
+    webhook_ = make_webhook("https://hooks.example.com/in", "hooks.example.com", "whsec_first");
     publish(webhook_);
   }
 
-  static std::shared_ptr<const subscriptions::Subscription> make_webhook(std::string_view url, std::string_view origin,
+  static std::shared_ptr<const subscriptions::Subscription> make_webhook(std::string_view url, std::string_view host,
                                                                          std::string_view secret, bool enabled = true,
                                                                          std::string_view id = "wh_1",
                                                                          std::string_view company = "") {
@@ -123,7 +123,9 @@ class DelivererTest : public ::testing::Test {
                                               .url = std::string(url),
                                               .secret = std::string(secret),
                                               .enabled = enabled,
-                                              .origin = std::string(origin)});
+                                              .https = true,
+                                              .host = std::string(host),
+                                              .port = 443});
   }
   // Makes `sub` the webhook as the current snapshot has it (none: deleted).
   void publish(std::shared_ptr<const subscriptions::Subscription> sub) {
@@ -342,7 +344,7 @@ TEST_F(DelivererTest, AQueuedRequestIsSignedWhenItLeavesTheQueueWithTheCurrentSe
   deliverer_.dispatch(job());
   const auto queued_at = sender_.header(0, "webhook-timestamp");
   clock_.advance(90s);
-  publish(make_webhook(webhook_->url(), webhook_->origin(), "whsec_rotated"));
+  publish(make_webhook(webhook_->url(), webhook_->host(), "whsec_rotated"));
   ASSERT_TRUE(sender_.dequeue());
   EXPECT_EQ(sender_.header(0, "webhook-timestamp"), std::to_string(clock_.unix_ms_now() / 1000));
   EXPECT_NE(sender_.header(0, "webhook-timestamp"), queued_at);
@@ -364,7 +366,7 @@ TEST_F(DelivererTest, AQueuedRequestThatLeavesWithinTheSecondItWasSignedInIsNotS
 TEST_F(DelivererTest, AQueuedRequestOfADisabledOrDeletedWebhookNeverGoesOut) {
   deliverer_.dispatch(job());
   deliverer_.dispatch(job());
-  publish(make_webhook(webhook_->url(), webhook_->origin(), "s", /*enabled=*/false));
+  publish(make_webhook(webhook_->url(), webhook_->host(), "s", /*enabled=*/false));
   EXPECT_FALSE(sender_.dequeue());
   publish(nullptr);
   EXPECT_FALSE(sender_.dequeue());
@@ -376,7 +378,7 @@ TEST_F(DelivererTest, AQueuedRequestOfADisabledOrDeletedWebhookNeverGoesOut) {
 
 TEST_F(DelivererTest, AQueuedRequestOfAMovedWebhookGoesToItsNewURL) {
   deliverer_.dispatch(job());
-  publish(make_webhook("https://new.example.net/hook", "https://new.example.net:443", "s"));
+  publish(make_webhook("https://new.example.net/hook", "new.example.net", "s"));
   EXPECT_FALSE(sender_.dequeue());  // withdrawn from the old origin's queue...
   ASSERT_EQ(sender_.sent.size(), 1u);  // ...and posted again, to the new one
   EXPECT_EQ(sender_.sent.front().request.url, "https://new.example.net/hook");
@@ -405,14 +407,14 @@ class TenantBudgetTest : public DelivererTest {
   TenantBudgetTest()
       : budgeted_({io_, sender_, writer_, metrics_, policy_, health_, rate_limiter_, clock_, snapshots_},
                   {"hookd.retry", "hookd.dlq", "", "hookd/test", {60s}, {.max_in_flight = 2, .max_in_flight_bytes = 4096}}) {
-    webhook_ = make_webhook(webhook_->url(), webhook_->origin(), "whsec_first", true, "wh_1", "company-a");
+    webhook_ = make_webhook(webhook_->url(), webhook_->host(), "whsec_first", true, "wh_1", "company-a");
     publish(webhook_);
   }
 
   // A webhook of `company` at an origin of its own.
   static std::shared_ptr<const subscriptions::Subscription> webhook_of(const std::string& company,
                                                                        const std::string& id) {
-    return make_webhook("https://" + id + ".example.com/in", "https://" + id + ".example.com:443", "whsec_x", true, id,
+    return make_webhook("https://" + id + ".example.com/in", id + ".example.com", "whsec_x", true, id,
                         company);
   }
   std::int64_t in_flight(std::string_view company) const { return budgeted_.tenant_budget().in_flight(company); }
@@ -477,7 +479,7 @@ TEST_F(TenantBudgetTest, TheBudgetIsGivenBackOnEveryCompletionPath) {
   EXPECT_EQ(in_flight("company-a"), 0) << "after the retry record";
 
   send();  // dropped: its webhook was disabled while the request queued
-  publish(make_webhook(webhook_->url(), webhook_->origin(), "whsec_first", /*enabled=*/false));
+  publish(make_webhook(webhook_->url(), webhook_->host(), "whsec_first", /*enabled=*/false));
   EXPECT_FALSE(sender_.dequeue());
   EXPECT_EQ(in_flight("company-a"), 0) << "after a drop";
   publish(webhook_);
@@ -682,7 +684,7 @@ TEST_F(TenantQueueTest, AQueuedDeliveryIsWithdrawnAsARequestLeavingItsOriginsQue
   queueing_.dispatch(job(1, -1, a));       // queued, then its webhook is deleted
   queueing_.dispatch(job(1, -1, moving));  // queued, then its webhook moves
   ASSERT_EQ(queued("company-a"), 2);
-  publish(make_webhook("https://new.example.net/hook", "https://new.example.net:443", "whsec_x", true, "wh_m",
+  publish(make_webhook("https://new.example.net/hook", "new.example.net", "whsec_x", true, "wh_m",
                        "company-a"));  // the snapshot has wh_m at its new URL, and no wh_a
 
   sender_.answer(AttemptResult::success_2xx, 200);

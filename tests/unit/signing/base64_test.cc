@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace hookd::signing {
@@ -20,6 +22,19 @@ TEST(Base64, EncodesRfcVectors) {
 
 TEST(Base64, DecodesRfcVectors) {
   for (const auto& [plain, encoded] : kRfcVectors) EXPECT_EQ(base64_decode(encoded), plain) << encoded;
+}
+
+TEST(Base64, DecodesIntoABufferAsIntoAString) {
+  for (const auto& [plain, encoded] : kRfcVectors) {
+    std::array<char, 8> out{};
+    const auto size = base64_decode_into(encoded, out);
+    ASSERT_TRUE(size.has_value()) << encoded;
+    EXPECT_EQ(std::string_view(out.data(), *size), plain);
+  }
+  std::array<char, 8> out{};
+  EXPECT_FALSE(base64_decode_into("Zm9v!mFy", out).has_value());  // invalid text
+  std::array<char, 5> short_out{};
+  EXPECT_FALSE(base64_decode_into("Zm9vYmFy", short_out).has_value());  // may need 6 bytes
 }
 
 TEST(Base64, AppendKeepsExistingText) {

@@ -80,6 +80,23 @@ TEST(MakeSigningKey, UsesOtherSecretsAsIs) {
   EXPECT_EQ(make_signing_key("WHSEC_aGVsbG8=").hmac_key, "WHSEC_aGVsbG8=");
 }
 
+TEST(HmacKey, DerivesTheSameKeyInPlaceAndForKeysOverItsOwnStorage) {
+  // 24 bytes (the usual whsec_), 64 (Standard Webhooks' largest) and 300 (beyond the 96
+  // decoded in place): each the decoded remainder, whichever storage holds it.
+  for (const std::size_t size : {24u, 64u, 300u}) {
+    std::string raw(size, '\0');
+    for (std::size_t i = 0; i < size; ++i) raw[i] = static_cast<char>(i * 7 + 1);
+    const std::string secret = "whsec_" + base64_encode(raw);
+    EXPECT_EQ(HmacKey(secret).bytes(), raw) << size;
+    const SigningKeyView derived{secret, std::nullopt};
+    EXPECT_EQ(standard_webhooks_signature(derived, "msg_1", 1614265330, "{}"),
+              standard_webhooks_signature(make_signing_key(secret), "msg_1", 1614265330, "{}"))
+        << size;
+  }
+  EXPECT_EQ(HmacKey("whsec_not base64!").bytes(), "whsec_not base64!");
+  EXPECT_EQ(HmacKey("plain").bytes(), "plain");
+}
+
 TEST(MakeSigningKey, EmptySecretMeansUnsigned) {
   EXPECT_TRUE(make_signing_key("").empty());
   EXPECT_TRUE(SigningKey{}.empty());

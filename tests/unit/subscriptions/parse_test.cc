@@ -65,7 +65,8 @@ TEST(ParseSubscription, SeedWebhookFields) {
   EXPECT_EQ(s->company_id(), "clakt8jud0002vt64205yyj10");
   EXPECT_EQ(s->url(), "https://hooks.example.com/blue?token=abc");
   EXPECT_EQ(s->signing_key().secret, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
-  EXPECT_EQ(s->signing_key().hmac_key, signing::make_signing_key("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").hmac_key);
+  EXPECT_EQ(signing::HmacKey(s->signing_key().secret).bytes(),
+            signing::make_signing_key("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").hmac_key);
   EXPECT_FALSE(s->signing_key().empty());
   EXPECT_TRUE(s->enabled());
   EXPECT_THAT(s->events(), ElementsAre("TODO_CREATED", "TODO_MOVED"));  // sorted, unique

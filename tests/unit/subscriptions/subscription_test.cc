@@ -31,7 +31,6 @@ TEST(Subscription, EveryFieldReadsBackAsGiven) {
                                      .events = {"A_CREATED", "B_DELETED"},
                                      .project_ids = {"p1"},
                                      .webhook_json = R"({"id":"wh_1"})",
-                                     .origin = "https://hooks.example:8443",
                                      .https = true,
                                      .host = "hooks.example",
                                      .port = 8443,
@@ -47,7 +46,10 @@ TEST(Subscription, EveryFieldReadsBackAsGiven) {
   EXPECT_EQ(s->target(), "/in?t=1");
   const signing::SigningKey key = signing::make_signing_key("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
   EXPECT_EQ(s->signing_key().secret, key.secret);
-  EXPECT_EQ(s->signing_key().hmac_key, key.hmac_key);
+  // The key is derived while signing, and signs as the one derived up front.
+  EXPECT_FALSE(s->signing_key().hmac_key.has_value());
+  EXPECT_EQ(signing::standard_webhooks_signature(s->signing_key(), "msg_1", 1614265330, "{}"),
+            signing::standard_webhooks_signature(key, "msg_1", 1614265330, "{}"));
   EXPECT_FALSE(s->enabled());
   EXPECT_EQ(s->rate_limit_per_second(), 2.5);
   EXPECT_THAT(s->events(), ElementsAre("A_CREATED", "B_DELETED"));
@@ -77,7 +79,6 @@ TEST(Subscription, FieldsTheJsonSpellsShareItsBytes) {
                                      .events = {"TODO_CREATED"},
                                      .project_ids = {"p1"},
                                      .webhook_json = json,
-                                     .origin = "https://hooks.example:443",
                                      .host = "hooks.example",
                                      .port = 443,
                                      .target = "/in"});
@@ -87,8 +88,39 @@ TEST(Subscription, FieldsTheJsonSpellsShareItsBytes) {
                                  s->project_ids()[0]}) {
     EXPECT_TRUE(inside(field, text)) << field;
   }
-  EXPECT_FALSE(inside(s->origin(), text));  // the JSON never spells the default port
-  EXPECT_EQ(s->origin(), "https://hooks.example:443");
+  EXPECT_EQ(s->origin(), "https://hooks.example:443");  // built, not stored: the JSON never spells the default port
+}
+
+TEST(Subscription, TheOriginBracketsAnIpv6HostAndComparesByItsParts) {
+  const auto v6 = Subscription::make({.https = false, .host = "::1", .port = 8080});
+  EXPECT_EQ(v6->origin(), "http://[::1]:8080");
+  const auto a = Subscription::make({.url = "https://h.example/a", .https = true, .host = "h.example", .port = 443});
+  const auto b = Subscription::make({.url = "https://h.example/b", .https = true, .host = "h.example", .port = 443});
+  EXPECT_TRUE(a->same_origin(*b));
+  for (const auto& other : {Subscription::make({.https = false, .host = "h.example", .port = 443}),
+                            Subscription::make({.https = true, .host = "g.example", .port = 443}),
+                            Subscription::make({.https = true, .host = "h.example", .port = 8443})}) {
+    EXPECT_FALSE(a->same_origin(*other)) << other->origin();
+  }
+}
+
+TEST(Subscription, HoldsItsSecretOnce) {
+  // The JSON without the secret, as parse_subscription gives it: the block is the lists'
+  // offsets, the JSON and the secret, and nothing derived from them.
+  const std::string json =
+      R"({"id":"wh_1","url":"https://hooks.example/in","companyId":"c1","events":["TODO_CREATED"]})";
+  const std::string secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+  const auto s = Subscription::make({.id = "wh_1",
+                                     .company_id = "c1",
+                                     .url = "https://hooks.example/in",
+                                     .secret = secret,
+                                     .events = {"TODO_CREATED"},
+                                     .webhook_json = json,
+                                     .https = true,
+                                     .host = "hooks.example",
+                                     .port = 443,
+                                     .target = "/in"});
+  EXPECT_EQ(s->block_bytes(), 8 + json.size() + secret.size());
 }
 
 TEST(Subscription, ListsAreSortedRangesWithBinarySearch) {
