@@ -107,6 +107,12 @@ struct DeliveryConfig {
   std::string ca_file;                  // extra CAs (PEM) besides the system store
   int threads = 2;                      // io_context threads
   std::chrono::milliseconds dns_cache_ttl = std::chrono::seconds(30);
+  // Keep-alive connections left idle (docs/endpoints.md, Idle connections): an origin's most
+  // recently used one is closed after idle_timeout, the others after idle_surplus_timeout, and
+  // at most max_idle_connections stay idle across all origins.
+  std::chrono::milliseconds idle_timeout = std::chrono::seconds(60);
+  std::chrono::milliseconds idle_surplus_timeout = std::chrono::seconds(10);
+  int max_idle_connections = 1024;
   std::string proxy;                              // egress proxy "http://host:port"; "" = direct
   // A rate-limited webhook's delivery waits in memory at most this long for its send slot;
   // a later slot defers it to a retry tier instead (docs/endpoints.md, Rate limits).

@@ -234,7 +234,7 @@ void read_delivery(const YamlReader& r, const YAML::Node& root, DeliveryConfig& 
                    "ca_file", "threads", "dns_cache_ttl", "proxy", "rate_limit_max_wait", "max_in_flight_bytes",
                    "max_uncommitted_per_partition", "max_origin_queue_wait", "max_in_flight_per_tenant",
                    "max_in_flight_bytes_per_tenant", "max_queued_per_tenant", "max_queued_bytes_per_tenant",
-                   "max_tenant_queue_wait"});
+                   "max_tenant_queue_wait", "idle_timeout", "idle_surplus_timeout", "max_idle_connections"});
   s.set(c.timeout, "timeout", &YamlReader::duration);
   s.set(c.connect_timeout, "connect_timeout", &YamlReader::duration);
   s.set(c.max_in_flight, "max_in_flight", &YamlReader::positive_int);
@@ -253,6 +253,9 @@ void read_delivery(const YamlReader& r, const YAML::Node& root, DeliveryConfig& 
   }
   s.set(c.threads, "threads", &YamlReader::positive_int);
   s.set(c.dns_cache_ttl, "dns_cache_ttl", &YamlReader::duration);
+  s.set(c.idle_timeout, "idle_timeout", &YamlReader::duration);
+  s.set(c.idle_surplus_timeout, "idle_surplus_timeout", &YamlReader::duration);
+  s.set(c.max_idle_connections, "max_idle_connections", &YamlReader::positive_int);
   s.set(c.proxy, "proxy", &YamlReader::text);
   // The HTTP client refuses the same forms at start (exit 2); found here, --check-config says so.
   if (!c.proxy.empty()) {

@@ -74,8 +74,7 @@ void OriginPool::submit(PendingRequest pending) {
 void OriginPool::shutdown() {
   asio::post(strand_, [self = shared_from_this()] {
     self->shut_down_ = true;
-    for (auto& connection : self->idle_) connection->close();
-    self->idle_.clear();
+    self->close_idle_front(self->idle_.size());
     self->idle_timer_.cancel();
   });
 }
@@ -127,7 +126,7 @@ void OriginPool::finish(std::shared_ptr<Connection> reusable, Clock::duration la
     } else {
       reusable->idle_since = Clock::now();
       idle_.push_back(std::move(reusable));
-      arm_idle_timer();
+      context_->idle_connections.fetch_add(1, std::memory_order_relaxed);
     }
   }
   const std::size_t cap = std::max<std::size_t>(1, context_->options.max_in_flight_per_origin);
@@ -143,6 +142,14 @@ void OriginPool::finish(std::shared_ptr<Connection> reusable, Clock::duration la
     }
     start(std::move(next));
   }
+  // After the queue took what it needed: the connection just returned serves it first.
+  close_idle_over_global_cap();
+  arm_idle_timer();
+}
+
+std::chrono::steady_clock::time_point idle_deadline(std::chrono::steady_clock::time_point idle_since, bool warmest,
+                                                    const ClientOptions& options) {
+  return idle_since + (warmest ? options.idle_timeout : std::min(options.idle_surplus_timeout, options.idle_timeout));
 }
 
 std::shared_ptr<Connection> OriginPool::take_idle() {
@@ -150,26 +157,47 @@ std::shared_ptr<Connection> OriginPool::take_idle() {
   if (idle_.empty()) return nullptr;
   std::shared_ptr<Connection> connection = std::move(idle_.back());  // the warmest one
   idle_.pop_back();
+  context_->idle_connections.fetch_sub(1, std::memory_order_relaxed);
   return connection;
+}
+
+void OriginPool::close_idle_front(std::size_t count) {
+  count = std::min(count, idle_.size());
+  for (std::size_t i = 0; i < count; ++i) idle_[i]->close();
+  idle_.erase(idle_.begin(), idle_.begin() + static_cast<std::ptrdiff_t>(count));
+  context_->idle_connections.fetch_sub(count, std::memory_order_relaxed);
 }
 
 void OriginPool::close_expired_idle() {
   const auto now = Clock::now();
-  const auto timeout = context_->options.idle_timeout;
-  // idle_ is ordered by idle_since, oldest first.
-  auto first_fresh = std::find_if(idle_.begin(), idle_.end(),
-                                  [&](const auto& connection) { return connection->idle_since + timeout > now; });
-  for (auto it = idle_.begin(); it != first_fresh; ++it) (*it)->close();
-  idle_.erase(idle_.begin(), first_fresh);
+  // idle_ is ordered by idle_since, oldest first; only the last one is the warmest.
+  std::size_t expired = 0;
+  while (expired < idle_.size() &&
+         idle_deadline(idle_[expired]->idle_since, expired + 1 == idle_.size(), context_->options) <= now) {
+    ++expired;
+  }
+  close_idle_front(expired);
+}
+
+void OriginPool::close_idle_over_global_cap() {
+  const std::size_t total = context_->idle_connections.load(std::memory_order_relaxed);
+  const std::size_t cap = context_->options.max_idle_connections;
+  if (total > cap) close_idle_front(total - cap);
 }
 
 void OriginPool::arm_idle_timer() {
-  if (idle_timer_armed_ || idle_.empty()) return;
+  if (idle_.empty()) return;
+  const Clock::time_point due = idle_deadline(idle_.front()->idle_since, idle_.size() == 1, context_->options);
+  // Armed for a later moment (the warmest one's deadline, and a surplus one came back since):
+  // bring it forward.
+  if (idle_timer_armed_ && due >= idle_timer_expiry_) return;
   idle_timer_armed_ = true;
-  idle_timer_.expires_at(idle_.front()->idle_since + context_->options.idle_timeout);
-  idle_timer_.async_wait([self = shared_from_this()](error_code ec) {
+  idle_timer_expiry_ = due;
+  idle_timer_.expires_at(due);  // cancels a wait armed before: its handler sees operation_aborted
+  idle_timer_.async_wait([self = shared_from_this(), due](error_code ec) {
+    if (ec || self->idle_timer_expiry_ != due) return;  // replaced by a nearer deadline
     self->idle_timer_armed_ = false;
-    if (ec || self->shut_down_) return;
+    if (self->shut_down_) return;
     self->close_expired_idle();
     self->arm_idle_timer();
   });

@@ -8,6 +8,7 @@
 // so one busy origin still spreads TLS work over all threads.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <deque>
@@ -41,7 +42,16 @@ struct ClientContext {
   const std::optional<ProxyAddress> proxy;  // options.proxy, parsed; nullopt = direct
   boost::asio::ssl::context tls;
   Resolver resolver;
+  // Idle connections of every pool, against options.max_idle_connections.
+  std::atomic<std::size_t> idle_connections{0};
 };
+
+// When an idle connection of a pool is due to close: the pool's most recently used one
+// (`warmest`) after options.idle_timeout, each other one after options.idle_surplus_timeout.
+// With LIFO reuse an idle connection that is not the warmest went unused because the pool
+// never needed that many at once meanwhile (docs/endpoints.md, "Idle connections").
+std::chrono::steady_clock::time_point idle_deadline(std::chrono::steady_clock::time_point idle_since, bool warmest,
+                                                    const ClientOptions& options);
 
 // One request on its way: the parsed URL travels with it so it is parsed once.
 struct PendingRequest {
@@ -71,6 +81,10 @@ class OriginPool : public std::enable_shared_from_this<OriginPool> {
   std::shared_ptr<Connection> take_idle();
   void arm_idle_timer();
   void close_expired_idle();
+  // Closes this pool's coldest idle connections while every pool together holds more idle
+  // ones than options.max_idle_connections.
+  void close_idle_over_global_cap();
+  void close_idle_front(std::size_t count);
 
   // Runs on the connection's strand; calls done exactly once. `self` keeps the pool alive.
   static boost::asio::awaitable<void> attempt(std::shared_ptr<OriginPool> self, std::shared_ptr<Connection> connection,
@@ -87,6 +101,7 @@ class OriginPool : public std::enable_shared_from_this<OriginPool> {
   DrainEstimate drain_;
   std::deque<PendingRequest> waiting_;
   std::vector<std::shared_ptr<Connection>> idle_;  // most recently used last
+  Clock::time_point idle_timer_expiry_{};
 };
 
 }  // namespace hookd::delivery

@@ -94,7 +94,14 @@ struct ClientOptions {
   std::string ca_file;     // extra trusted CAs (PEM), on top of the system's
   std::string user_agent;  // sent when the request does not carry its own User-Agent
   std::chrono::seconds dns_cache_ttl{30};   // positive answers are reused this long
-  std::chrono::seconds idle_timeout{60};  // pooled keep-alive connections unused this long are closed
+  // Pooled keep-alive connections (docs/endpoints.md, "Idle connections"): an origin's most
+  // recently used idle one is closed after idle_timeout unused, every other one after
+  // idle_surplus_timeout (what a burst opened and the steady rate does not use), and no more
+  // than max_idle_connections stay idle across all origins (the coldest of a pool that returns
+  // one beyond it are closed).
+  std::chrono::milliseconds idle_timeout{60000};
+  std::chrono::milliseconds idle_surplus_timeout{10000};
+  std::size_t max_idle_connections = 1024;
   // Egress proxy (config delivery.proxy) as "http://host:port"; empty = connect directly.
   // Every target, https or http, goes through a CONNECT tunnel to the guard-checked IP
   // (see delivery/proxy.h). Checked when the Client is constructed.

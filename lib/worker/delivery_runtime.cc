@@ -16,6 +16,9 @@ DeliveryRuntime::DeliveryRuntime(const config::DeliveryConfig& config, metrics::
   options.ca_file = config.ca_file;
   options.user_agent = std::string("hookd/") + HOOKD_VERSION;
   options.dns_cache_ttl = std::chrono::duration_cast<std::chrono::seconds>(config.dns_cache_ttl);
+  options.idle_timeout = config.idle_timeout;
+  options.idle_surplus_timeout = config.idle_surplus_timeout;
+  options.max_idle_connections = static_cast<std::size_t>(config.max_idle_connections);
   options.proxy = config.proxy;
   options.on_queued = [&metrics](std::size_t depth) { metrics.origin_queue_depth.Observe(static_cast<double>(depth)); };
   client_ = std::make_unique<delivery::Client>(io_, options);

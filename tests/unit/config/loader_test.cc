@@ -82,6 +82,9 @@ TEST(ConfigDefaults, MatchTheDocumentedValues) {
   EXPECT_EQ(c.delivery.ca_file, "");
   EXPECT_EQ(c.delivery.threads, 2);
   EXPECT_EQ(c.delivery.dns_cache_ttl, milliseconds(30'000));
+  EXPECT_EQ(c.delivery.idle_timeout, milliseconds(60'000));
+  EXPECT_EQ(c.delivery.idle_surplus_timeout, milliseconds(10'000));
+  EXPECT_EQ(c.delivery.max_idle_connections, 1024);
   EXPECT_EQ(c.delivery.rate_limit_max_wait, milliseconds(5'000));
   EXPECT_EQ(c.delivery.max_in_flight_bytes, 256u * 1024 * 1024);
   EXPECT_EQ(c.delivery.max_in_flight_per_tenant, 512);
@@ -138,6 +141,9 @@ delivery:
   allow_http: false
   threads: 4
   dns_cache_ttl: 1m
+  idle_timeout: 2m
+  idle_surplus_timeout: 3s
+  max_idle_connections: 64
   rate_limit_max_wait: 2s
   max_in_flight_bytes: 64MiB
   max_uncommitted_per_partition: 200
@@ -188,6 +194,9 @@ admin:
   EXPECT_FALSE(c.delivery.allow_http);
   EXPECT_EQ(c.delivery.threads, 4);
   EXPECT_EQ(c.delivery.dns_cache_ttl, milliseconds(60'000));
+  EXPECT_EQ(c.delivery.idle_timeout, milliseconds(120'000));
+  EXPECT_EQ(c.delivery.idle_surplus_timeout, milliseconds(3'000));
+  EXPECT_EQ(c.delivery.max_idle_connections, 64);
   EXPECT_EQ(c.delivery.rate_limit_max_wait, milliseconds(2'000));
   EXPECT_EQ(c.delivery.max_in_flight_bytes, 64u * 1024 * 1024);
   EXPECT_EQ(c.delivery.max_uncommitted_per_partition, 200);

@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "client_fixture.h"
+#include "delivery/origin_pool.h"
 
 namespace hookd::delivery {
 namespace {
@@ -195,6 +196,65 @@ TEST_F(ClientTest, IdleConnectionsAreClosedAfterTheIdleTimeout) {
   EXPECT_EQ(receiver->connections_open(), 0u);
   EXPECT_EQ(send(receiver->url("/")).result, AttemptResult::success_2xx);
   EXPECT_EQ(receiver->connections_accepted(), 2u);
+}
+
+TEST(IdleDeadline, TheWarmestWaitsTheIdleTimeoutEveryOtherTheSurplusTimeout) {
+  using Clock = std::chrono::steady_clock;
+  ClientOptions o;
+  o.idle_timeout = 60s;
+  o.idle_surplus_timeout = 10s;
+  const Clock::time_point since{};
+  EXPECT_EQ(idle_deadline(since, /*warmest=*/true, o), since + 60s);
+  EXPECT_EQ(idle_deadline(since, /*warmest=*/false, o), since + 10s);
+  o.idle_surplus_timeout = 90s;  // never longer than the warmest's
+  EXPECT_EQ(idle_deadline(since, /*warmest=*/false, o), since + 60s);
+}
+
+// Waits up to 5 s for `receiver` to see `open` connections.
+bool open_connections_become(HttpsReceiver& receiver, std::size_t open) {
+  for (int i = 0; i < 500 && receiver.connections_open() != open; ++i) std::this_thread::sleep_for(10ms);
+  return receiver.connections_open() == open;
+}
+
+TEST_F(ClientTest, WhatABurstOpenedClosesAfterTheSurplusTimeoutAndTheWarmestStays) {
+  auto receiver = start_receiver();
+  Behaviour slowish = Behaviour::respond(200);
+  slowish.delay = 50ms;
+  receiver->set_default(slowish);
+  ClientOptions o = options();
+  o.max_in_flight_per_origin = 4;
+  o.idle_timeout = 60s;
+  o.idle_surplus_timeout = 200ms;
+  start_client(o);
+  std::vector<std::future<Outcome>> burst;
+  for (int i = 0; i < 4; ++i) burst.push_back(post(receiver->url("/burst")));
+  for (auto& f : burst) ASSERT_EQ(f.get().result, AttemptResult::success_2xx);
+  ASSERT_EQ(receiver->connections_accepted(), 4u);
+  // Three were surplus; the most recently used one stays for the idle timeout and is reused.
+  EXPECT_TRUE(open_connections_become(*receiver, 1)) << receiver->connections_open() << " open";
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(receiver->connections_open(), 1u);
+  EXPECT_EQ(send(receiver->url("/again")).result, AttemptResult::success_2xx);
+  EXPECT_EQ(receiver->connections_accepted(), 4u);
+}
+
+TEST_F(ClientTest, IdleConnectionsOfAllOriginsStayWithinTheGlobalCap) {
+  auto first = start_receiver();
+  auto second = start_receiver();
+  auto third = start_receiver();
+  ClientOptions o = options();
+  o.max_idle_connections = 2;
+  start_client(o);
+  EXPECT_EQ(send(first->url("/")).result, AttemptResult::success_2xx);
+  EXPECT_EQ(send(second->url("/")).result, AttemptResult::success_2xx);
+  EXPECT_EQ(send(third->url("/")).result, AttemptResult::success_2xx);
+  // The third pool returned a connection beyond the cap and closed its coldest: that one.
+  EXPECT_TRUE(open_connections_become(*third, 0));
+  EXPECT_EQ(first->connections_open(), 1u);
+  EXPECT_EQ(second->connections_open(), 1u);
+  // The two kept are reused.
+  EXPECT_EQ(send(first->url("/")).result, AttemptResult::success_2xx);
+  EXPECT_EQ(first->connections_accepted(), 1u);
 }
 
 TEST_F(ClientTest, PoolsOfOriginsNoLongerUsedAreForgotten) {
