@@ -5,7 +5,9 @@
 //   the base64-decoded remainder of a `whsec_` secret, else the secret's bytes.
 // - `x-signature` (Blue's documented header): lowercase hex HMAC-SHA256(secret bytes, body).
 //
-// Build a SigningKey once per subscription (when its record is read), not per delivery.
+// A subscription keeps its current secret only, and the Standard Webhooks key is derived while
+// signing (HmacKey, a few tens of nanoseconds against two HMACs over the body); a SigningKey,
+// which holds both, is built once for each previous secret when its record is read.
 #pragma once
 
 #include <array>

@@ -33,8 +33,9 @@ Subscription::Subscription(Private, SubscriptionFields&& fields)
   }
 
   // The text of the block: the webhook JSON, then each other value it does not already
-  // contain byte for byte (the secret, which the JSON never carries). A field is only ever read as its bytes, so any equal run will do.
-  // Offsets count from the start of the block, after the lists' Spans.
+  // contain byte for byte (the secret, which the JSON never carries). A field is only ever
+  // read as its bytes, so any equal run will do. Offsets count from the start of the block,
+  // after the lists' Spans.
   const std::size_t lists_at = lists_bytes();
   std::string text = std::move(fields.webhook_json);
   // A Kafka record never comes near this; offsets and sizes are 32-bit.
