@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -11,14 +10,14 @@
 #include <memory>
 #include <utility>
 
-#include <unistd.h>
-
 #include "common/host_port.h"
+#include "config/cross_checks.h"
 #include "config/yaml_reader.h"
 
 namespace hookd::config {
 namespace {
 
+using detail::child;
 using detail::fail;
 using detail::join_key;
 using detail::YamlReader;
@@ -42,16 +41,6 @@ bool is_valid_instance_id(std::string_view id) {
     return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' ||
            ch == '_' || ch == '-';
   });
-}
-
-// A mapping's child, or a valid undefined node: yaml-cpp's const operator[] returns a
-// "zombie" for a missing key, and most calls on a zombie throw.
-YAML::Node child(const YAML::Node& section, const char* name) {
-  if (section.IsDefined() && section.IsMap()) {
-    const YAML::Node found = section[std::string(name)];
-    if (found.IsDefined()) return found;
-  }
-  return YAML::Node(YAML::NodeType::Undefined);
 }
 
 void read_kafka_properties(const YamlReader& r, const YAML::Node& node,
@@ -296,95 +285,6 @@ void read_admin(const YamlReader& r, const YAML::Node& root, AdminConfig& c) {
   c.port = address.port;
 }
 
-// Checks between keys: one topic must never play two roles, and the retry consumers must
-// not share (and so rebalance) the events consumer group.
-void check_consistency(const YAML::Node& root, const Config& c) {
-  auto node_at = [&root](const char* section, const char* key) {
-    const YAML::Node s = child(root, section);
-    const YAML::Node k = child(s, key);
-    return k ? k : (s ? s : root);
-  };
-  const auto& events = c.topics.events;
-  for (std::size_t i = 0; i < events.size(); ++i) {
-    if (std::find(events.begin(), events.begin() + static_cast<std::ptrdiff_t>(i), events[i]) !=
-        events.begin() + static_cast<std::ptrdiff_t>(i)) {
-      const std::string key = "topics.events[" + std::to_string(i) + "]";
-      fail(node_at("topics", "events"), key, key + ": \"" + events[i] + "\" is listed twice");
-    }
-  }
-  auto is_event_topic = [&events](const std::string& t) {
-    return std::find(events.begin(), events.end(), t) != events.end();
-  };
-  if (is_event_topic(c.topics.subscriptions)) {
-    fail(node_at("topics", "subscriptions"), "topics.subscriptions",
-         "topics.subscriptions: \"" + c.topics.subscriptions + "\" is also an events topic");
-  }
-  if (is_event_topic(c.topics.dead_letter) || c.topics.dead_letter == c.topics.subscriptions) {
-    fail(node_at("topics", "dead_letter"), "topics.dead_letter",
-         "topics.dead_letter: \"" + c.topics.dead_letter + "\" is already used by another role");
-  }
-  if (!c.topics.attempts.empty() &&
-      (is_event_topic(c.topics.attempts) || c.topics.attempts == c.topics.subscriptions ||
-       c.topics.attempts == c.topics.dead_letter)) {
-    fail(node_at("topics", "attempts"), "topics.attempts",
-         "topics.attempts: \"" + c.topics.attempts + "\" is already used by another role");
-  }
-  if (!c.topics.status.empty() &&
-      (is_event_topic(c.topics.status) || c.topics.status == c.topics.subscriptions ||
-       c.topics.status == c.topics.dead_letter || c.topics.status == c.topics.attempts)) {
-    fail(node_at("topics", "status"), "topics.status",
-         "topics.status: \"" + c.topics.status + "\" is already used by another role");
-  }
-  for (std::size_t i = 0; i < c.retry.schedule.size(); ++i) {
-    const std::string tier = c.topics.retry_prefix + "." + c.retry.schedule[i];
-    const std::string key = "retry.schedule[" + std::to_string(i) + "]";
-    if (!detail::is_valid_topic_name(tier)) {
-      fail(node_at("retry", "schedule"), key,
-           key + ": retry topic \"" + tier + "\" is not a valid Kafka topic name");
-    }
-    if (is_event_topic(tier) || tier == c.topics.subscriptions || tier == c.topics.dead_letter ||
-        tier == c.topics.status || tier == c.topics.attempts) {
-      fail(node_at("retry", "schedule"), key,
-           key + ": retry topic \"" + tier + "\" is already used by another role");
-    }
-  }
-  if (c.retry.group_id == c.kafka.group_id) {
-    fail(node_at("retry", "group_id"), "retry.group_id",
-         "retry.group_id: must differ from kafka.group_id (\"" + c.kafka.group_id +
-             "\"): two consumer groups with one name rebalance each other");
-  }
-}
-
-// kafka.properties that only a client being created would refuse (start-up exit code 2): a
-// message.max.bytes the largest record does not fit, a file librdkafka must open.
-void check_kafka_properties(const YAML::Node& root, const Config& c) {
-  const YAML::Node properties = child(child(root, "kafka"), "properties");
-  auto node_of = [&](const std::string& name) {
-    const YAML::Node n = child(properties, name.c_str());
-    return n ? n : root;
-  };
-  for (const auto& [name, value] : c.kafka.properties) {
-    const std::string key = "kafka.properties." + name;
-    if (name == "message.max.bytes") {
-      std::size_t bytes = 0;
-      const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), bytes);
-      const std::size_t needed = max_record_bytes(c.limits.max_event_bytes);
-      // A non-number is left to librdkafka, whose refusal names the property too.
-      if (ec == std::errc{} && end == value.data() + value.size() && bytes < needed) {
-        fail(node_of(name), key,
-             key + " (" + value + ") is below the largest record limits.max_event_bytes needs (" +
-                 std::to_string(needed) + "): raise it or lower limits.max_event_bytes");
-      }
-    }
-    // ssl.ca.location, ssl.key.location, sasl.kerberos.keytab...: librdkafka opens them when a
-    // client is created. "probe" asks librdkafka to search the usual CA paths.
-    const bool names_a_file = name.ends_with(".location") || name == "sasl.kerberos.keytab";
-    if (names_a_file && !value.empty() && value != "probe" && ::access(value.c_str(), R_OK) != 0) {
-      fail(node_of(name), key, key + ": cannot read \"" + value + "\": " + std::strerror(errno));
-    }
-  }
-}
-
 Config read_config(const YamlReader& r, const YAML::Node& root, const EnvLookup& env) {
   r.expect_section(root, "", {"kafka", "topics", "retry", "health", "delivery", "limits", "shutdown", "log", "admin"});
   Config c;
@@ -399,8 +299,8 @@ Config read_config(const YamlReader& r, const YAML::Node& root, const EnvLookup&
       .set(c.shutdown.grace_period, "grace_period", &YamlReader::duration);
   read_log(r, root, c.log);
   read_admin(r, root, c.admin);
-  check_consistency(root, c);
-  check_kafka_properties(root, c);
+  detail::check_consistency(root, c);
+  detail::check_kafka_properties(root, c);
   return c;
 }
 

@@ -75,6 +75,14 @@ std::string join_key(const std::string& parent, std::string_view child) {
   return out;
 }
 
+YAML::Node child(const YAML::Node& section, const char* name) {
+  if (section.IsDefined() && section.IsMap()) {
+    const YAML::Node found = section[std::string(name)];
+    if (found.IsDefined()) return found;
+  }
+  return YAML::Node(YAML::NodeType::Undefined);
+}
+
 bool is_valid_topic_name(std::string_view name) {
   if (name.empty() || name.size() > 249 || name == "." || name == "..") return false;
   return std::all_of(name.begin(), name.end(), [](char c) {

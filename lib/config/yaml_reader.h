@@ -33,6 +33,10 @@ std::string shown(std::string_view text);
 // "a.b" + "c" -> "a.b.c"; "" + "c" -> "c".
 std::string join_key(const std::string& parent, std::string_view child);
 
+// A mapping's child, or a valid undefined node: yaml-cpp's const operator[] returns a
+// "zombie" for a missing key, and most calls on a zombie throw.
+YAML::Node child(const YAML::Node& section, const char* name);
+
 // True for a valid Kafka topic name: 1..249 of [a-zA-Z0-9._-], and not "." or "..".
 bool is_valid_topic_name(std::string_view name);
 
