@@ -73,6 +73,10 @@ void Client::forget_unused_pools() {
   }
 }
 
+std::size_t Client::idle_connection_count() const {
+  return context_->idle_connections.load(std::memory_order_relaxed);
+}
+
 std::size_t Client::pool_count() {
   std::size_t count = 0;
   for (auto& shard : shards_) {

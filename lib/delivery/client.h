@@ -74,6 +74,8 @@ class Client final : public Sender {
   // Origins with a pool: those in use, plus unused ones until a new origin appears (a new
   // origin sweeps them away, at most once a second).
   std::size_t pool_count();
+  // Keep-alive connections idle in every pool (docs/endpoints.md, "Idle connections").
+  std::size_t idle_connection_count() const;
 
  private:
   std::shared_ptr<OriginPool> pool_for(const std::string& origin);

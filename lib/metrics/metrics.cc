@@ -95,6 +95,12 @@ Metrics::Metrics()
                                    "about 40 bytes a subscription")
                              .Register(*registry_)
                              .Add({})),
+      idle_connections(BuildGauge()
+                           .Name("hookd_idle_connections")
+                           .Help("Keep-alive connections idle in the per-origin pools, against "
+                                 "delivery.max_idle_connections")
+                           .Register(*registry_)
+                           .Add({})),
       inflight_deliveries(BuildGauge()
                               .Name("hookd_inflight_deliveries")
                               .Help("Deliveries dispatched and not yet finished")

@@ -42,6 +42,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& subscriptions_invalid;   // {reason}
   prometheus::Gauge& snapshot_ready;
   prometheus::Gauge& snapshots_retained;                            // replaced, still held by a reader
+  prometheus::Gauge& idle_connections;                              // keep-alive connections idle in the pools
   prometheus::Gauge& inflight_deliveries;
   prometheus::Family<prometheus::Counter>& retries_enqueued;        // {tier}
   prometheus::Family<prometheus::Counter>& dead_letters;            // {reason}

@@ -338,6 +338,7 @@ int Worker::consume(const std::atomic<bool>& stop) {
       liveness_.set_joined(event_consumer.joined());
       if (clock_.steady_now() >= next_beat) {
         export_liveness(event_consumer.joined(), retry_consumer.joined());
+        metrics_.idle_connections.Set(static_cast<double>(runtime_->client().idle_connection_count()));
         const auto now = clock_.steady_now();
         if (now - event_loop.last_turn() < 30s && now - retry_loop.last_turn() < 30s) liveness_.beat();
         next_beat = now + 1s;

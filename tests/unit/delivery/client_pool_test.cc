@@ -244,7 +244,7 @@ TEST_F(ClientTest, IdleConnectionsOfAllOriginsStayWithinTheGlobalCap) {
   auto third = start_receiver();
   ClientOptions o = options();
   o.max_idle_connections = 2;
-  start_client(o);
+  Client& client = start_client(o);
   EXPECT_EQ(send(first->url("/")).result, AttemptResult::success_2xx);
   EXPECT_EQ(send(second->url("/")).result, AttemptResult::success_2xx);
   EXPECT_EQ(send(third->url("/")).result, AttemptResult::success_2xx);
@@ -252,6 +252,7 @@ TEST_F(ClientTest, IdleConnectionsOfAllOriginsStayWithinTheGlobalCap) {
   EXPECT_TRUE(open_connections_become(*third, 0));
   EXPECT_EQ(first->connections_open(), 1u);
   EXPECT_EQ(second->connections_open(), 1u);
+  EXPECT_EQ(client.idle_connection_count(), 2u);  // what hookd_idle_connections shows
   // The two kept are reused.
   EXPECT_EQ(send(first->url("/")).result, AttemptResult::success_2xx);
   EXPECT_EQ(first->connections_accepted(), 1u);
