@@ -69,8 +69,10 @@ function(hookd_link_sanitizers dir)
       target_link_libraries(${target} PRIVATE hookd_sanitizers)
     endif()
     if(type STREQUAL "EXECUTABLE" AND HOOKD_SANITIZE MATCHES "thread")
-      # librdkafka's C11 threads and locks, made visible to ThreadSanitizer (the file says why).
-      target_sources(${target} PRIVATE ${PROJECT_SOURCE_DIR}/cmake/tsan_c11_threads.cc)
+      # librdkafka's C11 threads and locks and its read-write locks, made visible to
+      # ThreadSanitizer (each file says why).
+      target_sources(${target} PRIVATE ${PROJECT_SOURCE_DIR}/cmake/tsan_c11_threads.cc
+                                       ${PROJECT_SOURCE_DIR}/cmake/tsan_rwlocks.cc)
     endif()
     if(type STREQUAL "EXECUTABLE" AND HOOKD_FUZZ)
       target_sources(${target} PRIVATE ${PROJECT_SOURCE_DIR}/fuzz/boost_assert_handler.cc)
