@@ -115,7 +115,7 @@ int send_test_command(int argc, char** args) {
                                           "hookd/" + std::string(common::version()), now_ms);
 
     metrics::Metrics metrics;
-    worker::DeliveryRuntime runtime(config->delivery, metrics);
+    worker::DeliveryRuntime runtime(config->delivery, metrics, common::system_clock());
     runtime.start(1);
     std::promise<delivery::Outcome> answered;
     auto outcome_future = answered.get_future();

@@ -10,8 +10,8 @@
 
 namespace hookd::delivery {
 
-Client::Client(boost::asio::io_context& io, ClientOptions options)
-    : context_(std::make_shared<ClientContext>(io, std::move(options))) {}
+Client::Client(boost::asio::io_context& io, ClientOptions options, const common::Clock& clock)
+    : context_(std::make_shared<ClientContext>(io, std::move(options), clock)) {}
 
 Client::~Client() { shutdown(); }
 
@@ -53,7 +53,7 @@ std::shared_ptr<OriginPool> Client::pool_for(const std::string& origin) {
   // the origins in use rather than every origin ever seen (webhooks change URLs, get deleted).
   // At most once a second: a sweep takes every shard's lock and visits every pool, and a
   // worker warming up meets thousands of new origins at once.
-  const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+  const auto now = context_->clock.steady_now().time_since_epoch().count();
   auto due = next_sweep_.load(std::memory_order_relaxed);
   if (now >= due && next_sweep_.compare_exchange_strong(
                         due, now + std::chrono::steady_clock::duration(std::chrono::seconds(1)).count(),

@@ -40,6 +40,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "common/clock.h"
 #include "delivery/types.h"
 
 namespace hookd::delivery {
@@ -61,7 +62,9 @@ class Client final : public Sender {
  public:
   // Throws std::runtime_error when options.ca_file cannot be loaded, std::invalid_argument
   // (naming the problem, not repeating the value) when options.proxy is not http://host:port.
-  Client(boost::asio::io_context& io, ClientOptions options);
+  // `clock` is what the pools decide by (idle expiry, queue admission, latencies); it must
+  // outlive the client and every attempt still running.
+  Client(boost::asio::io_context& io, ClientOptions options, const common::Clock& clock = common::system_clock());
   // Shuts down. Attempts still running keep what they need alive and complete normally
   // as long as the io_context runs.
   ~Client() override;

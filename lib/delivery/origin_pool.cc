@@ -52,9 +52,10 @@ Resolver::Options resolver_options(const ClientOptions& options) {
 
 }  // namespace
 
-ClientContext::ClientContext(asio::io_context& io_context, ClientOptions client_options)
+ClientContext::ClientContext(asio::io_context& io_context, ClientOptions client_options, const common::Clock& clock_in)
     : io(io_context),
       options(std::move(client_options)),
+      clock(clock_in),
       proxy(parse_proxy_option(options.proxy)),
       tls(make_client_tls_context(options.ca_file)),
       resolver(io_context, resolver_options(options)) {}
@@ -83,14 +84,14 @@ void OriginPool::admit(PendingRequest pending) {
   const std::size_t cap = std::max<std::size_t>(1, context_->options.max_in_flight_per_origin);
   if (in_flight_ < cap) {
     start(std::move(pending));
-  } else if (queue_has_room(Clock::now())) {
+  } else if (queue_has_room(now())) {
     waiting_.push_back(std::move(pending));
     if (context_->options.on_queued) context_->options.on_queued(waiting_.size());
   } else {
     Outcome outcome;
     outcome.result = AttemptResult::origin_queue_full;
     const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
-        drain_.expected_wait(waiting_.size(), Clock::now()));
+        drain_.expected_wait(waiting_.size(), now()));
     outcome.error = pending.url.origin + ": " + std::to_string(waiting_.size()) +
                     " requests waiting for this origin (expected wait " + std::to_string(wait.count()) + " ms)";
     pending.done(std::move(outcome));
@@ -105,7 +106,7 @@ bool OriginPool::queue_has_room(Clock::time_point now) const {
 
 void OriginPool::start(PendingRequest pending) {
   ++in_flight_;
-  drain_.started(Clock::now());
+  drain_.started(now());
   std::shared_ptr<Connection> connection = take_idle();
   const bool reused = connection != nullptr;
   if (!reused) {
@@ -119,12 +120,12 @@ void OriginPool::start(PendingRequest pending) {
 
 void OriginPool::finish(std::shared_ptr<Connection> reusable, Clock::duration latency) {
   --in_flight_;
-  drain_.finished(Clock::now(), latency);
+  drain_.finished(now(), latency);
   if (reusable) {
     if (shut_down_) {
       reusable->close();
     } else {
-      reusable->idle_since = Clock::now();
+      reusable->idle_since = now();
       idle_.push_back(std::move(reusable));
       context_->idle_connections.fetch_add(1, std::memory_order_relaxed);
     }
@@ -169,11 +170,11 @@ void OriginPool::close_idle_front(std::size_t count) {
 }
 
 void OriginPool::close_expired_idle() {
-  const auto now = Clock::now();
+  const auto time = now();
   // idle_ is ordered by idle_since, oldest first; only the last one is the warmest.
   std::size_t expired = 0;
   while (expired < idle_.size() &&
-         idle_deadline(idle_[expired]->idle_since, expired + 1 == idle_.size(), context_->options) <= now) {
+         idle_deadline(idle_[expired]->idle_since, expired + 1 == idle_.size(), context_->options) <= time) {
     ++expired;
   }
   close_idle_front(expired);
@@ -193,7 +194,9 @@ void OriginPool::arm_idle_timer() {
   if (idle_timer_armed_ && due >= idle_timer_expiry_) return;
   idle_timer_armed_ = true;
   idle_timer_expiry_ = due;
-  idle_timer_.expires_at(due);  // cancels a wait armed before: its handler sees operation_aborted
+  // The timer runs on Asio's steady clock and the deadline is on the injected one: armed for the
+  // time left. Under a test's clock the timer only wakes the scan, which decides by that clock.
+  idle_timer_.expires_after(due - now());  // cancels a wait armed before: its handler sees operation_aborted
   idle_timer_.async_wait([self = shared_from_this(), due](error_code ec) {
     if (ec || self->idle_timer_expiry_ != due) return;  // replaced by a nearer deadline
     self->idle_timer_armed_ = false;
@@ -231,7 +234,7 @@ asio::awaitable<PhaseResult> OriginPool::open_fresh(std::shared_ptr<Connection>&
   }
 
   if (!context_->proxy) {
-    const auto budget = context_->options.connect_timeout - (Clock::now() - started);
+    const auto budget = context_->options.connect_timeout - (now() - started);
     if (budget <= Clock::duration::zero()) co_return connect_timed_out();
     co_return co_await connection->open(endpoints, url, budget);
   }
@@ -250,14 +253,14 @@ asio::awaitable<PhaseResult> OriginPool::open_fresh(std::shared_ptr<Connection>&
   proxy_endpoints.reserve(proxy_addresses.size());
   for (const auto& address : proxy_addresses) proxy_endpoints.emplace_back(address, proxy.port);
 
-  const auto budget = context_->options.connect_timeout - (Clock::now() - started);
+  const auto budget = context_->options.connect_timeout - (now() - started);
   if (budget <= Clock::duration::zero()) co_return connect_timed_out();
   co_return co_await connection->open_through_proxy(proxy_endpoints, proxy, endpoints, url, budget);
 }
 
 asio::awaitable<void> OriginPool::attempt(std::shared_ptr<OriginPool> self, std::shared_ptr<Connection> connection,
                                           bool reused, PendingRequest pending) {
-  const auto started = Clock::now();
+  const auto started = self->now();
   Outcome outcome;
   try {
     PhaseResult phase;
@@ -281,7 +284,7 @@ asio::awaitable<void> OriginPool::attempt(std::shared_ptr<OriginPool> self, std:
         connection->close();
         connection = std::make_shared<Connection>(connection->executor(),
                                                   pending.url.tls ? &self->context_->tls : nullptr);
-        phase = co_await self->open_fresh(connection, pending.url, Clock::now());
+        phase = co_await self->open_fresh(connection, pending.url, self->now());
         if (phase.ok) phase = co_await connection->exchange(pending.url, pending.request, self->context_->options);
       }
     }
@@ -295,7 +298,7 @@ asio::awaitable<void> OriginPool::attempt(std::shared_ptr<OriginPool> self, std:
     outcome.result = AttemptResult::protocol_error;
     outcome.error = pending.url.origin + ": internal error: " + e.what();
   }
-  outcome.duration = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
+  outcome.duration = std::chrono::duration_cast<std::chrono::microseconds>(self->now() - started);
 
   std::shared_ptr<Connection> keep;
   if (connection && connection->reusable()) {

@@ -23,6 +23,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include "common/clock.h"
 #include "delivery/connection.h"
 #include "delivery/drain_estimate.h"
 #include "delivery/proxy.h"
@@ -36,9 +37,12 @@ namespace hookd::delivery {
 struct ClientContext {
   // Throws std::invalid_argument for an unusable options.proxy, std::runtime_error for an
   // unloadable options.ca_file.
-  ClientContext(boost::asio::io_context& io, ClientOptions options);
+  ClientContext(boost::asio::io_context& io, ClientOptions options, const common::Clock& clock);
   boost::asio::io_context& io;
   const ClientOptions options;
+  // Every pool's decisions read time here: idle expiry, queue admission, request latencies.
+  // Socket and TLS timeouts are Asio timers on the system's steady clock.
+  const common::Clock& clock;
   const std::optional<ProxyAddress> proxy;  // options.proxy, parsed; nullopt = direct
   boost::asio::ssl::context tls;
   Resolver resolver;
@@ -71,6 +75,7 @@ class OriginPool : public std::enable_shared_from_this<OriginPool> {
 
  private:
   using Clock = std::chrono::steady_clock;
+  Clock::time_point now() const { return context_->clock.steady_now(); }
 
   // All of these run on strand_.
   void admit(PendingRequest pending);

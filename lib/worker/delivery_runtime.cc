@@ -2,7 +2,8 @@
 
 namespace hookd::worker {
 
-DeliveryRuntime::DeliveryRuntime(const config::DeliveryConfig& config, metrics::Metrics& metrics)
+DeliveryRuntime::DeliveryRuntime(const config::DeliveryConfig& config, metrics::Metrics& metrics,
+                                 const common::Clock& clock)
     : work_(boost::asio::make_work_guard(io_)) {
   delivery::ClientOptions options;
   options.request_timeout = config.timeout;
@@ -21,7 +22,7 @@ DeliveryRuntime::DeliveryRuntime(const config::DeliveryConfig& config, metrics::
   options.max_idle_connections = static_cast<std::size_t>(config.max_idle_connections);
   options.proxy = config.proxy;
   options.on_queued = [&metrics](std::size_t depth) { metrics.origin_queue_depth.Observe(static_cast<double>(depth)); };
-  client_ = std::make_unique<delivery::Client>(io_, options);
+  client_ = std::make_unique<delivery::Client>(io_, options, clock);
 }
 
 void DeliveryRuntime::start(int threads) {

@@ -3,6 +3,7 @@
 // cleanly instead of leaving joinable threads behind.
 #pragma once
 
+#include "common/clock.h"
 #include "config/config.h"
 #include "delivery/client.h"
 #include "metrics/metrics.h"
@@ -20,7 +21,7 @@ namespace hookd::worker {
 class DeliveryRuntime {
  public:
   // Builds the client; throws std::exception naming the key (delivery.ca_file, delivery.proxy).
-  DeliveryRuntime(const config::DeliveryConfig& config, metrics::Metrics& metrics);
+  DeliveryRuntime(const config::DeliveryConfig& config, metrics::Metrics& metrics, const common::Clock& clock);
   ~DeliveryRuntime() { stop(); }
   DeliveryRuntime(const DeliveryRuntime&) = delete;
   DeliveryRuntime& operator=(const DeliveryRuntime&) = delete;

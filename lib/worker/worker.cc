@@ -135,7 +135,7 @@ class Worker {
         topic_admin_(build_stage(kExitConfig, "cannot create the Kafka admin client",
                                  [&] { return std::make_unique<kafka::TopicAdmin>(settings_); })),
         runtime_(build_stage(kExitConfig, "cannot set up the HTTP client",
-                             [&] { return std::make_unique<DeliveryRuntime>(config.delivery, metrics_); })),
+                             [&] { return std::make_unique<DeliveryRuntime>(config.delivery, metrics_, clock); })),
         policy_(config.retry.schedule),
         status_publisher_(producer_.get(), metrics_, config.topics.status, health::default_worker_id()),
         health_({config.health.failures_to_unhealthy, config.health.probe_interval}, clock, status_publisher_),

@@ -13,6 +13,7 @@
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
+#include "common/clock.h"
 #include "delivery/client.h"
 #include "support/https_receiver.h"
 #include "support/test_ca.h"
@@ -64,6 +65,11 @@ class ClientTest : public ::testing::Test {
     client_ = std::make_unique<Client>(io_, std::move(o));
     return *client_;
   }
+  // The pools decide by `manual_clock_`, which moves only when the test advances it.
+  Client& start_client_on_manual_clock(ClientOptions o) {
+    client_ = std::make_unique<Client>(io_, std::move(o), manual_clock_);
+    return *client_;
+  }
   Client& start_client() { return start_client(options()); }
 
   std::unique_ptr<HttpsReceiver> start_receiver(const test_support::CertFiles& cert) {
@@ -104,6 +110,7 @@ class ClientTest : public ::testing::Test {
   }
 
   // Declared first: destroyed last, after the client and every pending attempt.
+  common::ManualClock manual_clock_;  // outlives the client (declared first)
   boost::asio::io_context io_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{io_.get_executor()};
   std::vector<std::thread> threads_;

@@ -216,6 +216,15 @@ bool open_connections_become(HttpsReceiver& receiver, std::size_t open) {
   return receiver.connections_open() == open;
 }
 
+// Waits up to 5 s for `client`'s pools to hold `idle` connections (an attempt hands its
+// connection back to the pool's strand just before it answers).
+bool idle_connections_become(Client& client, std::size_t idle) {
+  for (int i = 0; i < 500 && client.idle_connection_count() != idle; ++i) std::this_thread::sleep_for(10ms);
+  return client.idle_connection_count() == idle;
+}
+
+// Decided by the pool's clock: the test moves it instead of waiting. The real timer that
+// wakes an idle pool is covered by IdleConnectionsAreClosedAfterTheIdleTimeout.
 TEST_F(ClientTest, WhatABurstOpenedClosesAfterTheSurplusTimeoutAndTheWarmestStays) {
   auto receiver = start_receiver();
   Behaviour slowish = Behaviour::respond(200);
@@ -224,18 +233,32 @@ TEST_F(ClientTest, WhatABurstOpenedClosesAfterTheSurplusTimeoutAndTheWarmestStay
   ClientOptions o = options();
   o.max_in_flight_per_origin = 4;
   o.idle_timeout = 60s;
-  o.idle_surplus_timeout = 200ms;
-  start_client(o);
+  o.idle_surplus_timeout = 10s;
+  Client& client = start_client_on_manual_clock(o);
   std::vector<std::future<Outcome>> burst;
   for (int i = 0; i < 4; ++i) burst.push_back(post(receiver->url("/burst")));
   for (auto& f : burst) ASSERT_EQ(f.get().result, AttemptResult::success_2xx);
   ASSERT_EQ(receiver->connections_accepted(), 4u);
-  // Three were surplus; the most recently used one stays for the idle timeout and is reused.
-  EXPECT_TRUE(open_connections_become(*receiver, 1)) << receiver->connections_open() << " open";
-  std::this_thread::sleep_for(300ms);
-  EXPECT_EQ(receiver->connections_open(), 1u);
-  EXPECT_EQ(send(receiver->url("/again")).result, AttemptResult::success_2xx);
+  ASSERT_TRUE(idle_connections_become(client, 4));
+  // Just short of the surplus timeout every one is kept and the warmest is reused.
+  manual_clock_.advance(9999ms);
+  EXPECT_EQ(send(receiver->url("/before")).result, AttemptResult::success_2xx);
+  EXPECT_TRUE(idle_connections_become(client, 4));
   EXPECT_EQ(receiver->connections_accepted(), 4u);
+  // Past it, the three surplus ones close; the most recently used one serves the next request.
+  manual_clock_.advance(10s);
+  EXPECT_EQ(send(receiver->url("/after")).result, AttemptResult::success_2xx);
+  EXPECT_TRUE(open_connections_become(*receiver, 1)) << receiver->connections_open() << " open";
+  EXPECT_EQ(receiver->connections_accepted(), 4u);
+  EXPECT_TRUE(idle_connections_become(client, 1));
+  // The warmest stays for the idle timeout, and closes after it.
+  manual_clock_.advance(59s);
+  EXPECT_EQ(send(receiver->url("/warm")).result, AttemptResult::success_2xx);
+  EXPECT_EQ(receiver->connections_accepted(), 4u);
+  ASSERT_TRUE(idle_connections_become(client, 1));
+  manual_clock_.advance(61s);
+  EXPECT_EQ(send(receiver->url("/cold")).result, AttemptResult::success_2xx);
+  EXPECT_EQ(receiver->connections_accepted(), 5u);
 }
 
 TEST_F(ClientTest, IdleConnectionsOfAllOriginsStayWithinTheGlobalCap) {
