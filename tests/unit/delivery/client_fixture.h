@@ -109,8 +109,8 @@ class ClientTest : public ::testing::Test {
     return std::string(to_string(o.result)) + " status=" + std::to_string(o.http_status) + " error=" + o.error;
   }
 
-  // Declared first: destroyed last, after the client and every pending attempt.
-  common::ManualClock manual_clock_;  // outlives the client (declared first)
+  // Declared before the client: destroyed after it and every pending attempt, which use both.
+  common::ManualClock manual_clock_;
   boost::asio::io_context io_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{io_.get_executor()};
   std::vector<std::thread> threads_;

@@ -1,4 +1,4 @@
-// librdkafka handles started and destroyed one after another, with nothing to connect to.
+// librdkafka handles started and destroyed, four at a time, with nothing to connect to.
 //
 // What this holds in every build: a consumer handle of a group starts and is destroyed again
 // without a broker. What it is for: the ThreadSanitizer build, where every start used to risk a
@@ -20,10 +20,11 @@
 namespace hookd::kafka {
 namespace {
 
-TEST(HandleStart, GroupConsumersStartAndStopOneAfterAnother) {
+TEST(HandleStart, GroupConsumersStartAndStopFourAtATime) {
   // Ports on loopback that refuse at once, so no start waits for a connection. Each bootstrap
   // broker is one more broker the main thread may find before anything else orders it.
-  const ClientSettings settings{"127.0.0.1:1,127.0.0.1:2,127.0.0.1:3,127.0.0.1:4,127.0.0.1:5,127.0.0.1:6,127.0.0.1:7,127.0.0.1:8", {}};
+  const ClientSettings settings{
+      "127.0.0.1:1,127.0.0.1:2,127.0.0.1:3,127.0.0.1:4,127.0.0.1:5,127.0.0.1:6,127.0.0.1:7,127.0.0.1:8", {}};
   // Four starting at once: their threads compete for the cores, which varies who gets where
   // first far more than starts in a row on an idle machine.
   std::atomic<int> started{0};
