@@ -35,32 +35,44 @@ std::string host_header(const TargetUrl& url) {
 
 }  // namespace
 
-Connection::Connection(ConnectionExecutor executor, asio::ssl::context* tls) : executor_(std::move(executor)) {
-  if (tls != nullptr) {
-    tls_.emplace(executor_, *tls);
-  } else {
-    plain_.emplace(executor_);
-  }
+Connection::Connection(ConnectionExecutor executor, asio::ssl::context* tls)
+    : executor_(std::move(executor)), tcp_(executor_) {
+  if (tls != nullptr) tls_.emplace(tcp_.socket(), *tls);
 }
-
-beast::tcp_stream& Connection::lowest_layer() { return tls_ ? beast::get_lowest_layer(*tls_) : *plain_; }
 
 void Connection::close() {
   reusable_ = false;
   error_code ignored;
-  lowest_layer().socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  lowest_layer().close();
+  tcp_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  tcp_.close();
+}
+
+void Connection::expires_after(std::chrono::steady_clock::duration timeout) {
+  if (tls_) {
+    tls_->expires_after(timeout);
+  } else {
+    tcp_.expires_after(timeout);
+  }
+}
+
+void Connection::expires_never() {
+  if (tls_) {
+    tls_->expires_never();  // tcp_'s was lifted before the handshake
+  } else {
+    tcp_.expires_never();
+  }
 }
 
 asio::awaitable<PhaseResult> Connection::open(const std::vector<asio::ip::tcp::endpoint>& endpoints,
                                               const TargetUrl& url, std::chrono::steady_clock::duration budget) {
-  beast::tcp_stream& tcp = lowest_layer();
-  tcp.expires_after(budget);
-  auto [connect_error, endpoint] = co_await tcp.async_connect(endpoints, use_tuple);
+  // One deadline for the connect and the handshake.
+  const auto deadline = std::chrono::steady_clock::now() + budget;
+  tcp_.expires_at(deadline);
+  auto [connect_error, endpoint] = co_await tcp_.async_connect(endpoints, use_tuple);
   if (connect_error == beast::error::timeout) co_return PhaseResult::failed(AttemptResult::timeout, "connect timed out");
   if (connect_error) co_return PhaseResult::failed(AttemptResult::connect_error, "connect failed: " + connect_error.message());
-  tcp.socket().set_option(asio::ip::tcp::no_delay(true), connect_error);  // best effort
-  co_return co_await handshake(url);
+  tcp_.socket().set_option(asio::ip::tcp::no_delay(true), connect_error);  // best effort
+  co_return co_await handshake(url, deadline);
 }
 
 asio::awaitable<PhaseResult> Connection::open_through_proxy(const std::vector<asio::ip::tcp::endpoint>& proxy_endpoints,
@@ -68,7 +80,7 @@ asio::awaitable<PhaseResult> Connection::open_through_proxy(const std::vector<as
                                                             const std::vector<asio::ip::tcp::endpoint>& targets,
                                                             const TargetUrl& url, std::chrono::steady_clock::duration budget) {
   if (targets.empty()) co_return PhaseResult::failed(AttemptResult::connect_error, "no address to connect to");
-  beast::tcp_stream& tcp = lowest_layer();
+  beast::tcp_stream& tcp = tcp_;
   // One deadline for every proxy connection and CONNECT below, as for a direct connect.
   const auto deadline = std::chrono::steady_clock::now() + budget;
   for (std::size_t next = 0;; ++next) {
@@ -84,7 +96,7 @@ asio::awaitable<PhaseResult> Connection::open_through_proxy(const std::vector<as
     // Plain http is tunnelled too: forwarded in absolute form, the request would name the
     // host and the proxy would resolve it itself, out of the network guard's reach.
     TunnelResult tunnel = co_await open_tunnel(tcp, targets[next], proxy);
-    if (tunnel.phase.ok) co_return co_await handshake(url);
+    if (tunnel.phase.ok) co_return co_await handshake(url, deadline);
     // The proxy could not reach this address: like a refused direct connect, try the next
     // checked one, on a fresh proxy connection (the proxy may close this one anyway).
     if (!tunnel.try_next_address || next + 1 == targets.size()) co_return std::move(tunnel.phase);
@@ -94,12 +106,13 @@ asio::awaitable<PhaseResult> Connection::open_through_proxy(const std::vector<as
   }
 }
 
-asio::awaitable<PhaseResult> Connection::handshake(const TargetUrl& url) {
-  beast::tcp_stream& tcp = lowest_layer();
+asio::awaitable<PhaseResult> Connection::handshake(const TargetUrl& url, std::chrono::steady_clock::time_point deadline) {
   if (tls_) {
     if (!set_peer_identity(tls_->native_handle(), url.host))
       co_return PhaseResult::failed(AttemptResult::tls_error, "cannot set the TLS peer identity");
-    auto [handshake_error] = co_await tls_->async_handshake(asio::ssl::stream_base::client, use_tuple);
+    tcp_.expires_never();  // the TLS stream keeps the deadline from here
+    tls_->expires_at(deadline);
+    auto [handshake_error] = co_await tls_->async_handshake(use_tuple);
     if (handshake_error == beast::error::timeout) co_return PhaseResult::failed(AttemptResult::timeout, "TLS handshake timed out");
     if (handshake_error) {
       std::string text = "TLS handshake failed: " + handshake_error.message();
@@ -108,14 +121,14 @@ asio::awaitable<PhaseResult> Connection::handshake(const TargetUrl& url) {
       co_return PhaseResult::failed(AttemptResult::tls_error, std::move(text));
     }
   }
-  tcp.expires_never();
+  expires_never();
   co_return PhaseResult{};
 }
 
 asio::awaitable<PhaseResult> Connection::exchange(const TargetUrl& url, const Request& request,
                                                   const ClientOptions& options) {
   if (tls_) co_return co_await exchange_on(*tls_, url, request, options);
-  co_return co_await exchange_on(*plain_, url, request, options);
+  co_return co_await exchange_on(tcp_, url, request, options);
 }
 
 template <class Stream>
@@ -138,8 +151,7 @@ asio::awaitable<PhaseResult> Connection::exchange_on(Stream& stream, const Targe
   message.body() = boost::span<const char>(request.body->data(), request.body->size());
   message.prepare_payload();
 
-  beast::tcp_stream& tcp = lowest_layer();
-  tcp.expires_after(options.request_timeout);
+  expires_after(options.request_timeout);
 
   auto [write_error, written] = co_await http::async_write(stream, message, use_tuple);
   if (write_error == beast::error::timeout) co_return PhaseResult::failed(AttemptResult::timeout, "sending the request timed out");
@@ -158,7 +170,7 @@ asio::awaitable<PhaseResult> Connection::exchange_on(Stream& stream, const Targe
   }
   PhaseResult r = reader.finish(buffer_.size());
   reusable_ = reader.reusable();
-  if (reusable_) tcp.expires_never();
+  if (reusable_) expires_never();
   co_return r;
 }
 

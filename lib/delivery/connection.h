@@ -2,9 +2,10 @@
 //
 // A connection is used by one attempt at a time: the attempt's coroutine runs on the
 // connection's strand, opens it (connect + handshake) or takes it from the origin's pool,
-// exchanges one request/response, and hands it back when it may be reused. Timeouts use
-// beast::tcp_stream's expiry, which covers every operation of the phase (TLS records
-// included) instead of a separate timer per operation.
+// exchanges one request/response, and hands it back when it may be reused. A phase has one
+// deadline for all its operations instead of a timer per operation: beast::tcp_stream's expiry
+// for the TCP connect, a proxy's CONNECT and plain http, the TLS stream's own from the
+// handshake on (delivery/tls_stream.h: OpenSSL reads and writes the socket itself).
 #pragma once
 
 #include <array>
@@ -23,9 +24,9 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "delivery/target_url.h"
+#include "delivery/tls_stream.h"
 #include "delivery/types.h"
 
 namespace hookd::delivery {
@@ -111,12 +112,15 @@ class Connection {
   template <class Stream>
   boost::asio::awaitable<PhaseResult> exchange_on(Stream& stream, const TargetUrl& url, const Request& request,
                                                   const ClientOptions& options);
-  boost::asio::awaitable<PhaseResult> handshake(const TargetUrl& url);
-  boost::beast::tcp_stream& lowest_layer();
+  // The TLS handshake when the connection has TLS, within `deadline`; then no deadline is left.
+  boost::asio::awaitable<PhaseResult> handshake(const TargetUrl& url, std::chrono::steady_clock::time_point deadline);
+  // The deadline of the exchange: the TLS stream's own when there is one.
+  void expires_after(std::chrono::steady_clock::duration timeout);
+  void expires_never();
 
   ConnectionExecutor executor_;
-  std::optional<boost::beast::tcp_stream> plain_;
-  std::optional<boost::beast::ssl_stream<boost::beast::tcp_stream>> tls_;
+  boost::beast::tcp_stream tcp_;
+  std::optional<TlsStream> tls_;  // over tcp_'s socket; none for plain http
   // Bounded: Beast grows it until a chunk-size line or trailer ends, which may be never.
   boost::beast::flat_buffer buffer_{response_read_buffer_limit};
   std::array<char, 4096> discard_{};  // response bodies are read into this and dropped

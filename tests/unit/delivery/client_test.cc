@@ -123,6 +123,40 @@ TEST_F(ClientTest, RefusedConnectionIsAConnectError) {
   EXPECT_EQ(o.result, AttemptResult::connect_error) << describe(o);
 }
 
+TEST_F(ClientTest, ServerThatNeverStartsTlsTimesOutWithinTheConnectTimeout) {
+  // Accepts the TCP connection and never answers the ClientHello: the handshake waits on the
+  // socket under the connect deadline (delivery/tls_stream.h), not forever.
+  boost::asio::io_context server_io;
+  boost::asio::ip::tcp::acceptor acceptor(server_io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  boost::asio::ip::tcp::socket held(server_io);
+  acceptor.async_accept(held, [](const boost::system::error_code&) {});
+  std::thread server([&] { server_io.run(); });
+  ClientOptions o = options();
+  o.connect_timeout = 300ms;
+  start_client(o);
+  const auto before = std::chrono::steady_clock::now();
+  const Outcome outcome = send("https://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()) + "/x");
+  const auto took = std::chrono::steady_clock::now() - before;
+  server.join();
+  EXPECT_EQ(outcome.result, AttemptResult::timeout) << describe(outcome);
+  EXPECT_THAT(outcome.error, HasSubstr("TLS handshake timed out"));
+  EXPECT_GE(took, 300ms);
+  EXPECT_LT(took, 1500ms);
+}
+
+TEST_F(ClientTest, ABodyOfManyTlsRecordsArrivesWhole) {
+  // 1 MiB is 64 records at least, written one partial write at a time, some of them while
+  // the socket's buffer is full.
+  auto receiver = start_receiver();
+  start_client();
+  std::string body(1 << 20, '\0');
+  for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + (i * 7919) % 26);
+  const Outcome o = send(receiver->url("/large"), body, {{"content-type", "application/octet-stream"}});
+  EXPECT_EQ(o.result, AttemptResult::success_2xx) << describe(o);
+  ASSERT_EQ(receiver->request_count(), 1u);
+  EXPECT_TRUE(receiver->requests().front().body == body) << "the body arrived altered";
+}
+
 TEST_F(ClientTest, UntrustedCertificateIsATlsError) {
   auto receiver = start_receiver(ca().untrusted());
   start_client();

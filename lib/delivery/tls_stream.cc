@@ -1,0 +1,184 @@
+#include "delivery/tls_stream.h"
+
+#include <array>
+#include <cerrno>
+#include <cstdint>
+#include <new>
+
+#include <boost/asio/ssl/error.hpp>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <sys/socket.h>
+
+namespace hookd::delivery {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+namespace {
+
+// OpenSSL's socket BIO, but sending with MSG_NOSIGNAL: its write() to a socket the receiver
+// has closed would raise SIGPIPE and end the process. Asio sends the same way.
+int socket_of(BIO* bio) { return static_cast<int>(reinterpret_cast<std::intptr_t>(BIO_get_data(bio))); }
+
+bool would_block(int error) { return error == EAGAIN || error == EWOULDBLOCK || error == EINTR; }
+
+int bio_write(BIO* bio, const char* data, std::size_t size, std::size_t* written) {
+  BIO_clear_retry_flags(bio);
+  const ssize_t sent = ::send(socket_of(bio), data, size, MSG_NOSIGNAL);
+  if (sent < 0) {
+    if (would_block(errno)) BIO_set_retry_write(bio);
+    return 0;
+  }
+  *written = static_cast<std::size_t>(sent);
+  return 1;
+}
+
+int bio_read(BIO* bio, char* out, std::size_t size, std::size_t* read) {
+  BIO_clear_retry_flags(bio);
+  const ssize_t received = ::recv(socket_of(bio), out, size, 0);
+  if (received < 0) {
+    if (would_block(errno)) BIO_set_retry_read(bio);
+    return 0;
+  }
+  if (received == 0) {
+    BIO_set_flags(bio, BIO_FLAGS_IN_EOF);  // how OpenSSL tells a close from an error
+    return 0;
+  }
+  *read = static_cast<std::size_t>(received);
+  return 1;
+}
+
+long bio_ctrl(BIO* bio, int command, long, void*) {
+  switch (command) {
+    case BIO_CTRL_FLUSH: return 1;  // nothing is buffered here
+    case BIO_CTRL_EOF: return BIO_test_flags(bio, BIO_FLAGS_IN_EOF) != 0 ? 1 : 0;
+    default: return 0;
+  }
+}
+
+int bio_create(BIO* bio) {
+  BIO_set_init(bio, 1);
+  return 1;
+}
+
+const BIO_METHOD* socket_method() {
+  static BIO_METHOD* const method = [] {
+    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR, "hookd socket");
+    if (m == nullptr || BIO_meth_set_write_ex(m, bio_write) != 1 || BIO_meth_set_read_ex(m, bio_read) != 1 ||
+        BIO_meth_set_ctrl(m, bio_ctrl) != 1 || BIO_meth_set_create(m, bio_create) != 1) {
+      throw std::bad_alloc();
+    }
+    return m;
+  }();
+  return method;
+}
+
+}  // namespace
+
+TlsStream::TlsStream(asio::ip::tcp::socket& socket, asio::ssl::context& context)
+    : socket_(socket),
+      ssl_(SSL_new(context.native_handle()), SSL_free),
+      deadline_(std::make_shared<Deadline>(socket.get_executor())) {
+  if (!ssl_) throw std::bad_alloc();
+  // Partial writes: a write returns once a record is out, as a stream's write_some should.
+  SSL_set_mode(ssl_.get(), SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                               SSL_MODE_RELEASE_BUFFERS);
+  // Without read-ahead OpenSSL reads a record's 5-byte header and its body in two receives.
+  SSL_set_read_ahead(ssl_.get(), 1);
+  SSL_set_connect_state(ssl_.get());
+}
+
+TlsStream::~TlsStream() { deadline_->timer.cancel(); }
+
+void TlsStream::expires_after(std::chrono::steady_clock::duration timeout) {
+  expires_at(std::chrono::steady_clock::now() + timeout);
+}
+
+void TlsStream::expires_at(std::chrono::steady_clock::time_point deadline) {
+  Deadline& state = *deadline_;
+  ++state.generation;
+  state.expired = false;
+  state.timer.expires_at(deadline);  // cancels the wait armed before
+  state.timer.async_wait([weak = std::weak_ptr<Deadline>(deadline_), generation = state.generation,
+                          &socket = socket_](const error_code& ec) {
+    if (ec) return;
+    const auto alive = weak.lock();  // the stream, and so the socket, are gone without it
+    if (!alive || alive->generation != generation) return;
+    alive->expired = true;
+    error_code ignored;
+    socket.cancel(ignored);  // the operation waiting on the socket ends with operation_aborted
+  });
+}
+
+void TlsStream::expires_never() {
+  ++deadline_->generation;
+  deadline_->expired = false;
+  deadline_->timer.cancel();
+}
+
+asio::mutable_buffer TlsStream::gather_space() {
+  thread_local std::array<char, 16 * 1024> space;  // a TLS record's largest plaintext
+  return asio::buffer(space);
+}
+
+TlsStream::Attempt TlsStream::handshake_once() {
+  if (!fd_attached_) {
+    // The BIO never closes the descriptor: the socket stays Asio's.
+    BIO* bio = BIO_new(socket_method());
+    if (bio == nullptr) throw std::bad_alloc();
+    BIO_set_data(bio, reinterpret_cast<void*>(static_cast<std::intptr_t>(socket_.native_handle())));
+    SSL_set_bio(ssl_.get(), bio, bio);  // the SSL object owns it from here
+    fd_attached_ = true;
+  }
+  ERR_clear_error();
+  const int ret = SSL_do_handshake(ssl_.get());
+  const int saved_errno = errno;
+  if (ret == 1) return {};
+  return finish_call(ret, saved_errno);
+}
+
+template <class Call>
+TlsStream::Attempt TlsStream::transfer(Call call) {
+  ERR_clear_error();
+  std::size_t bytes = 0;
+  const int ret = call(ssl_.get(), &bytes);
+  const int saved_errno = errno;
+  if (ret == 1) return {Next::done, {}, bytes};
+  return finish_call(ret, saved_errno);
+}
+
+TlsStream::Attempt TlsStream::read_once(asio::mutable_buffer buffer) {
+  return transfer([&](SSL* ssl, std::size_t* bytes) { return SSL_read_ex(ssl, buffer.data(), buffer.size(), bytes); });
+}
+
+TlsStream::Attempt TlsStream::write_once(asio::const_buffer buffer) {
+  if (buffer.size() == 0) return {};
+  return transfer([&](SSL* ssl, std::size_t* bytes) { return SSL_write_ex(ssl, buffer.data(), buffer.size(), bytes); });
+}
+
+TlsStream::Attempt TlsStream::finish_call(int ret, int saved_errno) {
+  switch (SSL_get_error(ssl_.get(), ret)) {
+    case SSL_ERROR_WANT_READ:
+      return {Next::wait_read, {}, 0};
+    case SSL_ERROR_WANT_WRITE:
+      return {Next::wait_write, {}, 0};
+    case SSL_ERROR_ZERO_RETURN:  // the peer's close_notify
+      return {Next::done, asio::error::eof, 0};
+    case SSL_ERROR_SYSCALL:
+      if (saved_errno != 0) return {Next::done, error_code(saved_errno, boost::system::system_category()), 0};
+      return {Next::done, asio::ssl::error::stream_truncated, 0};
+    case SSL_ERROR_SSL: {
+      const unsigned long error = ERR_get_error();
+      // OpenSSL 3 reports a close without close_notify this way; Asio calls it stream_truncated.
+      if (ERR_GET_REASON(error) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+        return {Next::done, asio::ssl::error::stream_truncated, 0};
+      }
+      return {Next::done, error_code(static_cast<int>(error), asio::error::get_ssl_category()), 0};
+    }
+    default:
+      return {Next::done, asio::error::fault, 0};
+  }
+}
+
+}  // namespace hookd::delivery
