@@ -80,29 +80,28 @@ asio::awaitable<PhaseResult> Connection::open_through_proxy(const std::vector<as
                                                             const std::vector<asio::ip::tcp::endpoint>& targets,
                                                             const TargetUrl& url, std::chrono::steady_clock::duration budget) {
   if (targets.empty()) co_return PhaseResult::failed(AttemptResult::connect_error, "no address to connect to");
-  beast::tcp_stream& tcp = tcp_;
   // One deadline for every proxy connection and CONNECT below, as for a direct connect.
   const auto deadline = std::chrono::steady_clock::now() + budget;
   for (std::size_t next = 0;; ++next) {
-    tcp.expires_at(deadline);
-    auto [connect_error, endpoint] = co_await tcp.async_connect(proxy_endpoints, use_tuple);
+    tcp_.expires_at(deadline);
+    auto [connect_error, endpoint] = co_await tcp_.async_connect(proxy_endpoints, use_tuple);
     if (connect_error == beast::error::timeout)
       co_return PhaseResult::failed(AttemptResult::timeout, "connecting to the proxy " + proxy.origin + " timed out");
     if (connect_error)
       co_return PhaseResult::failed(AttemptResult::connect_error,
                         "connecting to the proxy " + proxy.origin + " failed: " + connect_error.message());
-    tcp.socket().set_option(asio::ip::tcp::no_delay(true), connect_error);  // best effort
+    tcp_.socket().set_option(asio::ip::tcp::no_delay(true), connect_error);  // best effort
 
     // Plain http is tunnelled too: forwarded in absolute form, the request would name the
     // host and the proxy would resolve it itself, out of the network guard's reach.
-    TunnelResult tunnel = co_await open_tunnel(tcp, targets[next], proxy);
+    TunnelResult tunnel = co_await open_tunnel(tcp_, targets[next], proxy);
     if (tunnel.phase.ok) co_return co_await handshake(url, deadline);
     // The proxy could not reach this address: like a refused direct connect, try the next
     // checked one, on a fresh proxy connection (the proxy may close this one anyway).
     if (!tunnel.try_next_address || next + 1 == targets.size()) co_return std::move(tunnel.phase);
     error_code ignored;
-    tcp.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    tcp.close();
+    tcp_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    tcp_.close();
   }
 }
 
