@@ -46,13 +46,17 @@ topics: {events: [blue.events], subscriptions: blue.webhooks, partitions: 3, rep
 delivery: {allow_private_networks: true, ca_file: "$work/receiver/ca.pem"}
 admin: {listen: "127.0.0.1:0"}
 YAML
+# The webhook goes in before hookd starts, so it is in the table hookd loads before it consumes
+# any event. Published after the start, it could arrive once hookd had read the table's start
+# and the events matched nothing (a subscription added live applies to events read after it).
+sed -e "s#__URL__#$url#" -e "s#__SECRET__#$secret#" "$root/scripts/demo/webhook.json" >"$work/webhook.json"
+"${kcli[@]}" produce --bootstrap "$bootstrap" --topic blue.webhooks --key clb4qaopy0000vt24mlp28v03 \
+  --value-file "$work/webhook.json" >&2
+
 echo "demo: starting hookd" >&2
 "$bin/app/hookd" --config "$work/hookd.yaml" 2>"$work/hookd.log" &
 pids+=("$!")
 
-sed -e "s#__URL__#$url#" -e "s#__SECRET__#$secret#" "$root/scripts/demo/webhook.json" >"$work/webhook.json"
-"${kcli[@]}" produce --bootstrap "$bootstrap" --topic blue.webhooks --key clb4qaopy0000vt24mlp28v03 \
-  --value-file "$work/webhook.json" >&2
 now=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)
 sed -e "s#__NOW__#$now#g" "$root/scripts/demo/events.jsonl" >"$work/events.tsv"
 "${kcli[@]}" produce --bootstrap "$bootstrap" --topic blue.events --lines "$work/events.tsv" >&2
