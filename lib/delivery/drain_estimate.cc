@@ -27,6 +27,20 @@ void DrainEstimate::finished(Clock::time_point now, Clock::duration latency) {
   average_latency_ += (latency - average_latency_) / kAverageWeight;
 }
 
+void DrainEstimate::opened(Clock::duration open_time) {
+  if (!open_measured_) {
+    average_open_time_ = open_time;
+    open_measured_ = true;
+    return;
+  }
+  average_open_time_ += (open_time - average_open_time_) / kAverageWeight;
+}
+
+bool DrainEstimate::sooner_on_new_connection(std::size_t queued, Clock::time_point now, std::size_t busy) const {
+  if (busy == 0 || !measured_ || !open_measured_) return true;
+  return expected_wait(queued, now, busy) >= average_open_time_;
+}
+
 DrainEstimate::Clock::duration DrainEstimate::expected_wait(std::size_t queued, Clock::time_point now,
                                                            std::size_t slots) const {
   Clock::duration latency = measured_ ? average_latency_ : Clock::duration::zero();

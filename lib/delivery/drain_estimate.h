@@ -12,6 +12,11 @@
 // seen as slow at once, not when its requests time out. Before any completion the same
 // "time since busy" stands in for L, so a cold origin is judged by what it shows.
 //
+// The same estimate decides whether a request that finds no idle connection opens a new one or
+// waits for a busy one: it opens one only when the wait is longer than opening a connection
+// takes at this origin (a moving average of connect and TLS handshake). A burst then opens the
+// connections it needs to drain, not one per request (docs/endpoints.md, "Opening connections").
+//
 // A company's deliveries against its budget are paced the same way (dispatch/tenant_budget.h):
 // there a "request" is a delivery holding a share of the budget, from admission until its
 // outcome is durable, and the slots are the shares its company holds at the moment.
@@ -51,11 +56,20 @@ class DrainEstimate {
   // False until one request has completed.
   bool measured() const { return measured_; }
 
+  // A new connection to the origin became ready `open_time` after it was asked for.
+  void opened(Clock::duration open_time);
+  // Whether a request that finds no idle connection starts sooner on a new connection than on
+  // one of the `busy` connections, with `queued` requests waiting ahead of it. True while either
+  // time is unmeasured, or nothing is busy.
+  bool sooner_on_new_connection(std::size_t queued, Clock::time_point now, std::size_t busy) const;
+
  private:
   std::size_t slots_;
   std::size_t in_flight_ = 0;
   bool measured_ = false;
   Clock::duration average_latency_{};
+  bool open_measured_ = false;
+  Clock::duration average_open_time_{};
   // The last completion, or when the origin became busy from idle: "no progress since".
   Clock::time_point last_progress_{};
 };

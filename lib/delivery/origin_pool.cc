@@ -81,9 +81,13 @@ void OriginPool::shutdown() {
 }
 
 void OriginPool::admit(PendingRequest pending) {
-  const std::size_t cap = std::max<std::size_t>(1, context_->options.max_in_flight_per_origin);
-  if (in_flight_ < cap) {
-    start(std::move(pending));
+  if (can_start_one(now())) {
+    if (waiting_.empty()) {
+      start(std::move(pending));
+    } else {  // behind the ones already waiting
+      waiting_.push_back(std::move(pending));
+      start_waiting();
+    }
   } else if (queue_has_room(now())) {
     waiting_.push_back(std::move(pending));
     if (context_->options.on_queued) context_->options.on_queued(waiting_.size());
@@ -95,6 +99,26 @@ void OriginPool::admit(PendingRequest pending) {
     outcome.error = pending.url.origin + ": " + std::to_string(waiting_.size()) +
                     " requests waiting for this origin (expected wait " + std::to_string(wait.count()) + " ms)";
     pending.done(std::move(outcome));
+  }
+}
+
+bool OriginPool::can_start_one(Clock::time_point now) const {
+  if (in_flight_ >= std::max<std::size_t>(1, context_->options.max_in_flight_per_origin)) return false;
+  return !idle_.empty() || drain_.sooner_on_new_connection(waiting_.size(), now, in_flight_);
+}
+
+void OriginPool::start_waiting() {
+  while (!waiting_.empty() && can_start_one(now())) {
+    PendingRequest next = std::move(waiting_.front());
+    waiting_.pop_front();
+    if (next.request.refresh && !next.request.refresh(next.request)) {
+      Outcome outcome;
+      outcome.result = AttemptResult::cancelled;
+      outcome.error = next.url.origin + ": cancelled while waiting for this origin";
+      next.done(std::move(outcome));
+      continue;
+    }
+    start(std::move(next));
   }
 }
 
@@ -118,9 +142,11 @@ void OriginPool::start(PendingRequest pending) {
                  asio::detached);
 }
 
-void OriginPool::finish(std::shared_ptr<Connection> reusable, Clock::duration latency) {
+void OriginPool::finish(std::shared_ptr<Connection> reusable, Clock::duration latency,
+                        std::optional<Clock::duration> open_time) {
   --in_flight_;
   drain_.finished(now(), latency);
+  if (open_time) drain_.opened(*open_time);
   if (reusable) {
     if (shut_down_) {
       reusable->close();
@@ -130,19 +156,7 @@ void OriginPool::finish(std::shared_ptr<Connection> reusable, Clock::duration la
       context_->idle_connections.fetch_add(1, std::memory_order_relaxed);
     }
   }
-  const std::size_t cap = std::max<std::size_t>(1, context_->options.max_in_flight_per_origin);
-  while (in_flight_ < cap && !waiting_.empty()) {
-    PendingRequest next = std::move(waiting_.front());
-    waiting_.pop_front();
-    if (next.request.refresh && !next.request.refresh(next.request)) {
-      Outcome outcome;
-      outcome.result = AttemptResult::cancelled;
-      outcome.error = next.url.origin + ": cancelled while waiting for this origin";
-      next.done(std::move(outcome));
-      continue;
-    }
-    start(std::move(next));
-  }
+  start_waiting();
   // After the queue took what it needed: the connection just returned serves it first.
   close_idle_over_global_cap();
   arm_idle_timer();
@@ -261,6 +275,7 @@ asio::awaitable<PhaseResult> OriginPool::open_fresh(std::shared_ptr<Connection>&
 asio::awaitable<void> OriginPool::attempt(std::shared_ptr<OriginPool> self, std::shared_ptr<Connection> connection,
                                           bool reused, PendingRequest pending) {
   const auto started = self->now();
+  std::optional<Clock::duration> open_time;  // when this attempt opened a connection
   Outcome outcome;
   try {
     PhaseResult phase;
@@ -273,7 +288,10 @@ asio::awaitable<void> OriginPool::attempt(std::shared_ptr<OriginPool> self, std:
         break;
       }
     }
-    if (phase.ok && !reused) phase = co_await self->open_fresh(connection, pending.url, started);
+    if (phase.ok && !reused) {
+      phase = co_await self->open_fresh(connection, pending.url, started);
+      if (phase.ok) open_time = self->now() - started;
+    }
     if (phase.ok) {
       phase = co_await connection->exchange(pending.url, pending.request, self->context_->options);
       // A pooled connection the server closed while idle fails before any response byte.
@@ -284,7 +302,9 @@ asio::awaitable<void> OriginPool::attempt(std::shared_ptr<OriginPool> self, std:
         connection->close();
         connection = std::make_shared<Connection>(connection->executor(),
                                                   pending.url.tls ? &self->context_->tls : nullptr);
-        phase = co_await self->open_fresh(connection, pending.url, self->now());
+        const auto reopening = self->now();
+        phase = co_await self->open_fresh(connection, pending.url, reopening);
+        if (phase.ok) open_time = self->now() - reopening;
         if (phase.ok) phase = co_await connection->exchange(pending.url, pending.request, self->context_->options);
       }
     }
@@ -308,8 +328,8 @@ asio::awaitable<void> OriginPool::attempt(std::shared_ptr<OriginPool> self, std:
   }
   // Hand the connection back before answering, so a request posted from `done` finds it.
   const auto latency = std::chrono::duration_cast<Clock::duration>(outcome.duration);
-  asio::post(self->strand_, [self, keep = std::move(keep), latency]() mutable {
-    self->finish(std::move(keep), latency);
+  asio::post(self->strand_, [self, keep = std::move(keep), latency, open_time]() mutable {
+    self->finish(std::move(keep), latency, open_time);
   });
   pending.done(std::move(outcome));
 }

@@ -1,6 +1,7 @@
 // Everything the client keeps for one origin (scheme, host, port): its keep-alive
 // connections, how many requests are in flight, and the bounded FIFO of requests waiting
-// for a free slot (bounded by the wait it promises, docs/endpoints.md "Origin queues").
+// for a free slot or a busy connection (bounded by the wait it promises, docs/endpoints.md
+// "Origin queues" and "Opening connections").
 //
 // Why a strand per origin: the pool state is touched by every request and every completion
 // for that origin, from any io_context thread. A strand serialises that without a lock, and
@@ -79,8 +80,14 @@ class OriginPool : public std::enable_shared_from_this<OriginPool> {
 
   // All of these run on strand_.
   void admit(PendingRequest pending);
+  // Whether a request may start now: a slot is free, and an idle connection waits for it or a
+  // new one is sooner than a busy one (docs/endpoints.md, "Opening connections").
+  bool can_start_one(Clock::time_point now) const;
   void start(PendingRequest pending);
-  void finish(std::shared_ptr<Connection> reusable, Clock::duration latency);
+  void start_waiting();
+  // `open_time`: how long the attempt took to open its connection, if it opened one.
+  void finish(std::shared_ptr<Connection> reusable, Clock::duration latency,
+              std::optional<Clock::duration> open_time);
   // Whether one more request may join waiting_ now (docs/endpoints.md, "Origin queues").
   bool queue_has_room(Clock::time_point now) const;
   std::shared_ptr<Connection> take_idle();

@@ -133,6 +133,10 @@ struct HttpsReceiver::Impl {
       co_await serve(self, tcp_stream, id);
       co_return;
     }
+    if (self->options_.handshake_delay.count() > 0) {
+      asio::steady_timer delay(tcp_stream.get_executor(), self->options_.handshake_delay);
+      co_await delay.async_wait(use_tuple);
+    }
     beast::ssl_stream<beast::tcp_stream> tls_stream(std::move(tcp_stream), *impl->tls);
     beast::get_lowest_layer(tls_stream).expires_after(handshake_timeout);
     auto [handshake_error] = co_await tls_stream.async_handshake(asio::ssl::stream_base::server, use_tuple);

@@ -69,6 +69,9 @@ struct ReceiverOptions {
   CertFiles certificate;              // required when tls
   std::string listen_address = "127.0.0.1";
   int threads = 2;
+  // Each TLS handshake starts this long after the connection is accepted: a receiver whose
+  // connections are expensive to open.
+  std::chrono::milliseconds handshake_delay{0};
 };
 
 class HttpsReceiver {

@@ -40,6 +40,45 @@ TEST_F(ClientTest, ConcurrentRequestsUseAtMostTheInFlightCapOfConnections) {
   EXPECT_LE(receiver->connections_accepted(), 4u);
 }
 
+// A burst waits for the busy connections when they come free sooner than a new one opens.
+// Without that rule every request of the burst opens a connection of its own: 20 here.
+TEST_F(ClientTest, ABurstWaitsForBusyConnectionsWhenOpeningOneTakesLonger) {
+  ReceiverOptions ro;
+  ro.certificate = ca().localhost();
+  ro.handshake_delay = 300ms;
+  HttpsReceiver receiver(ro);
+  start_client();
+  // Teaches the pool both times: opening takes 300 ms, a request on an open connection about 1.
+  for (int i = 0; i < 30; ++i) ASSERT_EQ(send(receiver.url("/warm")).result, AttemptResult::success_2xx);
+  ASSERT_EQ(receiver.connections_accepted(), 1u);
+
+  std::vector<std::future<Outcome>> burst;
+  for (int i = 0; i < 20; ++i) burst.push_back(post(receiver.url("/burst")));
+  for (auto& f : burst) {
+    ASSERT_EQ(f.wait_for(10s), std::future_status::ready);
+    EXPECT_EQ(f.get().result, AttemptResult::success_2xx);
+  }
+  EXPECT_LE(receiver.connections_accepted(), 3u) << "one per request would be 21";
+}
+
+// ...and opens new ones when a busy connection is slower to come free than a new one to open.
+TEST_F(ClientTest, ABurstToASlowReceiverOpensConnectionsInParallel) {
+  auto receiver = start_receiver();
+  Behaviour slow = Behaviour::respond(200);
+  slow.delay = 500ms;
+  receiver->set_default(slow);
+  start_client();
+  ASSERT_EQ(send(receiver->url("/warm")).result, AttemptResult::success_2xx);
+
+  std::vector<std::future<Outcome>> burst;
+  for (int i = 0; i < 8; ++i) burst.push_back(post(receiver->url("/burst")));
+  for (auto& f : burst) {
+    ASSERT_EQ(f.wait_for(10s), std::future_status::ready);
+    EXPECT_EQ(f.get().result, AttemptResult::success_2xx);
+  }
+  EXPECT_GE(receiver->max_requests_in_progress(), 4u) << "waiting would take 500 ms a request";
+}
+
 TEST_F(ClientTest, FullOriginQueueAnswersAtOnce) {
   auto receiver = start_receiver();
   Behaviour slow = Behaviour::respond(200);

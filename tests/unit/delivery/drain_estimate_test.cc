@@ -84,5 +84,40 @@ TEST(DrainEstimate, FewerSlotsInUseMeanALongerWait) {
   EXPECT_EQ(drain.expected_wait(7, t0 + 10s, 4), 200ms) << "idle: the time since busy does not count";
 }
 
+TEST(DrainEstimate, WaitsForABusyConnectionThatComesFreeSoonerThanANewOneOpens) {
+  const Clock::time_point t0{};
+  DrainEstimate drain = origin(64, 2ms, t0, 4);
+  drain.opened(20ms);
+  // 4 busy connections of 2 ms each start a waiting request every 0.5 ms: the 40th waits 20 ms.
+  EXPECT_FALSE(drain.sooner_on_new_connection(0, t0, 4));
+  EXPECT_FALSE(drain.sooner_on_new_connection(38, t0, 4));
+  EXPECT_TRUE(drain.sooner_on_new_connection(39, t0, 4));
+  // Busy connections that stopped answering are not waited for: nothing back for 80 ms.
+  EXPECT_FALSE(drain.sooner_on_new_connection(0, t0 + 60ms, 4));
+  EXPECT_TRUE(drain.sooner_on_new_connection(0, t0 + 80ms, 4));
+}
+
+TEST(DrainEstimate, OpensWhileEitherTimeIsUnknownOrNothingIsBusy) {
+  const Clock::time_point t0{};
+  DrainEstimate cold(64);
+  cold.started(t0);
+  cold.opened(20ms);
+  EXPECT_TRUE(cold.sooner_on_new_connection(0, t0, 1)) << "no request has completed";
+  DrainEstimate never_opened = origin(64, 2ms, t0, 4);
+  EXPECT_TRUE(never_opened.sooner_on_new_connection(0, t0, 4)) << "no connection was timed";
+  DrainEstimate idle = origin(64, 2ms, t0, 0);
+  idle.opened(20ms);
+  EXPECT_TRUE(idle.sooner_on_new_connection(0, t0, 0));
+}
+
+TEST(DrainEstimate, FollowsWhatOpeningAConnectionCosts) {
+  const Clock::time_point t0{};
+  DrainEstimate drain = origin(64, 2ms, t0, 1);
+  drain.opened(1ms);
+  EXPECT_TRUE(drain.sooner_on_new_connection(0, t0, 1));
+  for (int i = 0; i < 40; ++i) drain.opened(100ms);
+  EXPECT_FALSE(drain.sooner_on_new_connection(0, t0, 1));
+}
+
 }  // namespace
 }  // namespace hookd::delivery
