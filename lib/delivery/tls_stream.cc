@@ -49,10 +49,13 @@ int bio_read(BIO* bio, char* out, std::size_t size, std::size_t* read) {
   return 1;
 }
 
-long bio_ctrl(BIO* bio, int command, long, void*) {
+long bio_ctrl(BIO* bio, int command, long, void* out) {
   switch (command) {
     case BIO_CTRL_FLUSH: return 1;  // nothing is buffered here
     case BIO_CTRL_EOF: return BIO_test_flags(bio, BIO_FLAGS_IN_EOF) != 0 ? 1 : 0;
+    case BIO_C_GET_FD:  // what a descriptor BIO answers: SSL_get_fd() finds the socket here
+      if (out != nullptr) *static_cast<int*>(out) = socket_of(bio);
+      return socket_of(bio);
     default: return 0;
   }
 }
@@ -124,6 +127,11 @@ asio::mutable_buffer TlsStream::gather_space() {
 
 TlsStream::Attempt TlsStream::handshake_once() {
   if (!fd_attached_) {
+    // OpenSSL sends and receives on the descriptor itself, and must never wait there: Asio
+    // makes a socket non-blocking only at its first asynchronous operation.
+    error_code ec;
+    socket_.non_blocking(true, ec);
+    if (ec) return {.next = Next::done, .error = ec};
     // The BIO never closes the descriptor: the socket stays Asio's.
     BIO* bio = BIO_new(socket_method());
     if (bio == nullptr) throw std::bad_alloc();
