@@ -163,7 +163,11 @@ int run(const Options& o) {
   const std::string group = "bench-" + topics.suffix;  // kafka.group_id in BenchTopics::hookd_config
 
   test_support::TestCa ca;
-  Timeline timeline{std::string(kEventPrefix)};
+  // The run's deliveries with a quarter to spare (a rollout's length depends on the workers'
+  // start-up: 30 s a worker is generous).
+  const int run_seconds = o.soak_s > 0 ? o.soak_s : o.steady_s + o.crash_s + 30 * o.workers;
+  Timeline timeline{std::string(kEventPrefix),
+                    static_cast<std::size_t>(1.25 * o.rate * o.webhooks * (run_seconds + 30))};
   std::vector<std::unique_ptr<test_support::HttpsReceiver>> receivers;
   for (int w = 0; w < o.webhooks; ++w) {
     receivers.push_back(std::make_unique<test_support::HttpsReceiver>(

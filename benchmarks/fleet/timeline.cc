@@ -15,10 +15,12 @@ std::int64_t pair_key(long event, int webhook) { return static_cast<std::int64_t
 
 }  // namespace
 
-Timeline::Timeline(std::string event_prefix)
+Timeline::Timeline(std::string event_prefix, std::size_t expected_deliveries)
     : event_key_("\"eventId\":\"" + std::move(event_prefix)),
       warmup_key_("\"eventId\":\"" + std::string(kWarmupPrefix)) {
-  arrivals_.reserve(1 << 17);
+  arrivals_.reserve(expected_deliveries);
+  seen_.reserve(expected_deliveries);
+  pairs_.reserve(expected_deliveries);
 }
 
 void Timeline::record(int webhook, const test_support::ReceivedRequest& request) {

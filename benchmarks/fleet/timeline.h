@@ -45,8 +45,11 @@ struct PhaseFigures {
 class Timeline {
  public:
   // Events are recognised by their eventId "<event_prefix><n>"; warm-up events (ids
-  // starting with common/arrivals.h's kWarmupPrefix) are only counted.
-  explicit Timeline(std::string event_prefix);
+  // starting with common/arrivals.h's kWarmupPrefix) are only counted. Room for
+  // `expected_deliveries` is made up front: record() holds the lock the receivers' threads share,
+  // and growing the sets there (a rehash of millions of entries) stalled every receiver for
+  // about a second, which the worker then saw as receivers that had stopped answering.
+  Timeline(std::string event_prefix, std::size_t expected_deliveries);
 
   // Called from receiver threads for every request to webhook `webhook`.
   void record(int webhook, const test_support::ReceivedRequest& request);
