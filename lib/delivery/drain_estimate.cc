@@ -36,8 +36,11 @@ void DrainEstimate::opened(Clock::duration open_time) {
   average_open_time_ += (open_time - average_open_time_) / kAverageWeight;
 }
 
-bool DrainEstimate::sooner_on_new_connection(std::size_t queued, Clock::time_point now, std::size_t busy) const {
-  if (busy == 0 || !measured_ || !open_measured_) return true;
+bool DrainEstimate::sooner_on_new_connection(std::size_t queued, Clock::time_point now, std::size_t busy,
+                                             std::size_t opening) const {
+  if (!measured_ || !open_measured_) return true;
+  if (opening >= std::max<std::size_t>(1, busy)) return false;
+  if (busy == 0) return true;
   return expected_wait(queued, now, busy) >= average_open_time_;
 }
 

@@ -15,7 +15,9 @@
 // The same estimate decides whether a request that finds no idle connection opens a new one or
 // waits for a busy one: it opens one only when the wait is longer than opening a connection
 // takes at this origin (a moving average of connect and TLS handshake). A burst then opens the
-// connections it needs to drain, not one per request (docs/endpoints.md, "Opening connections").
+// connections it needs to drain, not one per request, and a pause that makes every busy
+// connection look stalled opens at most as many as are busy, not one per request up to the cap
+// (docs/endpoints.md, "Opening connections").
 //
 // A company's deliveries against its budget are paced the same way (dispatch/tenant_budget.h):
 // there a "request" is a delivery holding a share of the budget, from admission until its
@@ -59,9 +61,13 @@ class DrainEstimate {
   // A new connection to the origin became ready `open_time` after it was asked for.
   void opened(Clock::duration open_time);
   // Whether a request that finds no idle connection starts sooner on a new connection than on
-  // one of the `busy` connections, with `queued` requests waiting ahead of it. True while either
-  // time is unmeasured, or nothing is busy.
-  bool sooner_on_new_connection(std::size_t queued, Clock::time_point now, std::size_t busy) const;
+  // one of the `busy` open connections, with `queued` requests waiting ahead of it and `opening`
+  // connections being opened now. True while either time is unmeasured. Otherwise never while
+  // as many connections are opening as are busy (a pool grows at most twofold per open: a
+  // pause of the receiver, or of hookd, makes every busy connection look stalled at once), then
+  // true when nothing is busy or the wait is at least an open.
+  bool sooner_on_new_connection(std::size_t queued, Clock::time_point now, std::size_t busy,
+                                std::size_t opening) const;
 
  private:
   std::size_t slots_;

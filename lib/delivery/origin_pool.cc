@@ -104,7 +104,7 @@ void OriginPool::admit(PendingRequest pending) {
 
 bool OriginPool::can_start_one(Clock::time_point now) const {
   if (in_flight_ >= std::max<std::size_t>(1, context_->options.max_in_flight_per_origin)) return false;
-  return !idle_.empty() || drain_.sooner_on_new_connection(waiting_.size(), now, in_flight_);
+  return !idle_.empty() || drain_.sooner_on_new_connection(waiting_.size(), now, in_flight_ - opening_, opening_);
 }
 
 void OriginPool::start_waiting() {
@@ -134,6 +134,7 @@ void OriginPool::start(PendingRequest pending) {
   std::shared_ptr<Connection> connection = take_idle();
   const bool reused = connection != nullptr;
   if (!reused) {
+    ++opening_;
     asio::ssl::context* tls = pending.url.tls ? &context_->tls : nullptr;
     connection = std::make_shared<Connection>(asio::make_strand(context_->io), tls);
   }
@@ -142,11 +143,15 @@ void OriginPool::start(PendingRequest pending) {
                  asio::detached);
 }
 
-void OriginPool::finish(std::shared_ptr<Connection> reusable, Clock::duration latency,
-                        std::optional<Clock::duration> open_time) {
+void OriginPool::opened(std::optional<Clock::duration> open_time) {
+  --opening_;
+  if (open_time) drain_.opened(*open_time);
+  start_waiting();  // what waited for this open may now open too (DrainEstimate::sooner_on_new_connection)
+}
+
+void OriginPool::finish(std::shared_ptr<Connection> reusable, Clock::duration latency) {
   --in_flight_;
   drain_.finished(now(), latency);
-  if (open_time) drain_.opened(*open_time);
   if (reusable) {
     if (shut_down_) {
       reusable->close();
@@ -275,7 +280,12 @@ asio::awaitable<PhaseResult> OriginPool::open_fresh(std::shared_ptr<Connection>&
 asio::awaitable<void> OriginPool::attempt(std::shared_ptr<OriginPool> self, std::shared_ptr<Connection> connection,
                                           bool reused, PendingRequest pending) {
   const auto started = self->now();
-  std::optional<Clock::duration> open_time;  // when this attempt opened a connection
+  bool open_reported = reused;  // the pool counts the open it asked for until it hears of it
+  auto report_open = [&](std::optional<Clock::duration> open_time) {
+    if (open_reported) return;
+    open_reported = true;
+    asio::post(self->strand_, [self, open_time] { self->opened(open_time); });
+  };
   Outcome outcome;
   try {
     PhaseResult phase;
@@ -290,7 +300,7 @@ asio::awaitable<void> OriginPool::attempt(std::shared_ptr<OriginPool> self, std:
     }
     if (phase.ok && !reused) {
       phase = co_await self->open_fresh(connection, pending.url, started);
-      if (phase.ok) open_time = self->now() - started;
+      report_open(phase.ok ? std::optional(self->now() - started) : std::nullopt);
     }
     if (phase.ok) {
       phase = co_await connection->exchange(pending.url, pending.request, self->context_->options);
@@ -302,9 +312,7 @@ asio::awaitable<void> OriginPool::attempt(std::shared_ptr<OriginPool> self, std:
         connection->close();
         connection = std::make_shared<Connection>(connection->executor(),
                                                   pending.url.tls ? &self->context_->tls : nullptr);
-        const auto reopening = self->now();
-        phase = co_await self->open_fresh(connection, pending.url, reopening);
-        if (phase.ok) open_time = self->now() - reopening;
+        phase = co_await self->open_fresh(connection, pending.url, self->now());
         if (phase.ok) phase = co_await connection->exchange(pending.url, pending.request, self->context_->options);
       }
     }
@@ -318,6 +326,7 @@ asio::awaitable<void> OriginPool::attempt(std::shared_ptr<OriginPool> self, std:
     outcome.result = AttemptResult::protocol_error;
     outcome.error = pending.url.origin + ": internal error: " + e.what();
   }
+  report_open(std::nullopt);  // a header refused before opening, or an exception while opening
   outcome.duration = std::chrono::duration_cast<std::chrono::microseconds>(self->now() - started);
 
   std::shared_ptr<Connection> keep;
@@ -328,8 +337,8 @@ asio::awaitable<void> OriginPool::attempt(std::shared_ptr<OriginPool> self, std:
   }
   // Hand the connection back before answering, so a request posted from `done` finds it.
   const auto latency = std::chrono::duration_cast<Clock::duration>(outcome.duration);
-  asio::post(self->strand_, [self, keep = std::move(keep), latency, open_time]() mutable {
-    self->finish(std::move(keep), latency, open_time);
+  asio::post(self->strand_, [self, keep = std::move(keep), latency]() mutable {
+    self->finish(std::move(keep), latency);
   });
   pending.done(std::move(outcome));
 }

@@ -85,9 +85,9 @@ class OriginPool : public std::enable_shared_from_this<OriginPool> {
   bool can_start_one(Clock::time_point now) const;
   void start(PendingRequest pending);
   void start_waiting();
-  // `open_time`: how long the attempt took to open its connection, if it opened one.
-  void finish(std::shared_ptr<Connection> reusable, Clock::duration latency,
-              std::optional<Clock::duration> open_time);
+  // A connection start() asked for is open after `open_time`, or failed to open (nullopt).
+  void opened(std::optional<Clock::duration> open_time);
+  void finish(std::shared_ptr<Connection> reusable, Clock::duration latency);
   // Whether one more request may join waiting_ now (docs/endpoints.md, "Origin queues").
   bool queue_has_room(Clock::time_point now) const;
   std::shared_ptr<Connection> take_idle();
@@ -110,6 +110,7 @@ class OriginPool : public std::enable_shared_from_this<OriginPool> {
   bool idle_timer_armed_ = false;
   bool shut_down_ = false;
   std::size_t in_flight_ = 0;
+  std::size_t opening_ = 0;  // of in_flight_: attempts opening the connection start() asked for
   DrainEstimate drain_;
   std::deque<PendingRequest> waiting_;
   std::vector<std::shared_ptr<Connection>> idle_;  // most recently used last

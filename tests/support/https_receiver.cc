@@ -133,8 +133,8 @@ struct HttpsReceiver::Impl {
       co_await serve(self, tcp_stream, id);
       co_return;
     }
-    if (self->options_.handshake_delay.count() > 0) {
-      asio::steady_timer delay(tcp_stream.get_executor(), self->options_.handshake_delay);
+    if (const std::chrono::milliseconds handshake_delay(self->handshake_delay_ms_.load()); handshake_delay.count() > 0) {
+      asio::steady_timer delay(tcp_stream.get_executor(), handshake_delay);
       co_await delay.async_wait(use_tuple);
     }
     beast::ssl_stream<beast::tcp_stream> tls_stream(std::move(tcp_stream), *impl->tls);
@@ -159,7 +159,8 @@ struct HttpsReceiver::Impl {
   }
 };
 
-HttpsReceiver::HttpsReceiver(ReceiverOptions options) : options_(std::move(options)), impl_(std::make_unique<Impl>()) {
+HttpsReceiver::HttpsReceiver(ReceiverOptions options)
+    : options_(std::move(options)), handshake_delay_ms_(options_.handshake_delay.count()), impl_(std::make_unique<Impl>()) {
   if (options_.tls) {
     impl_->tls.emplace(asio::ssl::context::tls_server);
     impl_->tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |

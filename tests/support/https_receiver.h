@@ -92,6 +92,9 @@ class HttpsReceiver {
   void enqueue(Behaviour behaviour);
   // Full control: decides per request (runs on a receiver thread; overrides queue and default).
   void set_handler(std::function<Behaviour(const ReceivedRequest&)> handler);
+  // Replaces ReceiverOptions::handshake_delay for the connections accepted from now on: a
+  // receiver that stops answering stops finishing handshakes too.
+  void set_handshake_delay(std::chrono::milliseconds delay) { handshake_delay_ms_ = delay.count(); }
 
   std::vector<ReceivedRequest> requests() const;
   std::size_t request_count() const;
@@ -117,6 +120,7 @@ class HttpsReceiver {
   void request_finished();
 
   ReceiverOptions options_;
+  std::atomic<std::int64_t> handshake_delay_ms_;
   std::uint16_t port_ = 0;
   std::unique_ptr<Impl> impl_;
   std::vector<std::thread> threads_;

@@ -79,6 +79,37 @@ TEST_F(ClientTest, ABurstToASlowReceiverOpensConnectionsInParallel) {
   EXPECT_GE(receiver->max_requests_in_progress(), 4u) << "waiting would take 500 ms a request";
 }
 
+// A receiver that pauses (answers nothing, finishes no handshake) makes every busy connection
+// look stalled at once, and so does a pause of hookd itself. Each request arriving meanwhile would
+// open a connection of its own, up to the cap; the pool opens at most as many as are busy until
+// those opens are done (docs/endpoints.md, Opening connections).
+TEST_F(ClientTest, AReceiverThatPausesIsNotOpenedAConnectionPerRequest) {
+  auto receiver = start_receiver();
+  start_client();
+  // Teaches the pool: a request takes about a millisecond, and so does opening a connection.
+  for (int i = 0; i < 30; ++i) ASSERT_EQ(send(receiver->url("/warm")).result, AttemptResult::success_2xx);
+  ASSERT_EQ(receiver->connections_accepted(), 1u);
+
+  Behaviour paused = Behaviour::respond(200);
+  paused.delay = 1s;
+  receiver->set_default(paused);
+  receiver->set_handshake_delay(1s);
+  std::vector<std::future<Outcome>> burst;
+  burst.push_back(post(receiver->url("/stalled")));
+  ASSERT_TRUE(receiver->wait_for_requests(31, 5s));
+  for (int i = 0; i < 20; ++i) burst.push_back(post(receiver->url("/burst")));
+  // Connections are accepted at once; their handshakes wait for the pause to end.
+  std::this_thread::sleep_for(300ms);
+  EXPECT_LE(receiver->connections_accepted(), 2u) << "one busy connection: one more opening; one per request would be 21";
+
+  receiver->set_default(Behaviour::respond(200));
+  receiver->set_handshake_delay(0ms);
+  for (auto& f : burst) {
+    ASSERT_EQ(f.wait_for(10s), std::future_status::ready);
+    EXPECT_EQ(f.get().result, AttemptResult::success_2xx);
+  }
+}
+
 TEST_F(ClientTest, FullOriginQueueAnswersAtOnce) {
   auto receiver = start_receiver();
   Behaviour slow = Behaviour::respond(200);

@@ -89,12 +89,30 @@ TEST(DrainEstimate, WaitsForABusyConnectionThatComesFreeSoonerThanANewOneOpens) 
   DrainEstimate drain = origin(64, 2ms, t0, 4);
   drain.opened(20ms);
   // 4 busy connections of 2 ms each start a waiting request every 0.5 ms: the 40th waits 20 ms.
-  EXPECT_FALSE(drain.sooner_on_new_connection(0, t0, 4));
-  EXPECT_FALSE(drain.sooner_on_new_connection(38, t0, 4));
-  EXPECT_TRUE(drain.sooner_on_new_connection(39, t0, 4));
+  EXPECT_FALSE(drain.sooner_on_new_connection(0, t0, 4, 0));
+  EXPECT_FALSE(drain.sooner_on_new_connection(38, t0, 4, 0));
+  EXPECT_TRUE(drain.sooner_on_new_connection(39, t0, 4, 0));
   // Busy connections that stopped answering are not waited for: nothing back for 80 ms.
-  EXPECT_FALSE(drain.sooner_on_new_connection(0, t0 + 60ms, 4));
-  EXPECT_TRUE(drain.sooner_on_new_connection(0, t0 + 80ms, 4));
+  EXPECT_FALSE(drain.sooner_on_new_connection(0, t0 + 60ms, 4, 0));
+  EXPECT_TRUE(drain.sooner_on_new_connection(0, t0 + 80ms, 4, 0));
+}
+
+// A pause of the receiver (or of hookd itself) makes every busy connection look stalled at
+// once; each request arriving meanwhile would open a connection, up to the cap. The pool grows
+// at most twofold per open instead: while as many are opening as are busy, requests wait.
+TEST(DrainEstimate, AStallOpensAtMostAsManyConnectionsAsAreBusy) {
+  const Clock::time_point t0{};
+  DrainEstimate drain = origin(64, 1ms, t0, 4);
+  drain.opened(2ms);
+  const Clock::time_point stalled = t0 + 100ms;  // nothing back for 100 ms
+  EXPECT_TRUE(drain.sooner_on_new_connection(50, stalled, 4, 0));
+  EXPECT_TRUE(drain.sooner_on_new_connection(50, stalled, 4, 3));
+  EXPECT_FALSE(drain.sooner_on_new_connection(50, stalled, 4, 4)) << "as many opening as busy";
+  EXPECT_FALSE(drain.sooner_on_new_connection(50, stalled, 0, 1)) << "nothing busy: one open at a time";
+  EXPECT_TRUE(drain.sooner_on_new_connection(50, stalled, 8, 4)) << "the four opened: four more";
+  DrainEstimate cold(64);
+  cold.started(t0);
+  EXPECT_TRUE(cold.sooner_on_new_connection(50, stalled, 0, 40)) << "a cold origin opens what it needs";
 }
 
 TEST(DrainEstimate, OpensWhileEitherTimeIsUnknownOrNothingIsBusy) {
@@ -102,21 +120,21 @@ TEST(DrainEstimate, OpensWhileEitherTimeIsUnknownOrNothingIsBusy) {
   DrainEstimate cold(64);
   cold.started(t0);
   cold.opened(20ms);
-  EXPECT_TRUE(cold.sooner_on_new_connection(0, t0, 1)) << "no request has completed";
+  EXPECT_TRUE(cold.sooner_on_new_connection(0, t0, 1, 0)) << "no request has completed";
   DrainEstimate never_opened = origin(64, 2ms, t0, 4);
-  EXPECT_TRUE(never_opened.sooner_on_new_connection(0, t0, 4)) << "no connection was timed";
+  EXPECT_TRUE(never_opened.sooner_on_new_connection(0, t0, 4, 0)) << "no connection was timed";
   DrainEstimate idle = origin(64, 2ms, t0, 0);
   idle.opened(20ms);
-  EXPECT_TRUE(idle.sooner_on_new_connection(0, t0, 0));
+  EXPECT_TRUE(idle.sooner_on_new_connection(0, t0, 0, 0));
 }
 
 TEST(DrainEstimate, FollowsWhatOpeningAConnectionCosts) {
   const Clock::time_point t0{};
   DrainEstimate drain = origin(64, 2ms, t0, 1);
   drain.opened(1ms);
-  EXPECT_TRUE(drain.sooner_on_new_connection(0, t0, 1));
+  EXPECT_TRUE(drain.sooner_on_new_connection(0, t0, 1, 0));
   for (int i = 0; i < 40; ++i) drain.opened(100ms);
-  EXPECT_FALSE(drain.sooner_on_new_connection(0, t0, 1));
+  EXPECT_FALSE(drain.sooner_on_new_connection(0, t0, 1, 0));
 }
 
 }  // namespace
