@@ -116,7 +116,7 @@ int send_test_command(int argc, char** args) {
 
     metrics::Metrics metrics;
     worker::DeliveryRuntime runtime(config->delivery, metrics, common::system_clock());
-    runtime.start(1);
+    runtime.start();
     std::promise<delivery::Outcome> answered;
     auto outcome_future = answered.get_future();
     std::cout << "POST " << webhook->origin() << " (path not shown)  webhook-id: " << delivery_id

@@ -10,8 +10,8 @@
 
 namespace hookd::delivery {
 
-Client::Client(boost::asio::io_context& io, ClientOptions options, const common::Clock& clock)
-    : context_(std::make_shared<ClientContext>(io, std::move(options), clock)) {}
+Client::Client(std::vector<boost::asio::io_context*> ios, ClientOptions options, const common::Clock& clock)
+    : context_(std::make_shared<ClientContext>(std::move(ios), std::move(options), clock)) {}
 
 Client::~Client() { shutdown(); }
 
@@ -47,7 +47,9 @@ std::shared_ptr<OriginPool> Client::pool_for(const std::string& origin) {
     std::lock_guard lock(shard.mutex);
     auto& slot = shard.pools[origin];
     if (slot) return slot;
-    slot = pool = std::make_shared<OriginPool>(context_);
+    const auto& homes = context_->homes;
+    slot = pool = std::make_shared<OriginPool>(
+        context_, *homes[next_home_.fetch_add(1, std::memory_order_relaxed) % homes.size()]);
   }
   // A new origin: a good moment to forget the pools nobody uses any more, so the map follows
   // the origins in use rather than every origin ever seen (webhooks change URLs, get deleted).

@@ -1,7 +1,9 @@
 // The outgoing HTTP(S) client: POSTs a webhook request and reports one Outcome per attempt.
 //
 // Design:
-// - One io_context (run by delivery.threads threads) carries every connection.
+// - Origins are spread over the io_contexts it is given, one per delivery thread: an origin's
+//   pool and all its connections live on one of them, so a request, its completion and the
+//   next request started by it stay on one thread (docs/endpoints.md, "Delivery threads").
 // - Requests are grouped by origin (scheme, host, port). Each origin has a keep-alive pool
 //   (forgotten once it has nothing running, queued or idle and another origin shows up),
 //   at most max_in_flight_per_origin requests in flight, and a FIFO of at most
@@ -37,6 +39,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 
@@ -64,7 +67,12 @@ class Client final : public Sender {
   // (naming the problem, not repeating the value) when options.proxy is not http://host:port.
   // `clock` is what the pools decide by (idle expiry, queue admission, latencies); it must
   // outlive the client and every attempt still running.
-  Client(boost::asio::io_context& io, ClientOptions options, const common::Clock& clock = common::system_clock());
+  // `ios`: at least one; each new origin goes to the next in turn. Each is best run by one
+  // thread (an origin's work then never moves between threads); the first also resolves names.
+  Client(std::vector<boost::asio::io_context*> ios, ClientOptions options,
+         const common::Clock& clock = common::system_clock());
+  Client(boost::asio::io_context& io, ClientOptions options, const common::Clock& clock = common::system_clock())
+      : Client(std::vector<boost::asio::io_context*>{&io}, std::move(options), clock) {}
   // Shuts down. Attempts still running keep what they need alive and complete normally
   // as long as the io_context runs.
   ~Client() override;
@@ -95,6 +103,7 @@ class Client final : public Sender {
   std::shared_ptr<ClientContext> context_;
   std::array<Shard, shard_count> shards_;
   std::atomic<std::chrono::steady_clock::rep> next_sweep_{0};  // steady-clock time of the next allowed sweep
+  std::atomic<std::size_t> next_home_{0};  // the io_context of the next new origin, round robin
 };
 
 }  // namespace hookd::delivery

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <stdexcept>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -50,19 +51,26 @@ Resolver::Options resolver_options(const ClientOptions& options) {
   return out;
 }
 
+asio::io_context& first_of(const std::vector<asio::io_context*>& homes) {
+  if (homes.empty() || homes.front() == nullptr) throw std::runtime_error("the HTTP client needs an io_context");
+  return *homes.front();
+}
+
 }  // namespace
 
-ClientContext::ClientContext(asio::io_context& io_context, ClientOptions client_options, const common::Clock& clock_in)
-    : io(io_context),
+ClientContext::ClientContext(std::vector<asio::io_context*> homes_in, ClientOptions client_options,
+                             const common::Clock& clock_in)
+    : homes(std::move(homes_in)),
+      io(first_of(homes)),
       options(std::move(client_options)),
       clock(clock_in),
       proxy(parse_proxy_option(options.proxy)),
       tls(make_client_tls_context(options.ca_file)),
-      resolver(io_context, resolver_options(options)) {}
+      resolver(io, resolver_options(options)) {}
 
-OriginPool::OriginPool(std::shared_ptr<ClientContext> context)
+OriginPool::OriginPool(std::shared_ptr<ClientContext> context, asio::io_context& home)
     : context_(std::move(context)),
-      strand_(asio::make_strand(context_->io)),
+      strand_(asio::make_strand(home)),
       idle_timer_(strand_),
       drain_(std::max<std::size_t>(1, context_->options.max_in_flight_per_origin)) {}
 
@@ -136,7 +144,7 @@ void OriginPool::start(PendingRequest pending) {
   if (!reused) {
     ++opening_;
     asio::ssl::context* tls = pending.url.tls ? &context_->tls : nullptr;
-    connection = std::make_shared<Connection>(asio::make_strand(context_->io), tls);
+    connection = std::make_shared<Connection>(strand_, tls);
   }
   auto executor = connection->executor();
   asio::co_spawn(executor, attempt(shared_from_this(), std::move(connection), reused, std::move(pending)),

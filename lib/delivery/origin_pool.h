@@ -3,10 +3,12 @@
 // for a free slot or a busy connection (bounded by the wait it promises, docs/endpoints.md
 // "Origin queues" and "Opening connections").
 //
-// Why a strand per origin: the pool state is touched by every request and every completion
-// for that origin, from any io_context thread. A strand serialises that without a lock, and
-// two origins never wait on each other. The I/O itself runs on each connection's own strand,
-// so one busy origin still spreads TLS work over all threads.
+// Why one strand per origin, shared by its connections, on one io_context: the pool state is
+// touched by every request and every completion for that origin. In the worker each io_context
+// is run by one thread, so an origin's completion, the hand-back of its connection and the
+// next request it starts run on one thread, one after the other, with no other thread woken
+// (docs/endpoints.md, "Delivery threads"); two origins never wait on each other's lock. The
+// strand is what keeps a pool correct when an io_context is run by several threads.
 #pragma once
 
 #include <atomic>
@@ -37,9 +39,10 @@ namespace hookd::delivery {
 // Shared by the client and all its pools; outlives both while attempts are running.
 struct ClientContext {
   // Throws std::invalid_argument for an unusable options.proxy, std::runtime_error for an
-  // unloadable options.ca_file.
-  ClientContext(boost::asio::io_context& io, ClientOptions options, const common::Clock& clock);
-  boost::asio::io_context& io;
+  // unloadable options.ca_file, or for no io_context.
+  ClientContext(std::vector<boost::asio::io_context*> homes, ClientOptions options, const common::Clock& clock);
+  const std::vector<boost::asio::io_context*> homes;  // where origins live (Client's constructor)
+  boost::asio::io_context& io;                        // homes[0]: name resolution, refusals
   const ClientOptions options;
   // Every pool's decisions read time here: idle expiry, queue admission, request latencies.
   // Socket and TLS timeouts are Asio timers on the system's steady clock.
@@ -67,7 +70,8 @@ struct PendingRequest {
 
 class OriginPool : public std::enable_shared_from_this<OriginPool> {
  public:
-  explicit OriginPool(std::shared_ptr<ClientContext> context);
+  // The pool and its connections run on `home`.
+  OriginPool(std::shared_ptr<ClientContext> context, boost::asio::io_context& home);
 
   // Any thread. Starts the request, queues it, or answers origin_queue_full at once.
   void submit(PendingRequest pending);
@@ -98,7 +102,7 @@ class OriginPool : public std::enable_shared_from_this<OriginPool> {
   void close_idle_over_global_cap();
   void close_idle_front(std::size_t count);
 
-  // Runs on the connection's strand; calls done exactly once. `self` keeps the pool alive.
+  // Runs on strand_; calls done exactly once. `self` keeps the pool alive.
   static boost::asio::awaitable<void> attempt(std::shared_ptr<OriginPool> self, std::shared_ptr<Connection> connection,
                                               bool reused, PendingRequest pending);
   boost::asio::awaitable<PhaseResult> open_fresh(std::shared_ptr<Connection>& connection, const TargetUrl& url,

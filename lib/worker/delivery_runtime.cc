@@ -4,7 +4,7 @@ namespace hookd::worker {
 
 DeliveryRuntime::DeliveryRuntime(const config::DeliveryConfig& config, metrics::Metrics& metrics,
                                  const common::Clock& clock)
-    : work_(boost::asio::make_work_guard(io_)) {
+    : threads_(config.threads) {
   delivery::ClientOptions options;
   options.request_timeout = config.timeout;
   options.connect_timeout = config.connect_timeout;
@@ -22,20 +22,12 @@ DeliveryRuntime::DeliveryRuntime(const config::DeliveryConfig& config, metrics::
   options.max_idle_connections = static_cast<std::size_t>(config.max_idle_connections);
   options.proxy = config.proxy;
   options.on_queued = [&metrics](std::size_t depth) { metrics.origin_queue_depth.Observe(static_cast<double>(depth)); };
-  client_ = std::make_unique<delivery::Client>(io_, options, clock);
-}
-
-void DeliveryRuntime::start(int threads) {
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { io_.run(); });
+  client_ = std::make_unique<delivery::Client>(threads_.contexts(), options, clock);
 }
 
 void DeliveryRuntime::stop() {
-  if (!work_) return;
-  work_.reset();
   client_->shutdown();
-  io_.stop();
-  for (auto& t : threads_) t.join();
-  threads_.clear();
+  threads_.stop();
 }
 
 }  // namespace hookd::worker

@@ -1,20 +1,17 @@
-// The delivery threads: one io_context run by delivery.threads threads, and the HTTP client on
-// it. Its destructor stops and joins them, so a stage that fails after it started unwinds
+// The delivery threads (one io_context each, delivery/io_threads.h) and the HTTP client over
+// them. Its destructor stops and joins them, so a stage that fails after it started unwinds
 // cleanly instead of leaving joinable threads behind.
 #pragma once
 
 #include "common/clock.h"
 #include "config/config.h"
 #include "delivery/client.h"
+#include "delivery/io_threads.h"
 #include "metrics/metrics.h"
 
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include <memory>
-#include <optional>
-#include <thread>
-#include <vector>
 
 namespace hookd::worker {
 
@@ -26,19 +23,19 @@ class DeliveryRuntime {
   DeliveryRuntime(const DeliveryRuntime&) = delete;
   DeliveryRuntime& operator=(const DeliveryRuntime&) = delete;
 
-  void start(int threads);
-  // Closes connections, stops the io_context and joins its threads; callbacks still queued are
-  // dropped (their events stay uncommitted). Idempotent.
+  // delivery.threads threads.
+  void start() { threads_.start(); }
+  // Closes connections, stops the threads and joins them; callbacks still queued are dropped
+  // (their events stay uncommitted). Idempotent.
   void stop();
 
-  boost::asio::io_context& io() { return io_; }
+  // For work that belongs to no origin (the deliverer's timers, sweeps).
+  boost::asio::io_context& io() { return threads_.first(); }
   delivery::Client& client() { return *client_; }
 
  private:
-  boost::asio::io_context io_;
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  delivery::IoThreads threads_;  // declared first: outlives the client
   std::unique_ptr<delivery::Client> client_;
-  std::vector<std::thread> threads_;
 };
 
 }  // namespace hookd::worker

@@ -151,7 +151,7 @@ class Worker {
                      .max_queue_wait = config.delivery.max_tenant_queue_wait}}) {
     metrics_.set_build_info(common::version(), common::commit(), rd_kafka_version_str());
     export_liveness();
-    runtime_->start(config.delivery.threads);
+    runtime_->start();
     schedule_webhook_state_sweep(runtime_->io(), health_, rate_limiter_, snapshots_);
   }
 

@@ -5,8 +5,13 @@
 #include <atomic>
 #include <future>
 #include <mutex>
+#include <set>
+#include <thread>
+
+#include <boost/asio/post.hpp>
 
 #include "client_fixture.h"
+#include "delivery/io_threads.h"
 #include "delivery/origin_pool.h"
 
 namespace hookd::delivery {
@@ -108,6 +113,51 @@ TEST_F(ClientTest, AReceiverThatPausesIsNotOpenedAConnectionPerRequest) {
     ASSERT_EQ(f.wait_for(10s), std::future_status::ready);
     EXPECT_EQ(f.get().result, AttemptResult::success_2xx);
   }
+}
+
+// Given an io_context per thread, the client puts each new origin on the next one, and all of an
+// origin's work stays there: its outcomes are answered on that one thread (docs/endpoints.md,
+// Delivery threads).
+TEST_F(ClientTest, EachOriginRunsOnOneIoContextGivenInTurn) {
+  auto first = start_receiver();
+  auto second = start_receiver();
+  IoThreads threads(2);
+  threads.start();
+  // The thread each context runs on.
+  std::vector<std::thread::id> thread_of;
+  for (boost::asio::io_context* io : threads.contexts()) {
+    std::promise<std::thread::id> id;
+    boost::asio::post(*io, [&id] { id.set_value(std::this_thread::get_id()); });
+    thread_of.push_back(id.get_future().get());
+  }
+  auto client = std::make_unique<Client>(threads.contexts(), options());  // destroyed before `threads`
+
+  // The thread each outcome of `url` was answered on, for a burst that opens several connections.
+  auto answered_on = [&](const std::string& url) {
+    std::vector<std::future<std::thread::id>> threads_of;
+    for (int i = 0; i < 20; ++i) {
+      auto promise = std::make_shared<std::promise<std::thread::id>>();
+      threads_of.push_back(promise->get_future());
+      client->post(Request{url, std::make_shared<const std::string>("{}"), {}, {}}, [promise](Outcome outcome) {
+        EXPECT_EQ(outcome.result, AttemptResult::success_2xx) << describe(outcome);
+        promise->set_value(std::this_thread::get_id());
+      });
+    }
+    std::set<std::thread::id> ids;
+    for (auto& f : threads_of) {
+      if (f.wait_for(10s) != std::future_status::ready) {
+        ADD_FAILURE() << "no outcome within 10 s";
+        continue;
+      }
+      ids.insert(f.get());
+    }
+    return ids;
+  };
+  const std::set<std::thread::id> first_threads = answered_on(first->url("/a"));
+  const std::set<std::thread::id> second_threads = answered_on(second->url("/b"));
+  EXPECT_EQ(first_threads, std::set<std::thread::id>{thread_of[0]});
+  EXPECT_EQ(second_threads, std::set<std::thread::id>{thread_of[1]});
+  EXPECT_GT(first->connections_accepted() + second->connections_accepted(), 2u) << "the bursts ran on several connections";
 }
 
 TEST_F(ClientTest, FullOriginQueueAnswersAtOnce) {
