@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <optional>
+#include <stdexcept>
 
 #include <boost/asio/post.hpp>
 
@@ -10,8 +11,15 @@
 
 namespace hookd::delivery {
 
+namespace {
+boost::asio::io_context& first_of(const std::vector<boost::asio::io_context*>& ios) {
+  if (ios.empty() || ios.front() == nullptr) throw std::invalid_argument("the HTTP client needs an io_context");
+  return *ios.front();
+}
+}  // namespace
+
 Client::Client(std::vector<boost::asio::io_context*> ios, ClientOptions options, const common::Clock& clock)
-    : context_(std::make_shared<ClientContext>(std::move(ios), std::move(options), clock)) {}
+    : context_(std::make_shared<ClientContext>(first_of(ios), std::move(options), clock)), homes_(std::move(ios)) {}
 
 Client::~Client() { shutdown(); }
 
@@ -47,9 +55,8 @@ std::shared_ptr<OriginPool> Client::pool_for(const std::string& origin) {
     std::lock_guard lock(shard.mutex);
     auto& slot = shard.pools[origin];
     if (slot) return slot;
-    const auto& homes = context_->homes;
     slot = pool = std::make_shared<OriginPool>(
-        context_, *homes[next_home_.fetch_add(1, std::memory_order_relaxed) % homes.size()]);
+        context_, *homes_[next_home_.fetch_add(1, std::memory_order_relaxed) % homes_.size()]);
   }
   // A new origin: a good moment to forget the pools nobody uses any more, so the map follows
   // the origins in use rather than every origin ever seen (webhooks change URLs, get deleted).

@@ -67,8 +67,9 @@ class Client final : public Sender {
   // (naming the problem, not repeating the value) when options.proxy is not http://host:port.
   // `clock` is what the pools decide by (idle expiry, queue admission, latencies); it must
   // outlive the client and every attempt still running.
-  // `ios`: at least one; each new origin goes to the next in turn. Each is best run by one
-  // thread (an origin's work then never moves between threads); the first also resolves names.
+  // `ios`: at least one (else std::invalid_argument); each new origin goes to the next in turn.
+  // Each is best run by one thread (an origin's work then never moves between threads); the
+  // first also resolves names.
   Client(std::vector<boost::asio::io_context*> ios, ClientOptions options,
          const common::Clock& clock = common::system_clock());
   Client(boost::asio::io_context& io, ClientOptions options, const common::Clock& clock = common::system_clock())
@@ -101,6 +102,7 @@ class Client final : public Sender {
   static constexpr std::size_t shard_count = 16;
 
   std::shared_ptr<ClientContext> context_;
+  const std::vector<boost::asio::io_context*> homes_;  // where new origins go, in turn
   std::array<Shard, shard_count> shards_;
   std::atomic<std::chrono::steady_clock::rep> next_sweep_{0};  // steady-clock time of the next allowed sweep
   std::atomic<std::size_t> next_home_{0};  // the io_context of the next new origin, round robin

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <exception>
-#include <stdexcept>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -51,22 +50,15 @@ Resolver::Options resolver_options(const ClientOptions& options) {
   return out;
 }
 
-asio::io_context& first_of(const std::vector<asio::io_context*>& homes) {
-  if (homes.empty() || homes.front() == nullptr) throw std::runtime_error("the HTTP client needs an io_context");
-  return *homes.front();
-}
-
 }  // namespace
 
-ClientContext::ClientContext(std::vector<asio::io_context*> homes_in, ClientOptions client_options,
-                             const common::Clock& clock_in)
-    : homes(std::move(homes_in)),
-      io(first_of(homes)),
+ClientContext::ClientContext(asio::io_context& io_context, ClientOptions client_options, const common::Clock& clock_in)
+    : io(io_context),
       options(std::move(client_options)),
       clock(clock_in),
       proxy(parse_proxy_option(options.proxy)),
       tls(make_client_tls_context(options.ca_file)),
-      resolver(io, resolver_options(options)) {}
+      resolver(io_context, resolver_options(options)) {}
 
 OriginPool::OriginPool(std::shared_ptr<ClientContext> context, asio::io_context& home)
     : context_(std::move(context)),

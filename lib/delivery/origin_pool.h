@@ -39,10 +39,9 @@ namespace hookd::delivery {
 // Shared by the client and all its pools; outlives both while attempts are running.
 struct ClientContext {
   // Throws std::invalid_argument for an unusable options.proxy, std::runtime_error for an
-  // unloadable options.ca_file, or for no io_context.
-  ClientContext(std::vector<boost::asio::io_context*> homes, ClientOptions options, const common::Clock& clock);
-  const std::vector<boost::asio::io_context*> homes;  // where origins live (Client's constructor)
-  boost::asio::io_context& io;                        // homes[0]: name resolution, refusals
+  // unloadable options.ca_file.
+  ClientContext(boost::asio::io_context& io, ClientOptions options, const common::Clock& clock);
+  boost::asio::io_context& io;  // name resolution, refusals; pools run on the io_context they are given
   const ClientOptions options;
   // Every pool's decisions read time here: idle expiry, queue admission, request latencies.
   // Socket and TLS timeouts are Asio timers on the system's steady clock.
