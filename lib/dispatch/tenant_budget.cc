@@ -31,6 +31,13 @@ void TenantBudget::Ticket::release() {
   shards_.reset();
 }
 
+TenantBudget::Limits TenantBudget::within_global_caps(Limits configured, std::int64_t max_in_flight,
+                                                     std::int64_t max_in_flight_bytes) {
+  if (configured.max_in_flight >= max_in_flight) configured.max_in_flight = unlimited;
+  if (configured.max_in_flight_bytes >= max_in_flight_bytes) configured.max_in_flight_bytes = unlimited;
+  return configured;
+}
+
 TenantBudget::TenantBudget(Limits limits)
     : limits_(limits),
       max_tracked_per_shard_(std::max<std::size_t>(1, limits.max_tracked / kShards)),

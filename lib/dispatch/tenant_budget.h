@@ -41,6 +41,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -55,6 +56,9 @@ struct DeliveryJob;  // dispatch/delivery_job.h: queued jobs are only held here
 class TenantBudget {
  public:
   using Clock = std::chrono::steady_clock;
+
+  // A limit that is none: see within_global_caps().
+  static constexpr std::int64_t unlimited = std::numeric_limits<std::int64_t>::max();
 
   struct Limits {
     std::int64_t max_in_flight = 512;                        // deliveries per tenant
@@ -124,7 +128,15 @@ class TenantBudget {
     Clock::time_point since_;  // when the share was taken
   };
 
+  // The configured budget against the global caps: a limit equal to its global cap is no limit
+  // (the configuration's "equal turns it off"). Enforced, it would not be off: the poll loops
+  // take a record while under the global cap, so one event's fan-out goes past it by up to its
+  // number of webhooks, and a budget of the same size would defer exactly those deliveries.
+  static Limits within_global_caps(Limits configured, std::int64_t max_in_flight, std::int64_t max_in_flight_bytes);
+
   explicit TenantBudget(Limits limits);
+  // False when neither limit is one: the deliverer then takes no ticket at all.
+  bool enforced() const { return limits_.max_in_flight != unlimited || limits_.max_in_flight_bytes != unlimited; }
   // Drops what is still queued: those jobs stay unfinished and their events uncommitted, as
   // for any delivery cut short by shutdown.
   ~TenantBudget();

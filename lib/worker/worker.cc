@@ -144,11 +144,13 @@ class Worker {
                     snapshots_},
                    {config.topics.retry_prefix, config.topics.dead_letter, config.topics.attempts,
                     std::string("hookd/") + HOOKD_VERSION, {config.retry.throttle_floor},
-                    {.max_in_flight = config.delivery.max_in_flight_per_tenant,
-                     .max_in_flight_bytes = static_cast<std::int64_t>(config.delivery.max_in_flight_bytes_per_tenant),
-                     .max_queued = config.delivery.max_queued_per_tenant,
-                     .max_queued_bytes = static_cast<std::int64_t>(config.delivery.max_queued_bytes_per_tenant),
-                     .max_queue_wait = config.delivery.max_tenant_queue_wait}}) {
+                    dispatch::TenantBudget::within_global_caps(
+                        {.max_in_flight = config.delivery.max_in_flight_per_tenant,
+                         .max_in_flight_bytes = static_cast<std::int64_t>(config.delivery.max_in_flight_bytes_per_tenant),
+                         .max_queued = config.delivery.max_queued_per_tenant,
+                         .max_queued_bytes = static_cast<std::int64_t>(config.delivery.max_queued_bytes_per_tenant),
+                         .max_queue_wait = config.delivery.max_tenant_queue_wait},
+                        config.delivery.max_in_flight, static_cast<std::int64_t>(config.delivery.max_in_flight_bytes))}) {
     metrics_.set_build_info(common::version(), common::commit(), rd_kafka_version_str());
     export_liveness();
     runtime_->start();

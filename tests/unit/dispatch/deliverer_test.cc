@@ -529,6 +529,25 @@ TEST_F(TenantBudgetTest, AFanOutToManyWebhooksOfOneCompanySendsOnlyItsBudgetAndD
   EXPECT_EQ(in_flight("company-a"), 0);
 }
 
+TEST_F(TenantBudgetTest, ABudgetEqualToTheGlobalCapsIsOffEvenWhenAFanOutGoesPastThem) {
+  // The poll loop takes an event while under the global cap of 2, so its ten deliveries put
+  // the company at 10 in flight: a budget "equal to the cap" must not defer eight of them.
+  Deliverer unbudgeted({io_, sender_, writer_, metrics_, policy_, health_, rate_limiter_, clock_, snapshots_},
+                       {"hookd.retry", "hookd.dlq", "", "hookd/test", {60s},
+                        TenantBudget::within_global_caps({.max_in_flight = 2, .max_in_flight_bytes = 4096}, 2, 4096)});
+  constexpr int kWebhooks = 10;
+  const auto event = ticket(kWebhooks);
+  for (int i = 0; i < kWebhooks; ++i) {
+    unbudgeted.dispatch(job(1, -1, webhook_of("company-a", "wh_" + std::to_string(i)), event));
+  }
+  EXPECT_EQ(sender_.sent.size(), static_cast<std::size_t>(kWebhooks));
+  EXPECT_TRUE(writer_.on("hookd.retry.5s").empty());
+  EXPECT_EQ(over_budget(), 0);
+  for (int i = 0; i < kWebhooks; ++i) sender_.answer(AttemptResult::success_2xx, 200);
+  EXPECT_EQ(committable(), event->pending.position().offset + 1);
+  EXPECT_EQ(unbudgeted.in_flight(), 0);
+}
+
 TEST_F(TenantBudgetTest, TheByteBudgetDefersTooButAnIdleCompanysLargeDeliveryStillGoesOut) {
   auto large = job();
   large->body = std::make_shared<const std::string>(8000, ' ');  // over the 4 KiB budget alone

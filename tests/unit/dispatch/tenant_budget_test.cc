@@ -30,6 +30,25 @@ TEST(TenantBudget, EachTenantHasItsOwnCountAndAReleasedTicketFreesItsSlot) {
   EXPECT_TRUE(budget.acquire("a", 100));
 }
 
+TEST(TenantBudget, ALimitEqualToItsGlobalCapIsNoLimit) {
+  const TenantBudget::Limits configured{.max_in_flight = 512, .max_in_flight_bytes = 1000};
+  const auto count_off = TenantBudget::within_global_caps(configured, 512, 4000);
+  EXPECT_EQ(count_off.max_in_flight, TenantBudget::unlimited);
+  EXPECT_EQ(count_off.max_in_flight_bytes, 1000) << "under its global cap: kept";
+  EXPECT_TRUE(TenantBudget(count_off).enforced());
+
+  const auto both_off = TenantBudget::within_global_caps(configured, 512, 1000);
+  TenantBudget off(both_off);
+  EXPECT_FALSE(off.enforced());
+  std::vector<TenantBudget::Ticket> held;
+  for (int i = 0; i < 600; ++i) held.push_back(off.acquire("a", 100));
+  EXPECT_TRUE(held.back()) << "no limit, even past the global cap";
+
+  const auto kept = TenantBudget::within_global_caps(configured, 2048, 4000);
+  EXPECT_EQ(kept.max_in_flight, 512);
+  EXPECT_TRUE(TenantBudget(kept).enforced());
+}
+
 TEST(TenantBudget, BytesLimitATenantButNeverStarveItsOnlyDelivery) {
   TenantBudget budget({.max_in_flight = 100, .max_in_flight_bytes = 1000});
   auto big = budget.acquire("a", 5000);
