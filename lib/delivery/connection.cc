@@ -4,13 +4,12 @@
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
-#include <boost/beast/core/string.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/span_body.hpp>
-#include <boost/beast/http/write.hpp>
 #include <openssl/x509.h>
 
 #include "delivery/proxy.h"
+#include "delivery/request_head.h"
 #include "delivery/response_reader.h"
 #include "delivery/tls_context.h"
 
@@ -24,14 +23,6 @@ using boost::system::error_code;
 namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-
-// "Host" as curl sends it: the port only when it is not the scheme's default.
-std::string host_header(const TargetUrl& url) {
-  const bool ipv6 = url.host.find(':') != std::string::npos;
-  std::string host = ipv6 ? "[" + url.host + "]" : url.host;
-  if (url.port != (url.tls ? 443 : 80)) host += ":" + std::to_string(url.port);
-  return host;
-}
 
 }  // namespace
 
@@ -135,24 +126,15 @@ asio::awaitable<PhaseResult> Connection::exchange_on(Stream& stream, const Targe
                                                      const ClientOptions& options) {
   reusable_ = false;  // until a complete, keep-alive response proves otherwise
 
-  // span_body points at the caller's bytes: the body is never copied, whatever its size.
-  http::request<http::span_body<const char>> message;
-  message.method(http::verb::post);
-  message.target(url.target);
-  message.version(11);
-  message.set(http::field::host, host_header(url));
-  bool has_user_agent = false;
-  for (const auto& [name, value] : request.headers) {
-    message.insert(name, value);
-    if (beast::iequals(name, "user-agent")) has_user_agent = true;
-  }
-  if (!has_user_agent && !options.user_agent.empty()) message.set(http::field::user_agent, options.user_agent);
-  message.body() = boost::span<const char>(request.body->data(), request.body->size());
-  message.prepare_payload();
+  // Two buffers, the head and the caller's body: the body is never copied here, whatever its
+  // size (the TLS stream gathers a small request into one record, delivery/tls_stream.h).
+  write_request_head(head_, url, request, options.user_agent);
+  const std::array<asio::const_buffer, 2> message{
+      asio::buffer(head_), request.body ? asio::buffer(*request.body) : asio::const_buffer()};
 
   expires_after(options.request_timeout);
 
-  auto [write_error, written] = co_await http::async_write(stream, message, use_tuple);
+  auto [write_error, written] = co_await asio::async_write(stream, message, use_tuple);
   if (write_error == beast::error::timeout) co_return PhaseResult::failed(AttemptResult::timeout, "sending the request timed out");
   if (write_error) co_return PhaseResult::failed(AttemptResult::protocol_error, "sending the request failed: " + write_error.message());
 

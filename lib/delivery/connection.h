@@ -124,6 +124,7 @@ class Connection {
   // Bounded: Beast grows it until a chunk-size line or trailer ends, which may be never.
   boost::beast::flat_buffer buffer_{response_read_buffer_limit};
   std::array<char, 4096> discard_{};  // response bodies are read into this and dropped
+  std::string head_;                   // the request head being written (delivery/request_head.h)
   bool reusable_ = false;
 };
 

@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "delivery/network_guard.h"
+#include "delivery/request_head.h"
 #include "delivery/tls_context.h"
 
 namespace hookd::delivery {
@@ -291,6 +292,10 @@ asio::awaitable<void> OriginPool::attempt(std::shared_ptr<OriginPool> self, std:
     PhaseResult phase;
     // Checked here rather than in post(): Request::refresh may have rewritten the headers.
     for (const auto& [name, value] : pending.request.headers) {
+      if (framing_header(name)) {
+        phase = PhaseResult::failed(AttemptResult::blocked, "header " + name + " is written by hookd, not by the caller");
+        break;
+      }
       if (!valid_header_name(name) || !valid_header_value(value)) {
         // Names the header, never its value (a value may be a signature or a token).
         phase = PhaseResult::failed(AttemptResult::blocked, "header " + (valid_header_name(name) ? name : "name") +

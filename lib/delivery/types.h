@@ -57,11 +57,13 @@ struct Outcome {
   std::string response_excerpt;
 };
 
-// Whether a header may be sent as it is. Beast 1.81 writes names and values byte for byte, so
-// a CR or LF in a value would end the header there and start another (or the body). Names
-// must be RFC 9110 tokens; values may hold any byte but the controls (0x00-0x1F except HTAB,
-// and 0x7F). An attempt whose request breaks this is `blocked` before any connection is used:
-// a value is never cleaned up, since the signature covers some of them (docs/contract.md).
+// Whether a header may be sent as it is. The request head is written byte for byte
+// (delivery/request_head.h), so a CR or LF in a value would end the header there and start
+// another (or the body). Names must be RFC 9110 tokens; values may hold any byte but the
+// controls (0x00-0x1F except HTAB, and 0x7F). An attempt whose request breaks this, or sets a
+// header hookd writes itself (Host, Content-Length, Transfer-Encoding), is `blocked` before any
+// connection is used: a value is never cleaned up, since the signature covers some of them
+// (docs/contract.md).
 bool valid_header_name(std::string_view name);
 bool valid_header_value(std::string_view value);
 

@@ -1,5 +1,6 @@
-// Header names and values the client refuses to send. Beast 1.81 writes them byte for byte:
-// a CR LF in a value would end that header and start one the sender never meant.
+// Header names and values the client refuses to send. The request head is written byte for
+// byte (delivery/request_head.h): a CR LF in a value would end that header and start one the
+// sender never meant, and the framing headers are hookd's own.
 #include <gmock/gmock.h>
 
 #include "client_fixture.h"
@@ -38,6 +39,17 @@ TEST_F(ClientTest, HeaderValueWithCrLfIsBlockedAndNothingIsSent) {
   EXPECT_EQ(send(receiver->url("/"), "{}", {{"webhook-id", "msg_1"}}).result, AttemptResult::success_2xx);
   ASSERT_EQ(receiver->request_count(), 1u);
   EXPECT_FALSE(receiver->requests().front().has_header("x-injected"));
+}
+
+TEST_F(ClientTest, AFramingHeaderOfTheCallerIsBlockedAndNothingIsSent) {
+  auto receiver = start_receiver();
+  start_client();
+  for (const char* name : {"Host", "content-length", "Transfer-Encoding"}) {
+    const Outcome o = send(receiver->url("/"), "{}", {{name, "chunked"}});
+    EXPECT_EQ(o.result, AttemptResult::blocked) << name << ": " << describe(o);
+    EXPECT_THAT(o.error, HasSubstr(std::string("header ") + name)) << name;
+  }
+  EXPECT_EQ(receiver->connections_accepted(), 0u);
 }
 
 TEST_F(ClientTest, HeaderRewrittenByRefreshIsCheckedToo) {
