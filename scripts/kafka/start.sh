@@ -62,7 +62,17 @@ logger.statechange.level=WARN
 PROPS
 
 # Small heap, serial GC and C1 only: a test broker on a 2-core box starts fastest this way.
-jvm_flags=(-Xms256m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError
+# HOOKD_KAFKA_GC=zgc trades that for pauses of well under a millisecond, for latency
+# benchmarks: under the e2e benchmark's paced load a serial young collection stops the broker
+# for 10-20 ms every second or two, and those stops were its latency tail (docs/benchmarks.md).
+# Every collection is logged to STATE_DIR/gc.log either way.
+case ${HOOKD_KAFKA_GC:-serial} in
+  serial) gc_flags=(-Xms256m -Xmx512m -XX:+UseSerialGC) ;;
+  zgc) gc_flags=(-Xms512m -Xmx512m -XX:+UseZGC) ;;
+  *) echo "kafka: HOOKD_KAFKA_GC is serial or zgc, not '$HOOKD_KAFKA_GC'" >&2; exit 2 ;;
+esac
+jvm_flags=("${gc_flags[@]}" -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError
+  "-Xlog:gc:file=$state_dir/gc.log:time,uptime"
   -Djava.awt.headless=true "-Dlog4j2.configurationFile=$state_dir/log4j2.properties"
   -cp "$kafka_libs/*")
 
