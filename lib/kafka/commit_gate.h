@@ -18,6 +18,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -46,17 +47,30 @@ struct CommitOffset {
 class CompletionQueue {
  public:
   void push(const RecordPosition& position) {
+    bool wake = false;
     {
       std::lock_guard lock(mu_);
       items_.push_back(position);
+      // Asked with the lock held, so a waiter that checked before it slept misses no push.
+      if (waiter_ != nullptr && (*waiter_)()) wake = woken_ = true;
     }
-    pushed_.notify_one();
+    if (wake) {
+      ++wakeups_;
+      pushed_.notify_one();
+    }
   }
-  // Waits until an item is pending or `timeout` passed: a poll loop that takes no records
-  // at the global cap waits here for deliveries to finish (worker/global_cap.h).
-  void wait_for(std::chrono::milliseconds timeout) {
+  // Waits until a push finds `worth_waking()` true, or `timeout` passed; returns at once if it
+  // is true already. A poll loop that takes no records at the global cap waits here for room
+  // (worker/global_cap.h): the record that finished is not enough to wake it for, since at the
+  // cap it would only look and sleep again, a context switch for every record. The predicate
+  // runs on the pushing threads, under the queue's lock: it must only read atomics.
+  void wait_for(std::chrono::milliseconds timeout, const std::function<bool()>& worth_waking) {
     std::unique_lock lock(mu_);
-    pushed_.wait_for(lock, timeout, [this] { return !items_.empty(); });
+    if (worth_waking()) return;
+    woken_ = false;
+    waiter_ = &worth_waking;
+    pushed_.wait_for(lock, timeout, [this] { return woken_; });
+    waiter_ = nullptr;
   }
   // Swaps the pending items into `out` (cleared first); the caller keeps its vector's capacity.
   void drain(std::vector<RecordPosition>& out) {
@@ -64,11 +78,20 @@ class CompletionQueue {
     std::lock_guard lock(mu_);
     out.swap(items_);
   }
+  // For tests: whether a wait_for is in progress, and how many pushes woke one.
+  bool waiting() {
+    std::lock_guard lock(mu_);
+    return waiter_ != nullptr;
+  }
+  std::size_t wakeups() const { return wakeups_.load(); }
 
  private:
   std::mutex mu_;
   std::condition_variable pushed_;
   std::vector<RecordPosition> items_;
+  const std::function<bool()>* waiter_ = nullptr;  // the waiting poll loop's predicate
+  bool woken_ = false;
+  std::atomic<std::size_t> wakeups_{0};
 };
 
 // One consumed record that fans out into `remaining` pieces of work (one per matched webhook):

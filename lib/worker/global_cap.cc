@@ -5,7 +5,7 @@ namespace hookd::worker {
 GlobalCap::Step GlobalCap::next(std::int64_t in_flight, std::int64_t bytes, common::Clock::steady_time now) {
   const bool at_cap = in_flight >= max_in_flight_ || bytes >= max_bytes_;
   // Hysteresis: leave the cap only with a quarter of both to spare, so the loop does not flap.
-  const bool room = in_flight < max_in_flight_ * 3 / 4 && bytes < max_bytes_ / 4 * 3;
+  const bool room = has_room(in_flight, bytes);
   switch (state_) {
     case State::open:
       if (!at_cap) return Step::take;

@@ -41,6 +41,12 @@ class GlobalCap {
 
   Step next(std::int64_t in_flight, std::int64_t bytes, common::Clock::steady_time now);
 
+  // Whether the loop may leave the cap: both figures under three quarters of their caps.
+  // Reads only the caps, so any thread may ask (the completion queue's wake-up does).
+  bool has_room(std::int64_t in_flight, std::int64_t bytes) const {
+    return in_flight < max_in_flight_ * 3 / 4 && bytes < max_bytes_ / 4 * 3;
+  }
+
   // True from the step that reached the cap until the one that leaves it.
   bool capped() const { return state_ != State::open; }
   // True while at the cap and not (yet) paused: the loop must not poll.

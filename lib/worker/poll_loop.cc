@@ -14,7 +14,8 @@ PollLoop::PollLoop(kafka::GroupConsumer& consumer, const std::vector<std::string
       limits_(limits),
       bytes_(std::move(bytes)),
       gate_(topics, limits.max_uncommitted_per_partition),
-      cap_(limits.max_in_flight, limits.max_in_flight_bytes, limits.max_cap_hold) {}
+      cap_(limits.max_in_flight, limits.max_in_flight_bytes, limits.max_cap_hold),
+      cap_has_room_([this] { return cap_.has_room(deliverer_.in_flight(), bytes_->value()); }) {}
 
 void PollLoop::run(const std::atomic<bool>& stop) {
   while (!stop.load(std::memory_order_relaxed)) {
@@ -23,8 +24,9 @@ void PollLoop::run(const std::atomic<bool>& stop) {
     before_poll();
     if (cap_.holding()) {
       // At the global cap: leave the records in librdkafka's queue (no purge, no refetch) and
-      // wake when a record finishes, which is when room may have opened.
-      gate_.completions().wait_for(std::chrono::milliseconds(5));
+      // wake when a finished record leaves room, or after 5 ms (a delivery that ends after its
+      // record was reported, the bytes of an event let go, max_cap_hold).
+      gate_.completions().wait_for(std::chrono::milliseconds(5), cap_has_room_);
       continue;
     }
     kafka::Message message = consumer_.poll(std::chrono::milliseconds(20));

@@ -19,6 +19,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -123,6 +124,9 @@ class PollLoop {
   kafka::CommitGate gate_;
   std::set<kafka::TopicPartition> window_paused_;  // paused for their window, by this loop
   GlobalCap cap_;
+  // Whether the cap has room now; asked by the delivery threads whose completions would wake
+  // a loop held at the cap (kafka::CompletionQueue::wait_for), so it reads only atomics.
+  const std::function<bool()> cap_has_room_;
   std::atomic<common::Clock::steady_time::rep> last_turn_{0};
 };
 

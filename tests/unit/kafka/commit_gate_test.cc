@@ -1,8 +1,13 @@
 // The commit gate: offsets move only behind every earlier record of their partition, and
-// completions from an older assignment are ignored.
+// completions from an older assignment are ignored; the completion queue wakes a waiting poll
+// loop only when that is worth it.
 #include "kafka/commit_gate.h"
 
 #include <gtest/gtest.h>
+
+#include <atomic>
+#include <functional>
+#include <thread>
 
 namespace hookd::kafka {
 namespace {
@@ -161,13 +166,36 @@ TEST(CommitGate, OutstandingPerPartitionDrainsAsCompletionsAreApplied) {
   EXPECT_EQ(gate.window("events", 0), 0u);
 }
 
-TEST(CommitGate, AWaitForCompletionsReturnsAtOnceWhenOneIsPending) {
-  // A poll loop holding at the global cap waits here; a pending completion must not cost it
-  // the timeout (an hour here: the test would hang, not pass slowly).
-  CommitGate gate({"events"});
-  gate.completions().push(gate.dispatched("events", 0, 10, 1));
-  gate.completions().wait_for(std::chrono::hours(1));
-  EXPECT_EQ(offsets_of(gate.apply(1)), std::vector<std::int64_t>{11});
+// A loop held at the global cap is woken by the completion that leaves room, not by every one
+// before it (each of those would cost it a context switch to look and sleep again).
+TEST(CompletionQueue, AWaiterIsWokenOnlyByAPushThatFindsItWorthWaking) {
+  CompletionQueue queue;
+  std::atomic<bool> room{false};
+  const std::function<bool()> has_room = [&room] { return room.load(); };
+  std::thread waiter([&] { queue.wait_for(std::chrono::hours(1), has_room); });
+  while (!queue.waiting()) std::this_thread::yield();
+
+  const RecordPosition position{1, "events", 0, 7};
+  for (int i = 0; i < 3; ++i) queue.push(position);
+  EXPECT_EQ(queue.wakeups(), 0u) << "no room yet: the waiter sleeps on";
+  EXPECT_TRUE(queue.waiting());
+
+  room = true;
+  queue.push(position);
+  waiter.join();  // returns long before its hour: this push woke it
+  EXPECT_EQ(queue.wakeups(), 1u);
+  std::vector<RecordPosition> drained;
+  queue.drain(drained);
+  EXPECT_EQ(drained.size(), 4u) << "every push is kept, woken or not";
+}
+
+TEST(CompletionQueue, AWaitReturnsAtOnceWhenItIsAlreadyWorthIt) {
+  CompletionQueue queue;
+  const std::function<bool()> yes = [] { return true; };
+  queue.wait_for(std::chrono::hours(1), yes);  // would hang the test otherwise
+  EXPECT_FALSE(queue.waiting());
+  queue.push({1, "events", 0, 1});
+  EXPECT_EQ(queue.wakeups(), 0u) << "nobody waits: no wake-up";
 }
 
 }  // namespace

@@ -60,5 +60,17 @@ TEST(GlobalCapTest, AHoldThatLastsMaxHoldPausesEveryPartitionSoPollsServeRebalan
   EXPECT_EQ(cap.next(10, 0, t0 + 3s + 1ms), Step::take);
 }
 
+TEST(GlobalCapTest, RoomIsWhatLeavesTheCapBothFiguresUnderThreeQuarters) {
+  const GlobalCap cap(kMaxInFlight, kMaxBytes, 1s);
+  EXPECT_TRUE(cap.has_room(kMaxInFlight * 3 / 4 - 1, kMaxBytes / 4 * 3 - 1));
+  EXPECT_FALSE(cap.has_room(kMaxInFlight * 3 / 4, 0));
+  EXPECT_FALSE(cap.has_room(0, kMaxBytes / 4 * 3));
+  // The same figures next() leaves a hold with.
+  GlobalCap held(kMaxInFlight, kMaxBytes, 1s);
+  ASSERT_EQ(held.next(kMaxInFlight, 0, {}), Step::hold);
+  EXPECT_EQ(held.next(kMaxInFlight * 3 / 4, 0, {}), Step::hold);
+  EXPECT_EQ(held.next(kMaxInFlight * 3 / 4 - 1, 0, {}), Step::take);
+}
+
 }  // namespace
 }  // namespace hookd::worker
