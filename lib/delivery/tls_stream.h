@@ -159,6 +159,10 @@ class TlsStream {
     void attempt(Self& self, bool first) {
       if (stream->expired()) {
         result.error = boost::beast::error::timeout;
+      } else if (action == Action::read && first && SSL_has_pending(stream->ssl_.get()) == 0) {
+        // Nothing buffered: the bytes can only come from the socket, and right after a request
+        // they are not there yet. Waiting first saves the receive that would say so.
+        return stream->wait_readable(std::move(self));
       } else {
         result = run();
         if (result.next == Next::wait_read) return stream->wait_readable(std::move(self));

@@ -21,6 +21,22 @@ TEST(HeaderChecks, ValuesWithControlCharactersAreRefused) {
   }
 }
 
+TEST(HeaderChecks, AControlCharacterIsFoundWhereverItIsInALongValue) {
+  // The check reads eight bytes at a time, then the tail: every position of both.
+  const std::string clean = "v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=\tcaf\xc3\xa9~";
+  ASSERT_TRUE(valid_header_value(clean));
+  for (std::size_t at = 0; at < clean.size(); ++at) {
+    for (const char bad : {'\r', '\n', '\0', '\x1f', '\x7f'}) {
+      std::string value = clean;
+      value[at] = bad;
+      EXPECT_FALSE(valid_header_value(value)) << "at " << at << ", byte " << int(bad);
+    }
+    std::string tab = clean;
+    tab[at] = '\t';
+    EXPECT_TRUE(valid_header_value(tab)) << "a tab at " << at;
+  }
+}
+
 TEST(HeaderChecks, NamesMustBeTokens) {
   for (const char* good : {"webhook-id", "X-Blue-Event", "x_y", "a!#$%&'*+-.^_`|~1"}) EXPECT_TRUE(valid_header_name(good)) << good;
   for (const char* bad : {"", "a b", "a:b", "a\r\nb", "a\"b", "caf\xc3\xa9"}) EXPECT_FALSE(valid_header_name(bad)) << bad;
