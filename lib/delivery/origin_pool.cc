@@ -168,6 +168,24 @@ void OriginPool::finish(std::shared_ptr<Connection> reusable, Clock::duration la
   arm_idle_timer();
 }
 
+void OriginPool::finish_here_or_later(std::shared_ptr<Connection> reusable, Clock::duration latency) {
+  // finish() may start the next waiting attempt, which runs in place until it first waits; one
+  // that ends without waiting (a header refused, a name that failed from the cache) comes back
+  // here, and so on through the whole queue. Only the outermost call finishes in place.
+  thread_local bool finishing = false;
+  if (finishing) {
+    asio::post(strand_, [self = shared_from_this(), reusable = std::move(reusable), latency]() mutable {
+      self->finish(std::move(reusable), latency);
+    });
+    return;
+  }
+  finishing = true;
+  struct Reset {
+    ~Reset() { finishing = false; }
+  } reset;
+  finish(std::move(reusable), latency);
+}
+
 std::chrono::steady_clock::time_point idle_deadline(std::chrono::steady_clock::time_point idle_since, bool warmest,
                                                     const ClientOptions& options) {
   return idle_since + (warmest ? options.idle_timeout : std::min(options.idle_surplus_timeout, options.idle_timeout));
@@ -341,10 +359,7 @@ asio::awaitable<void> OriginPool::attempt(std::shared_ptr<OriginPool> self, std:
     connection->close();
   }
   // Hand the connection back before answering, so a request posted from `done` finds it.
-  const auto latency = std::chrono::duration_cast<Clock::duration>(outcome.duration);
-  asio::post(self->strand_, [self, keep = std::move(keep), latency]() mutable {
-    self->finish(std::move(keep), latency);
-  });
+  self->finish_here_or_later(std::move(keep), std::chrono::duration_cast<Clock::duration>(outcome.duration));
   pending.done(std::move(outcome));
 }
 

@@ -91,6 +91,10 @@ class OriginPool : public std::enable_shared_from_this<OriginPool> {
   // A connection start() asked for is open after `open_time`, or failed to open (nullopt).
   void opened(std::optional<Clock::duration> open_time);
   void finish(std::shared_ptr<Connection> reusable, Clock::duration latency);
+  // finish() in place, as an attempt ends (it runs on strand_ already, and the request waiting
+  // for the connection goes out at once), unless this thread is inside one already: then
+  // posted, so attempts that end without waiting never nest deeper than one.
+  void finish_here_or_later(std::shared_ptr<Connection> reusable, Clock::duration latency);
   // Whether one more request may join waiting_ now (docs/endpoints.md, "Origin queues").
   bool queue_has_room(Clock::time_point now) const;
   std::shared_ptr<Connection> take_idle();

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <future>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -267,6 +268,45 @@ TEST_F(ClientTest, QueuedRequestsNoLongerWantedAreCancelledWithoutAnAttempt) {
   EXPECT_EQ(third.get().result, AttemptResult::success_2xx);
   EXPECT_EQ(asked.load(), 2);
   EXPECT_EQ(receiver->request_count(), 2u);  // the cancelled one never reached the receiver
+}
+
+TEST_F(ClientTest, AQueueOfAttemptsThatEndWithoutWaitingNeverNestsOnTheStack) {
+  // An attempt that ends hands its connection back in place, which starts the next waiting
+  // one. Refused headers end an attempt without waiting, so a queue of them would run each
+  // inside the one before, as deep as the queue, if the next hand-back were in place too.
+  auto receiver = start_receiver();
+  Behaviour slow = Behaviour::respond(200);
+  slow.delay = 200ms;
+  receiver->enqueue(slow);
+  ClientOptions o = options();
+  o.max_in_flight_per_origin = 1;
+  Client& client = start_client(o);
+
+  auto first = post(receiver->url("/"));
+  constexpr int kRefused = 2000;
+  // Where on its thread's stack each callback ran: the lowest and highest frame per thread.
+  std::mutex mutex;
+  std::map<std::thread::id, std::pair<std::uintptr_t, std::uintptr_t>> frames;
+  int refused = 0;
+  std::promise<void> all_done;
+  for (int i = 0; i < kRefused; ++i) {
+    Request request{receiver->url("/"), std::make_shared<const std::string>("{}"), {{"x-bad", "a\nb"}}, {}};
+    client.post(std::move(request), [&](Outcome outcome) {
+      const auto frame = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
+      const std::lock_guard lock(mutex);
+      auto [range, added] = frames.try_emplace(std::this_thread::get_id(), frame, frame);
+      range->second = {std::min(range->second.first, frame), std::max(range->second.second, frame)};
+      if (outcome.result == AttemptResult::blocked && ++refused == kRefused) all_done.set_value();
+    });
+  }
+  ASSERT_EQ(first.wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(first.get().result, AttemptResult::success_2xx);
+  ASSERT_EQ(all_done.get_future().wait_for(10s), std::future_status::ready);
+  // Nested, 2,000 attempts would spread their callbacks over megabytes of one stack.
+  const std::lock_guard lock(mutex);
+  for (const auto& [thread, range] : frames) {
+    EXPECT_LT(range.second - range.first, 64u * 1024) << "callbacks ran at nested depths";
+  }
 }
 
 TEST_F(ClientTest, HangingOriginDoesNotDelayAnotherOrigin) {
