@@ -1,7 +1,8 @@
 #include "delivery/request_head.h"
 
-#include <boost/beast/core/string.hpp>
 #include <charconv>
+
+#include <boost/beast/core/string.hpp>
 
 namespace hookd::delivery {
 

@@ -4,7 +4,8 @@
 // Why not Beast's serializer: it stores every field in a node of its own (an allocation each),
 // walks them through a chain of buffer views per write, and the request goes out through three
 // layers of composed operations. Written here into one reused string, a request is two buffers
-// (head and body) and one write (docs/benchmarks.md, "The request head").
+// (head and body) and one write (docs/benchmarks.md, "The budget that was not off, the request
+// head, the broker's pauses").
 //
 // hookd owns the framing: a caller's Host, Content-Length or Transfer-Encoding would disagree
 // with it (Beast's prepare_payload used to overwrite two of them and send a second Host), so
