@@ -112,15 +112,29 @@ void OriginPool::start_waiting() {
   while (!waiting_.empty() && can_start_one(now())) {
     PendingRequest next = std::move(waiting_.front());
     waiting_.pop_front();
-    if (next.request.refresh && !next.request.refresh(next.request)) {
-      Outcome outcome;
-      outcome.result = AttemptResult::cancelled;
-      outcome.error = next.url.origin + ": cancelled while waiting for this origin";
-      next.done(std::move(outcome));
-      continue;
+    if (next.request.refresh) {
+      if (!next.request.refresh(next.request)) {
+        end_unstarted(next, AttemptResult::cancelled, "cancelled while waiting for this origin");
+        continue;
+      }
+      // The webhook's path or query may have changed while it waited (its origin cannot: the
+      // request already waits here), so the attempt goes to the URL as it is now.
+      auto url = parse_target_url(next.request.url);
+      if (!url || url->origin != next.url.origin) {
+        end_unstarted(next, AttemptResult::blocked, "the refreshed URL is not on this origin");
+        continue;
+      }
+      next.url = std::move(*url);
     }
     start(std::move(next));
   }
+}
+
+void OriginPool::end_unstarted(PendingRequest& request, AttemptResult result, std::string_view why) {
+  Outcome outcome;
+  outcome.result = result;
+  outcome.error = request.url.origin + ": " + std::string(why);
+  request.done(std::move(outcome));
 }
 
 bool OriginPool::queue_has_room(Clock::time_point now) const {

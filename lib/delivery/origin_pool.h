@@ -18,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
@@ -88,6 +89,8 @@ class OriginPool : public std::enable_shared_from_this<OriginPool> {
   bool can_start_one(Clock::time_point now) const;
   void start(PendingRequest pending);
   void start_waiting();
+  // Ends a request that leaves the queue without an attempt.
+  void end_unstarted(PendingRequest& request, AttemptResult result, std::string_view why);
   // A connection start() asked for is open after `open_time`, or failed to open (nullopt).
   void opened(std::optional<Clock::duration> open_time);
   void finish(std::shared_ptr<Connection> reusable, Clock::duration latency);

@@ -76,8 +76,9 @@ struct Request {
   // before its attempt: it may rewrite the request's headers (a fresh timestamp and signature,
   // the webhook's current keys) and returns false to end it with `cancelled` and no attempt
   // (a breaker that opened, a webhook disabled, deleted, moved or paused meanwhile). A request
-  // that starts without waiting is not asked. The URL may change within its origin only: the
-  // request already waits at that origin.
+  // that starts without waiting is not asked. The URL may change within its origin only (the
+  // attempt goes to the new path and query); one moved to another origin ends `blocked`, since
+  // the request already waits at this one.
   std::function<bool(Request&)> refresh;
 };
 

@@ -85,13 +85,15 @@ class ClientTest : public ::testing::Test {
   }
 
   // Posts and returns a future for the outcome.
-  std::future<Outcome> post(std::string url, std::string body = "{}",
-                            std::vector<std::pair<std::string, std::string>> headers = {}) {
+  std::future<Outcome> post(Request request) {
     auto promise = std::make_shared<std::promise<Outcome>>();
     auto future = promise->get_future();
-    client_->post(Request{std::move(url), std::make_shared<const std::string>(std::move(body)), std::move(headers), {}},
-                  [promise](Outcome o) { promise->set_value(std::move(o)); });
+    client_->post(std::move(request), [promise](Outcome o) { promise->set_value(std::move(o)); });
     return future;
+  }
+  std::future<Outcome> post(std::string url, std::string body = "{}",
+                            std::vector<std::pair<std::string, std::string>> headers = {}) {
+    return post(Request{std::move(url), std::make_shared<const std::string>(std::move(body)), std::move(headers), {}});
   }
 
   // Posts and waits (at most 10 s, far beyond any timeout the tests configure).

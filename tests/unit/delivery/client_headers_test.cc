@@ -68,33 +68,76 @@ TEST_F(ClientTest, AFramingHeaderOfTheCallerIsBlockedAndNothingIsSent) {
   EXPECT_EQ(receiver->connections_accepted(), 0u);
 }
 
-TEST_F(ClientTest, HeaderRewrittenByRefreshIsCheckedToo) {
-  auto receiver = start_receiver();
-  receiver->set_default(Behaviour::respond(200));
-  ClientOptions o = options();
-  o.max_in_flight_per_origin = 1;
-  start_client(o);
-  receiver->enqueue([] {
+// Requests that wait in their origin's queue, so `refresh` runs before their attempt.
+class RefreshTest : public ClientTest {
+ protected:
+  // Starts a client with one connection per origin and takes it with a request the receiver
+  // answers after 200 ms; the request posted next waits behind it.
+  void hold_the_only_connection(HttpsReceiver& receiver) {
+    ClientOptions o = options();
+    o.max_in_flight_per_origin = 1;
+    start_client(o);
     Behaviour slow = Behaviour::respond(200);
     slow.delay = std::chrono::milliseconds(200);
-    return slow;
-  }());
-  auto first = post(receiver->url("/"));
-  // Waits behind the first request, so refresh runs before its attempt.
-  auto promise = std::make_shared<std::promise<Outcome>>();
-  auto second = promise->get_future();
-  Request request{receiver->url("/"), std::make_shared<const std::string>("{}"), {{"x-blue-event", "A"}}, {}};
-  request.refresh = [](Request& r) {
+    receiver.enqueue(slow);
+    first_ = post(receiver.url("/first"));
+  }
+  std::future<Outcome> post_refreshed(std::string url, std::vector<std::pair<std::string, std::string>> headers,
+                                      std::function<bool(Request&)> refresh) {
+    return post(Request{std::move(url), std::make_shared<const std::string>("{}"), std::move(headers), std::move(refresh)});
+  }
+  static Outcome outcome_of(std::future<Outcome>& future) {
+    if (future.wait_for(10s) != std::future_status::ready) {
+      ADD_FAILURE() << "no outcome within 10 s";
+      return Outcome{};
+    }
+    return future.get();
+  }
+
+  std::future<Outcome> first_;
+};
+
+TEST_F(RefreshTest, HeaderRewrittenByRefreshIsCheckedToo) {
+  auto receiver = start_receiver();
+  hold_the_only_connection(*receiver);
+  auto second = post_refreshed(receiver->url("/"), {{"x-blue-event", "A"}}, [](Request& r) {
     r.headers = {{"x-blue-event", "A\nB"}};
     return true;
-  };
-  client_->post(std::move(request), [promise](Outcome outcome) { promise->set_value(std::move(outcome)); });
-  ASSERT_EQ(first.wait_for(10s), std::future_status::ready);
-  EXPECT_EQ(first.get().result, AttemptResult::success_2xx);
-  ASSERT_EQ(second.wait_for(10s), std::future_status::ready);
-  const Outcome refreshed = second.get();
+  });
+  EXPECT_EQ(outcome_of(first_).result, AttemptResult::success_2xx);
+  const Outcome refreshed = outcome_of(second);
   EXPECT_EQ(refreshed.result, AttemptResult::blocked) << describe(refreshed);
   EXPECT_EQ(receiver->request_count(), 1u);
+}
+
+TEST_F(RefreshTest, APathAndQueryRewrittenByRefreshAreWhereTheAttemptGoes) {
+  auto receiver = start_receiver();
+  hold_the_only_connection(*receiver);
+  const std::string moved = receiver->url("/new/path?token=2");
+  auto second = post_refreshed(receiver->url("/old?token=1"), {}, [moved](Request& r) {
+    r.url = moved;
+    return true;
+  });
+  EXPECT_EQ(outcome_of(second).result, AttemptResult::success_2xx);
+  const auto requests = receiver->requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].target, "/first");
+  EXPECT_EQ(requests[1].target, "/new/path?token=2") << "the attempt went to the URL the request was queued with";
+}
+
+TEST_F(RefreshTest, AUrlRewrittenByRefreshToAnotherOriginIsBlocked) {
+  auto receiver = start_receiver();
+  auto elsewhere = start_receiver();
+  hold_the_only_connection(*receiver);
+  const std::string other_origin = elsewhere->url("/hook");
+  auto second = post_refreshed(receiver->url("/old"), {}, [other_origin](Request& r) {
+    r.url = other_origin;
+    return true;
+  });
+  const Outcome outcome = outcome_of(second);
+  EXPECT_EQ(outcome.result, AttemptResult::blocked) << describe(outcome);
+  EXPECT_EQ(receiver->request_count(), 1u);
+  EXPECT_EQ(elsewhere->request_count(), 0u);
 }
 
 }  // namespace
