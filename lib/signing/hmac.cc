@@ -1,64 +1,91 @@
 #include "signing/hmac.h"
 
-#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/params.h>
 
+#include <algorithm>
 #include <memory>
 #include <stdexcept>
 
 namespace hookd::signing {
 namespace {
 
-struct MacDeleter {
-  void operator()(EVP_MAC* mac) const { EVP_MAC_free(mac); }
+constexpr std::size_t kBlockSize = 64;  // SHA-256's block, which HMAC pads its key to
+
+struct MdDeleter {
+  void operator()(EVP_MD* md) const { EVP_MD_free(md); }
 };
-struct MacCtxDeleter {
-  void operator()(EVP_MAC_CTX* ctx) const { EVP_MAC_CTX_free(ctx); }
+struct MdCtxDeleter {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
 };
 
 [[noreturn]] void fail(const char* what) { throw std::runtime_error(what); }
 
-// Fetching the HMAC implementation and setting its digest is the slow part of OpenSSL 3's
-// EVP_MAC API; do it once per thread and only re-key per message.
-EVP_MAC_CTX* thread_hmac_context() {
-  thread_local std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter> ctx = [] {
-    std::unique_ptr<EVP_MAC, MacDeleter> mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
-    if (!mac) fail("EVP_MAC_fetch(HMAC) failed");
-    std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter> created(EVP_MAC_CTX_new(mac.get()));
-    if (!created) fail("EVP_MAC_CTX_new failed");
-    char digest[] = "SHA256";
-    const OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-        OSSL_PARAM_construct_end(),
-    };
-    if (EVP_MAC_CTX_set_params(created.get(), params) != 1) fail("HMAC digest setup failed");
-    return created;  // the context holds its own reference to the EVP_MAC
-  }();
-  return ctx.get();
+// HMAC is written out (RFC 2104) over one reused digest context per thread: OpenSSL 3's
+// EVP_MAC re-keys through a provider call and three digest contexts per message, which cost
+// as much as hashing a 1 KiB body (docs/benchmarks.md, "Signing without re-keying OpenSSL").
+struct ThreadDigest {
+  std::unique_ptr<EVP_MD, MdDeleter> sha256{EVP_MD_fetch(nullptr, "SHA256", nullptr)};
+  std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx{EVP_MD_CTX_new()};
+
+  ThreadDigest() {
+    if (!sha256 || !ctx) fail("SHA-256 digest setup failed");
+  }
+
+  void start() {
+    if (EVP_DigestInit_ex2(ctx.get(), sha256.get(), nullptr) != 1) fail("SHA-256 init failed");
+  }
+  void add(const void* data, std::size_t size) {
+    if (size != 0 && EVP_DigestUpdate(ctx.get(), data, size) != 1) fail("SHA-256 update failed");
+  }
+  Sha256Digest finish() {
+    Sha256Digest digest{};
+    unsigned int written = 0;
+    if (EVP_DigestFinal_ex(ctx.get(), digest.data(), &written) != 1 || written != digest.size()) {
+      fail("SHA-256 final failed");
+    }
+    return digest;
+  }
+};
+
+ThreadDigest& thread_digest() {
+  thread_local ThreadDigest digest;
+  return digest;
+}
+
+using KeyBlock = std::array<unsigned char, kBlockSize>;
+
+// The key as HMAC uses it: zero-padded to a block, hashed first if longer (RFC 2104, section 2).
+KeyBlock key_block(ThreadDigest& digest, std::string_view key) {
+  KeyBlock block{};
+  if (key.size() > kBlockSize) {
+    digest.start();
+    digest.add(key.data(), key.size());
+    const Sha256Digest hashed = digest.finish();
+    std::copy(hashed.begin(), hashed.end(), block.begin());
+  } else {
+    std::copy(key.begin(), key.end(), block.begin());
+  }
+  return block;
+}
+
+// Starts a hash with the key block XORed with an HMAC pad byte.
+void start_with_pad(ThreadDigest& digest, KeyBlock block, unsigned char pad) {
+  for (auto& byte : block) byte ^= pad;
+  digest.start();
+  digest.add(block.data(), block.size());
 }
 
 }  // namespace
 
 Sha256Digest hmac_sha256(std::string_view key, std::initializer_list<std::string_view> parts) {
-  EVP_MAC_CTX* ctx = thread_hmac_context();
-  // A null key pointer means "reuse the previous key" to EVP_MAC_init: an empty key must
-  // still pass a valid pointer so it never inherits the previous message's key.
-  static const unsigned char kEmpty = 0;
-  const auto* key_bytes = key.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(key.data());
-  if (EVP_MAC_init(ctx, key_bytes, key.size(), nullptr) != 1) fail("HMAC init failed");
-  for (const std::string_view part : parts) {
-    if (part.empty()) continue;
-    if (EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(part.data()), part.size()) != 1) {
-      fail("HMAC update failed");
-    }
-  }
-  Sha256Digest digest{};
-  std::size_t written = 0;
-  if (EVP_MAC_final(ctx, digest.data(), &written, digest.size()) != 1 || written != digest.size()) {
-    fail("HMAC final failed");
-  }
-  return digest;
+  ThreadDigest& digest = thread_digest();
+  const KeyBlock block = key_block(digest, key);
+  start_with_pad(digest, block, 0x36);
+  for (const std::string_view part : parts) digest.add(part.data(), part.size());
+  const Sha256Digest inner = digest.finish();
+  start_with_pad(digest, block, 0x5c);
+  digest.add(inner.data(), inner.size());
+  return digest.finish();
 }
 
 }  // namespace hookd::signing
