@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <utility>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -119,7 +120,8 @@ void OriginPool::start_waiting() {
       }
       // The webhook's path or query may have changed while it waited (its origin cannot: the
       // request already waits here), so the attempt goes to the URL as it is now.
-      auto url = parse_target_url(next.request.url);
+      auto url = next.request.target ? std::exchange(next.request.target, std::nullopt)
+                                     : parse_target_url(next.request.url);
       if (!url || url->origin != next.url.origin) {
         end_unstarted(next, AttemptResult::blocked, "the refreshed URL is not on this origin");
         continue;

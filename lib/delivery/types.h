@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "delivery/target_url.h"
+
 namespace hookd::delivery {
 
 // The result of one attempt. Everything but success_2xx is a failed attempt; `blocked`
@@ -80,6 +82,9 @@ struct Request {
   // attempt goes to the new path and query); one moved to another origin ends `blocked`, since
   // the request already waits at this one.
   std::function<bool(Request&)> refresh;
+  // `url` already split, by a caller that keeps a URL's parts (a subscription does): then the
+  // client does not parse `url` again. It must be what parse_target_url(url) gives.
+  std::optional<TargetUrl> target = std::nullopt;
 };
 
 struct ClientOptions {

@@ -179,6 +179,7 @@ bool Deliverer::refresh(DeliveryJob& job, delivery::Request& request) {
   auto refreshed = payload::build_request(*job.subscription, {job.delivery_id, job.event_type, job.attempt}, job.body,
                                           settings_.user_agent, now);
   request.url = std::move(refreshed.url);
+  request.target = std::move(refreshed.target);
   request.headers = std::move(refreshed.headers);
   return true;
 }

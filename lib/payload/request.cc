@@ -9,6 +9,8 @@ delivery::Request build_request(const subscriptions::Subscription& webhook, cons
                                 std::int64_t now_unix_ms) {
   delivery::Request request;
   request.url = webhook.url();
+  request.target = delivery::TargetUrl{webhook.https(), std::string(webhook.host()), webhook.port(),
+                                       std::string(webhook.target()), webhook.origin()};
   request.body = std::move(body);
   auto& h = request.headers;
   h.reserve(9);

@@ -68,6 +68,18 @@ TEST_F(ClientTest, AFramingHeaderOfTheCallerIsBlockedAndNothingIsSent) {
   EXPECT_EQ(receiver->connections_accepted(), 0u);
 }
 
+TEST_F(ClientTest, ARequestCarryingItsUrlSplitIsSentWhereTheSplitSays) {
+  auto receiver = start_receiver();
+  start_client();
+  Request request{"", std::make_shared<const std::string>("{}"), {}, {}};
+  request.target = parse_target_url(receiver->url("/split?x=1"));
+  auto outcome = post(std::move(request));
+  ASSERT_EQ(outcome.wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(outcome.get().result, AttemptResult::success_2xx) << "the empty url was not parsed";
+  ASSERT_EQ(receiver->request_count(), 1u);
+  EXPECT_EQ(receiver->requests()[0].target, "/split?x=1");
+}
+
 // Requests that wait in their origin's queue, so `refresh` runs before their attempt.
 class RefreshTest : public ClientTest {
  protected:

@@ -2,7 +2,9 @@
 // moment, the body shared rather than copied.
 #include "payload/request.h"
 
+#include "delivery/target_url.h"
 #include "signing/signature.h"
+#include "subscriptions/parse.h"
 
 #include <gtest/gtest.h>
 
@@ -41,6 +43,27 @@ TEST(AttemptRequest, CarriesTheStandardWebhooksAndBlueHeaders) {
   EXPECT_EQ(h.at("x-blue-webhook-id"), "wh_1");
   EXPECT_EQ(h.at("x-blue-attempt"), "3");
   EXPECT_EQ(request.headers.front().first, "content-type");
+}
+
+// The client takes the request's split URL instead of parsing `url` again: the subscription's
+// parts must be exactly what the client's own reading of the URL gives.
+TEST(AttemptRequest, CarriesItsUrlSplitAsTheClientWouldSplitIt) {
+  for (const std::string url : {"https://hooks.example.com/in", "http://Hooks.Example.COM./a/b?x=1&y=%20",
+                                "https://127.0.0.1:8443", "https://[::ABCD]:9000/p?q", "http://example.com:/x",
+                                "https://example.com?only=query", "http://example.com:80/"}) {
+    const auto parsed = subscriptions::parse_subscription("wh_1", R"({"id":"wh_1","companyId":"c","url":")" + url + "\"}");
+    const auto* owner = std::get_if<std::shared_ptr<const subscriptions::Subscription>>(&parsed);
+    ASSERT_NE(owner, nullptr) << url;
+    const auto request = build_request(**owner, {"msg_abc", "X", 1}, std::make_shared<const std::string>("{}"), "ua", kNowMs);
+    const auto expected = delivery::parse_target_url(url);
+    ASSERT_TRUE(expected.has_value()) << url;
+    ASSERT_TRUE(request.target.has_value()) << url;
+    EXPECT_EQ(request.target->tls, expected->tls) << url;
+    EXPECT_EQ(request.target->host, expected->host) << url;
+    EXPECT_EQ(request.target->port, expected->port) << url;
+    EXPECT_EQ(request.target->target, expected->target) << url;
+    EXPECT_EQ(request.target->origin, expected->origin) << url;
+  }
 }
 
 TEST(AttemptRequest, IsStampedWithTheMomentItGoesOut) {
