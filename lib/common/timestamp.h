@@ -8,6 +8,8 @@
 
 namespace hookd {
 
+// Always 24 characters: a time before year 0 or after 9999 is written as the first or last
+// millisecond of that range, so what hookd writes always reads back.
 std::string format_rfc3339_ms(std::int64_t unix_ms);
 
 }  // namespace hookd
