@@ -113,23 +113,29 @@ void OriginPool::start_waiting() {
   while (!waiting_.empty() && can_start_one(now())) {
     PendingRequest next = std::move(waiting_.front());
     waiting_.pop_front();
-    if (next.request.refresh) {
-      if (!next.request.refresh(next.request)) {
-        end_unstarted(next, AttemptResult::cancelled, "cancelled while waiting for this origin");
-        continue;
-      }
-      // The webhook's path or query may have changed while it waited (its origin cannot: the
-      // request already waits here), so the attempt goes to the URL as it is now.
-      auto url = next.request.target ? std::exchange(next.request.target, std::nullopt)
-                                     : parse_target_url(next.request.url);
-      if (!url || url->origin != next.url.origin) {
-        end_unstarted(next, AttemptResult::blocked, "the refreshed URL is not on this origin");
-        continue;
-      }
-      next.url = std::move(*url);
-    }
+    if (next.request.refresh && !refreshed(next)) continue;
     start(std::move(next));
   }
+}
+
+bool OriginPool::refreshed(PendingRequest& pending) {
+  const std::string queued_url = pending.request.url;
+  if (!pending.request.refresh(pending.request)) {
+    end_unstarted(pending, AttemptResult::cancelled, "cancelled while waiting for this origin");
+    return false;
+  }
+  // The webhook's path or query may have changed while it waited (its origin cannot: the
+  // request already waits here), so the attempt goes to the URL as it is now. Read again only
+  // when it changed: most requests leave the queue as they joined it.
+  if (!pending.request.target && pending.request.url == queued_url) return true;
+  auto url = pending.request.target ? std::exchange(pending.request.target, std::nullopt)
+                                    : parse_target_url(pending.request.url);
+  if (!url || url->origin != pending.url.origin) {
+    end_unstarted(pending, AttemptResult::blocked, "the refreshed URL is not on this origin");
+    return false;
+  }
+  pending.url = std::move(*url);
+  return true;
 }
 
 void OriginPool::end_unstarted(PendingRequest& request, AttemptResult result, std::string_view why) {

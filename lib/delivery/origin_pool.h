@@ -89,6 +89,9 @@ class OriginPool : public std::enable_shared_from_this<OriginPool> {
   bool can_start_one(Clock::time_point now) const;
   void start(PendingRequest pending);
   void start_waiting();
+  // Asks a request leaving the queue whether it still goes (Request::refresh) and takes the
+  // URL it gives; false when it ended instead.
+  bool refreshed(PendingRequest& pending);
   // Ends a request that leaves the queue without an attempt.
   void end_unstarted(PendingRequest& request, AttemptResult result, std::string_view why);
   // A connection start() asked for is open after `open_time`, or failed to open (nullopt).
