@@ -1,8 +1,10 @@
 #include "delivery/tls_stream.h"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <new>
 
 #include <boost/asio/ssl/error.hpp>
@@ -19,13 +21,14 @@ namespace {
 
 // OpenSSL's socket BIO, but sending with MSG_NOSIGNAL: its write() to a socket the receiver
 // has closed would raise SIGPIPE and end the process. Asio sends the same way.
-int socket_of(BIO* bio) { return static_cast<int>(reinterpret_cast<std::intptr_t>(BIO_get_data(bio))); }
+// The BIO's data is the stream's TlsInbox (tls_stream.h).
+TlsInbox& inbox_of(BIO* bio) { return *static_cast<TlsInbox*>(BIO_get_data(bio)); }
 
 bool would_block(int error) { return error == EAGAIN || error == EWOULDBLOCK || error == EINTR; }
 
 int bio_write(BIO* bio, const char* data, std::size_t size, std::size_t* written) {
   BIO_clear_retry_flags(bio);
-  const ssize_t sent = ::send(socket_of(bio), data, size, MSG_NOSIGNAL);
+  const ssize_t sent = ::send(inbox_of(bio).socket, data, size, MSG_NOSIGNAL);
   if (sent < 0) {
     if (would_block(errno)) BIO_set_retry_write(bio);
     return 0;
@@ -36,7 +39,15 @@ int bio_write(BIO* bio, const char* data, std::size_t size, std::size_t* written
 
 int bio_read(BIO* bio, char* out, std::size_t size, std::size_t* read) {
   BIO_clear_retry_flags(bio);
-  const ssize_t received = ::recv(socket_of(bio), out, size, 0);
+  auto& waited = inbox_of(bio);
+  if (!waited.empty()) {
+    const std::size_t taken = std::min(size, waited.end - waited.begin);
+    std::memcpy(out, waited.bytes.data() + waited.begin, taken);
+    waited.begin += taken;
+    *read = taken;
+    return 1;
+  }
+  const ssize_t received = ::recv(waited.socket, out, size, 0);
   if (received < 0) {
     if (would_block(errno)) BIO_set_retry_read(bio);
     return 0;
@@ -50,12 +61,14 @@ int bio_read(BIO* bio, char* out, std::size_t size, std::size_t* read) {
 }
 
 long bio_ctrl(BIO* bio, int command, long, void* out) {
+  const auto& waited = inbox_of(bio);
   switch (command) {
     case BIO_CTRL_FLUSH: return 1;  // nothing is buffered here
     case BIO_CTRL_EOF: return BIO_test_flags(bio, BIO_FLAGS_IN_EOF) != 0 ? 1 : 0;
+    case BIO_CTRL_PENDING: return static_cast<long>(waited.end - waited.begin);
     case BIO_C_GET_FD:  // what a descriptor BIO answers: SSL_get_fd() finds the socket here
-      if (out != nullptr) *static_cast<int*>(out) = socket_of(bio);
-      return socket_of(bio);
+      if (out != nullptr) *static_cast<int*>(out) = waited.socket;
+      return waited.socket;
     default: return 0;
   }
 }
@@ -135,7 +148,8 @@ TlsStream::Attempt TlsStream::handshake_once() {
     // The BIO never closes the descriptor: the socket stays Asio's.
     BIO* bio = BIO_new(socket_method());
     if (bio == nullptr) throw std::bad_alloc();
-    BIO_set_data(bio, reinterpret_cast<void*>(static_cast<std::intptr_t>(socket_.native_handle())));
+    received_.socket = socket_.native_handle();
+    BIO_set_data(bio, &received_);
     SSL_set_bio(ssl_.get(), bio, bio);  // the SSL object owns it from here
     fd_attached_ = true;
   }

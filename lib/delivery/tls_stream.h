@@ -2,8 +2,10 @@
 //
 // Why not asio::ssl::stream: it passes every record through a BIO pair and two buffers of its
 // own, four fixed 17 KB buffers a connection that a pooled idle connection keeps, and copies
-// each record twice on the way. Here OpenSSL owns the socket's bytes (SSL_set_fd, read-ahead
-// on) and Asio only says when the socket is ready. An idle connection holds its SSL state and
+// each record twice on the way. Here OpenSSL reads and writes the socket itself (its BIO,
+// read-ahead on); Asio waits for the socket, and the receive that ends a wait for a response
+// hands its bytes (at most 512) to OpenSSL, so a short response costs one receive, not a wait
+// and a receive (docs/benchmarks.md, "One receive a response"). An idle connection holds its SSL state and
 // nothing else: SSL_MODE_RELEASE_BUFFERS gives OpenSSL's record buffers back between requests
 // (docs/endpoints.md, "Idle connections"; docs/benchmarks.md for what it bought).
 //
@@ -16,12 +18,14 @@
 // Single-threaded like the rest of a connection: every call and completion on its executor.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/append.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/compose.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -33,6 +37,17 @@
 #include <openssl/ssl.h>
 
 namespace hookd::delivery {
+
+// What a TlsStream's OpenSSL reads through its BIO (the BIO's data points here): the socket,
+// after the bytes the stream's last wait received that OpenSSL has not taken yet. Small, since
+// an idle pooled connection keeps it: a longer answer is read on from the socket.
+struct TlsInbox {
+  int socket = -1;
+  std::array<char, 512> bytes;
+  std::size_t begin = 0;
+  std::size_t end = 0;
+  bool empty() const { return begin == end; }
+};
 
 class TlsStream {
  public:
@@ -113,13 +128,19 @@ class TlsStream {
     return {space.data(), used};
   }
 
-  // Waits until the socket is readable without an epoll_ctl per wait: a one-byte MSG_PEEK
-  // receive, which Asio tries at once and otherwise parks on the edge-triggered registration.
+  // Waits until the socket is readable, without an epoll_ctl per wait: a receive, which Asio
+  // tries at once and otherwise parks on the edge-triggered registration (a bare wait would
+  // miss an edge that came before it). What it receives is OpenSSL's next input (the BIO reads
+  // `received_` before the socket), so waiting and reading a response are one receive.
   // It completes into Operation's (error, bytes) call.
   template <class Handler>
   void wait_readable(Handler&& handler) {
-    socket_.async_receive(boost::asio::buffer(&peek_byte_, 1), boost::asio::socket_base::message_peek,
-                          std::forward<Handler>(handler));
+    if (!received_.empty()) {  // OpenSSL has input waiting already: no wait, nothing received
+      return boost::asio::post(boost::asio::append(std::forward<Handler>(handler), boost::system::error_code{},
+                                                   std::size_t{0}));
+    }
+    received_.begin = received_.end = 0;
+    socket_.async_receive(boost::asio::buffer(received_.bytes), std::forward<Handler>(handler));
   }
 
   template <Action action, class Buffers>
@@ -136,10 +157,12 @@ class TlsStream {
       started = true;
       attempt(self, true);
     }
-    // After waiting for the socket to be readable (the peek).
+    // After waiting for the socket to be readable (the receive).
     template <class Self>
-    void operator()(Self& self, boost::system::error_code wait_error, std::size_t) {
-      // Bytes, or the peer's close: OpenSSL reads and classifies either.
+    void operator()(Self& self, boost::system::error_code wait_error, std::size_t received) {
+      stream->received_.end += received;
+      // Bytes, or the peer's close: OpenSSL reads and classifies either (a closed socket reads
+      // as closed again).
       if (wait_error == boost::asio::error::eof) wait_error = {};
       (*this)(self, wait_error);
     }
@@ -159,7 +182,8 @@ class TlsStream {
     void attempt(Self& self, bool first) {
       if (stream->expired()) {
         result.error = boost::beast::error::timeout;
-      } else if (action == Action::read && first && SSL_has_pending(stream->ssl_.get()) == 0) {
+      } else if (action == Action::read && first && SSL_has_pending(stream->ssl_.get()) == 0 &&
+                 stream->received_.empty()) {
         // Nothing buffered: the bytes can only come from the socket, and right after a request
         // they are not there yet. Waiting first saves the receive that would say so.
         return stream->wait_readable(std::move(self));
@@ -210,7 +234,7 @@ class TlsStream {
   std::unique_ptr<SSL, void (*)(SSL*)> ssl_;
   std::shared_ptr<Deadline> deadline_;
   bool fd_attached_ = false;
-  char peek_byte_ = 0;
+  TlsInbox received_;
 };
 
 }  // namespace hookd::delivery
