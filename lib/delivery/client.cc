@@ -34,7 +34,8 @@ void Client::post(Request request, std::function<void(Outcome)> done) {
     });
   };
 
-  std::optional<TargetUrl> url = request.target ? std::exchange(request.target, std::nullopt) : parse_target_url(request.url);
+  std::optional<TargetUrl> url =
+      request.target ? std::exchange(request.target, std::nullopt) : parse_target_url(request.url);
   if (!url) return refuse("not an absolute http(s) URL with a valid host and port");
   if (!url->tls && !context_->options.allow_http) return refuse(url->origin + ": plain http is not allowed");
 

@@ -39,15 +39,15 @@ int bio_write(BIO* bio, const char* data, std::size_t size, std::size_t* written
 
 int bio_read(BIO* bio, char* out, std::size_t size, std::size_t* read) {
   BIO_clear_retry_flags(bio);
-  auto& waited = inbox_of(bio);
-  if (!waited.empty()) {
-    const std::size_t taken = std::min(size, waited.end - waited.begin);
-    std::memcpy(out, waited.bytes.data() + waited.begin, taken);
-    waited.begin += taken;
+  auto& inbox = inbox_of(bio);
+  if (!inbox.empty()) {
+    const std::size_t taken = std::min(size, inbox.end - inbox.begin);
+    std::memcpy(out, inbox.bytes.data() + inbox.begin, taken);
+    inbox.begin += taken;
     *read = taken;
     return 1;
   }
-  const ssize_t received = ::recv(waited.socket, out, size, 0);
+  const ssize_t received = ::recv(inbox.socket, out, size, 0);
   if (received < 0) {
     if (would_block(errno)) BIO_set_retry_read(bio);
     return 0;
@@ -61,14 +61,14 @@ int bio_read(BIO* bio, char* out, std::size_t size, std::size_t* read) {
 }
 
 long bio_ctrl(BIO* bio, int command, long, void* out) {
-  const auto& waited = inbox_of(bio);
+  const auto& inbox = inbox_of(bio);
   switch (command) {
     case BIO_CTRL_FLUSH: return 1;  // nothing is buffered here
     case BIO_CTRL_EOF: return BIO_test_flags(bio, BIO_FLAGS_IN_EOF) != 0 ? 1 : 0;
-    case BIO_CTRL_PENDING: return static_cast<long>(waited.end - waited.begin);
+    case BIO_CTRL_PENDING: return static_cast<long>(inbox.end - inbox.begin);
     case BIO_C_GET_FD:  // what a descriptor BIO answers: SSL_get_fd() finds the socket here
-      if (out != nullptr) *static_cast<int*>(out) = waited.socket;
-      return waited.socket;
+      if (out != nullptr) *static_cast<int*>(out) = inbox.socket;
+      return inbox.socket;
     default: return 0;
   }
 }
@@ -148,8 +148,8 @@ TlsStream::Attempt TlsStream::handshake_once() {
     // The BIO never closes the descriptor: the socket stays Asio's.
     BIO* bio = BIO_new(socket_method());
     if (bio == nullptr) throw std::bad_alloc();
-    received_.socket = socket_.native_handle();
-    BIO_set_data(bio, &received_);
+    inbox_.socket = socket_.native_handle();
+    BIO_set_data(bio, &inbox_);
     SSL_set_bio(ssl_.get(), bio, bio);  // the SSL object owns it from here
     fd_attached_ = true;
   }

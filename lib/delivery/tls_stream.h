@@ -3,11 +3,12 @@
 // Why not asio::ssl::stream: it passes every record through a BIO pair and two buffers of its
 // own, four fixed 17 KB buffers a connection that a pooled idle connection keeps, and copies
 // each record twice on the way. Here OpenSSL reads and writes the socket itself (its BIO,
-// read-ahead on); Asio waits for the socket, and the receive that ends a wait for a response
-// hands its bytes (at most 512) to OpenSSL, so a short response costs one receive, not a wait
-// and a receive (docs/benchmarks.md, "One receive a response"). An idle connection holds its SSL state and
-// nothing else: SSL_MODE_RELEASE_BUFFERS gives OpenSSL's record buffers back between requests
-// (docs/endpoints.md, "Idle connections"; docs/benchmarks.md for what it bought).
+// read-ahead on); Asio waits for the socket, and the receive that ends a wait hands its bytes
+// (at most 512) to OpenSSL, so a short response costs one receive, not a wait and a receive
+// (docs/benchmarks.md, "Signing without re-keying OpenSSL, one receive a response"). An idle
+// connection holds its SSL state and a 512-byte inbox: SSL_MODE_RELEASE_BUFFERS gives OpenSSL's
+// record buffers back between requests (docs/endpoints.md, "Idle connections";
+// docs/benchmarks.md for what it bought).
 //
 // It is an AsyncStream for Beast's HTTP reads and writes. Like beast::tcp_stream it has one
 // deadline for whatever runs until it is changed: an operation that meets it ends with
@@ -131,16 +132,16 @@ class TlsStream {
   // Waits until the socket is readable, without an epoll_ctl per wait: a receive, which Asio
   // tries at once and otherwise parks on the edge-triggered registration (a bare wait would
   // miss an edge that came before it). What it receives is OpenSSL's next input (the BIO reads
-  // `received_` before the socket), so waiting and reading a response are one receive.
+  // `inbox_` before the socket), so waiting and reading a response are one receive.
   // It completes into Operation's (error, bytes) call.
   template <class Handler>
   void wait_readable(Handler&& handler) {
-    if (!received_.empty()) {  // OpenSSL has input waiting already: no wait, nothing received
+    if (!inbox_.empty()) {  // OpenSSL has input waiting already: no wait, nothing received
       return boost::asio::post(boost::asio::append(std::forward<Handler>(handler), boost::system::error_code{},
                                                    std::size_t{0}));
     }
-    received_.begin = received_.end = 0;
-    socket_.async_receive(boost::asio::buffer(received_.bytes), std::forward<Handler>(handler));
+    inbox_.begin = inbox_.end = 0;
+    socket_.async_receive(boost::asio::buffer(inbox_.bytes), std::forward<Handler>(handler));
   }
 
   template <Action action, class Buffers>
@@ -160,7 +161,7 @@ class TlsStream {
     // After waiting for the socket to be readable (the receive).
     template <class Self>
     void operator()(Self& self, boost::system::error_code wait_error, std::size_t received) {
-      stream->received_.end += received;
+      stream->inbox_.end += received;
       // Bytes, or the peer's close: OpenSSL reads and classifies either (a closed socket reads
       // as closed again).
       if (wait_error == boost::asio::error::eof) wait_error = {};
@@ -183,7 +184,7 @@ class TlsStream {
       if (stream->expired()) {
         result.error = boost::beast::error::timeout;
       } else if (action == Action::read && first && SSL_has_pending(stream->ssl_.get()) == 0 &&
-                 stream->received_.empty()) {
+                 stream->inbox_.empty()) {
         // Nothing buffered: the bytes can only come from the socket, and right after a request
         // they are not there yet. Waiting first saves the receive that would say so.
         return stream->wait_readable(std::move(self));
@@ -234,7 +235,7 @@ class TlsStream {
   std::unique_ptr<SSL, void (*)(SSL*)> ssl_;
   std::shared_ptr<Deadline> deadline_;
   bool fd_attached_ = false;
-  TlsInbox received_;
+  TlsInbox inbox_;
 };
 
 }  // namespace hookd::delivery
