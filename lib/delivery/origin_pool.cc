@@ -106,6 +106,10 @@ void OriginPool::admit(PendingRequest pending) {
 
 bool OriginPool::can_start_one(Clock::time_point now) const {
   if (in_flight_ >= std::max<std::size_t>(1, context_->options.max_in_flight_per_origin)) return false;
+  const std::size_t worker_in_flight = context_->in_flight.load(std::memory_order_relaxed);
+  if (worker_in_flight >= context_->options.max_in_flight_per_origin && !growth_.may_run(in_flight_ + 1, now)) {
+    return false;
+  }
   return !idle_.empty() || drain_.sooner_on_new_connection(waiting_.size(), now, in_flight_ - opening_, opening_);
 }
 
@@ -153,6 +157,7 @@ bool OriginPool::queue_has_room(Clock::time_point now) const {
 
 void OriginPool::start(PendingRequest pending) {
   ++in_flight_;
+  context_->in_flight.fetch_add(1, std::memory_order_relaxed);
   drain_.started(now());
   std::shared_ptr<Connection> connection = take_idle();
   const bool reused = connection != nullptr;
@@ -172,8 +177,11 @@ void OriginPool::opened(std::optional<Clock::duration> open_time) {
   start_waiting();  // what waited for this open may now open too (DrainEstimate::sooner_on_new_connection)
 }
 
-void OriginPool::finish(std::shared_ptr<Connection> reusable, Clock::duration latency) {
+void OriginPool::finish(std::shared_ptr<Connection> reusable, Clock::duration latency,
+                        std::optional<Clock::duration> answered) {
+  if (answered) growth_.answered(now(), *answered, in_flight_ - opening_);
   --in_flight_;
+  context_->in_flight.fetch_sub(1, std::memory_order_relaxed);
   drain_.finished(now(), latency);
   if (reusable) {
     if (shut_down_) {
@@ -190,14 +198,15 @@ void OriginPool::finish(std::shared_ptr<Connection> reusable, Clock::duration la
   arm_idle_timer();
 }
 
-void OriginPool::finish_here_or_later(std::shared_ptr<Connection> reusable, Clock::duration latency) {
+void OriginPool::finish_here_or_later(std::shared_ptr<Connection> reusable, Clock::duration latency,
+                                      std::optional<Clock::duration> answered) {
   // finish() may start the next waiting attempt, which runs in place until it first waits; one
   // that ends without waiting (a header refused, a name that failed from the cache) comes back
   // here, and so on through the whole queue. Only the outermost call finishes in place.
   thread_local bool finishing = false;
   if (finishing) {
-    asio::post(strand_, [self = shared_from_this(), reusable = std::move(reusable), latency]() mutable {
-      self->finish(std::move(reusable), latency);
+    asio::post(strand_, [self = shared_from_this(), reusable = std::move(reusable), latency, answered]() mutable {
+      self->finish(std::move(reusable), latency, answered);
     });
     return;
   }
@@ -205,7 +214,7 @@ void OriginPool::finish_here_or_later(std::shared_ptr<Connection> reusable, Cloc
   struct Reset {
     ~Reset() { finishing = false; }
   } reset;
-  finish(std::move(reusable), latency);
+  finish(std::move(reusable), latency, answered);
 }
 
 std::chrono::steady_clock::time_point idle_deadline(std::chrono::steady_clock::time_point idle_since, bool warmest,
@@ -328,6 +337,7 @@ asio::awaitable<void> OriginPool::attempt(std::shared_ptr<OriginPool> self, std:
     asio::post(self->strand_, [self, open_time] { self->opened(open_time); });
   };
   Outcome outcome;
+  std::optional<Clock::time_point> exchange_started;  // of the last exchange, for growth_
   try {
     PhaseResult phase;
     // Checked here rather than in post(): Request::refresh may have rewritten the headers.
@@ -348,6 +358,7 @@ asio::awaitable<void> OriginPool::attempt(std::shared_ptr<OriginPool> self, std:
       report_open(phase.ok ? std::optional(self->now() - started) : std::nullopt);
     }
     if (phase.ok) {
+      exchange_started = self->now();
       phase = co_await connection->exchange(pending.url, pending.request, self->context_->options);
       // A pooled connection the server closed while idle fails before any response byte.
       // The request may have reached the server, but retrying once is within at-least-once,
@@ -358,7 +369,12 @@ asio::awaitable<void> OriginPool::attempt(std::shared_ptr<OriginPool> self, std:
         connection = std::make_shared<Connection>(connection->executor(),
                                                   pending.url.tls ? &self->context_->tls : nullptr);
         phase = co_await self->open_fresh(connection, pending.url, self->now());
-        if (phase.ok) phase = co_await connection->exchange(pending.url, pending.request, self->context_->options);
+        if (phase.ok) {
+          exchange_started = self->now();
+          phase = co_await connection->exchange(pending.url, pending.request, self->context_->options);
+        } else {
+          exchange_started.reset();
+        }
       }
     }
     outcome.result = phase.result;
@@ -381,7 +397,11 @@ asio::awaitable<void> OriginPool::attempt(std::shared_ptr<OriginPool> self, std:
     connection->close();
   }
   // Hand the connection back before answering, so a request posted from `done` finds it.
-  self->finish_here_or_later(std::move(keep), std::chrono::duration_cast<Clock::duration>(outcome.duration));
+  // Only answered exchanges tell how the receiver's latency grows with the load
+  // (delivery/concurrency_growth.h).
+  std::optional<Clock::duration> answered;
+  if (exchange_started && outcome.http_status != 0) answered = self->now() - *exchange_started;
+  self->finish_here_or_later(std::move(keep), std::chrono::duration_cast<Clock::duration>(outcome.duration), answered);
   pending.done(std::move(outcome));
 }
 

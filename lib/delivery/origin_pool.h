@@ -29,6 +29,7 @@
 
 #include "common/clock.h"
 #include "delivery/connection.h"
+#include "delivery/concurrency_growth.h"
 #include "delivery/drain_estimate.h"
 #include "delivery/proxy.h"
 #include "delivery/resolver.h"
@@ -52,6 +53,9 @@ struct ClientContext {
   Resolver resolver;
   // Idle connections of every pool, against options.max_idle_connections.
   std::atomic<std::size_t> idle_connections{0};
+  // Requests in flight in every pool (opening or exchanging): a pool is held to its
+  // ConcurrencyGrowth limit only while these are at least one origin's cap.
+  std::atomic<std::size_t> in_flight{0};
 };
 
 // When an idle connection of a pool is due to close: the pool's most recently used one
@@ -84,8 +88,10 @@ class OriginPool : public std::enable_shared_from_this<OriginPool> {
 
   // All of these run on strand_.
   void admit(PendingRequest pending);
-  // Whether a request may start now: a slot is free, and an idle connection waits for it or a
-  // new one is sooner than a busy one (docs/endpoints.md, "Opening connections").
+  // Whether a request may start now: a slot is free, the origin's limit allows one more (while
+  // the worker runs more than one origin's cap in all), and an idle connection waits for it or a
+  // new one is sooner than a busy one (docs/endpoints.md, "How many at once" and "Opening
+  // connections").
   bool can_start_one(Clock::time_point now) const;
   void start(PendingRequest pending);
   void start_waiting();
@@ -96,11 +102,13 @@ class OriginPool : public std::enable_shared_from_this<OriginPool> {
   void end_unstarted(PendingRequest& request, AttemptResult result, std::string_view why);
   // A connection start() asked for is open after `open_time`, or failed to open (nullopt).
   void opened(std::optional<Clock::duration> open_time);
-  void finish(std::shared_ptr<Connection> reusable, Clock::duration latency);
+  // `answered`: how long the request's exchange took (not counting the open), when it was answered.
+  void finish(std::shared_ptr<Connection> reusable, Clock::duration latency, std::optional<Clock::duration> answered);
   // finish() in place, as an attempt ends (it runs on strand_ already, and the request waiting
   // for the connection goes out at once), unless this thread is inside one already: then
   // posted, so attempts that end without waiting never nest deeper than one.
-  void finish_here_or_later(std::shared_ptr<Connection> reusable, Clock::duration latency);
+  void finish_here_or_later(std::shared_ptr<Connection> reusable, Clock::duration latency,
+                            std::optional<Clock::duration> answered);
   // Whether one more request may join waiting_ now (docs/endpoints.md, "Origin queues").
   bool queue_has_room(Clock::time_point now) const;
   std::shared_ptr<Connection> take_idle();
@@ -125,6 +133,7 @@ class OriginPool : public std::enable_shared_from_this<OriginPool> {
   std::size_t in_flight_ = 0;
   std::size_t opening_ = 0;  // of in_flight_: attempts opening the connection start() asked for
   DrainEstimate drain_;
+  ConcurrencyGrowth growth_;
   std::deque<PendingRequest> waiting_;
   std::vector<std::shared_ptr<Connection>> idle_;  // most recently used last
   Clock::time_point idle_timer_expiry_{};

@@ -85,6 +85,47 @@ TEST_F(ClientTest, ABurstToASlowReceiverOpensConnectionsInParallel) {
   EXPECT_GE(receiver->max_requests_in_progress(), 4u) << "waiting would take 500 ms a request";
 }
 
+// Two origins on one machine at its limit: each request takes 3 ms for every request the
+// machine handles at once, so more at once only wait longer. Beyond one origin's cap in all,
+// each pool runs only as many as keep its latency near its low (delivery/concurrency_growth.h);
+// without that both pools run their cap, 16 at once.
+TEST_F(ClientTest, OriginsOnOneSaturatedMachineRunAboutOneCapBetweenThem) {
+  auto first = start_receiver();
+  auto second = start_receiver();
+  std::atomic<std::size_t> most_at_once{0};
+  const auto saturated = [&](const test_support::ReceivedRequest&) {
+    const std::size_t at_once = first->requests_in_progress() + second->requests_in_progress();
+    std::size_t seen = most_at_once.load();
+    while (at_once > seen && !most_at_once.compare_exchange_weak(seen, at_once)) {
+    }
+    Behaviour b = Behaviour::respond(200);
+    b.delay = 3ms * static_cast<std::chrono::milliseconds::rep>(at_once);
+    return b;
+  };
+  first->set_handler(saturated);
+  second->set_handler(saturated);
+  ClientOptions o = options();
+  o.max_in_flight_per_origin = 8;
+  start_client(o);
+  // Teaches both pools their latency with one request at a time.
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_EQ(send(first->url("/warm")).result, AttemptResult::success_2xx);
+    ASSERT_EQ(send(second->url("/warm")).result, AttemptResult::success_2xx);
+  }
+  most_at_once = 0;
+
+  std::vector<std::future<Outcome>> burst;
+  for (int i = 0; i < 120; ++i) {
+    burst.push_back(post(first->url("/burst")));
+    burst.push_back(post(second->url("/burst")));
+  }
+  for (auto& f : burst) {
+    ASSERT_EQ(f.wait_for(20s), std::future_status::ready);
+    EXPECT_EQ(f.get().result, AttemptResult::success_2xx);
+  }
+  EXPECT_LE(most_at_once.load(), 11u) << "each origin at its cap would be 16";
+}
+
 // A receiver that pauses (answers nothing, finishes no handshake) makes every busy connection
 // look stalled at once, and so does a pause of hookd itself. Each request arriving meanwhile would
 // open a connection of its own, up to the cap; the pool opens at most as many as are busy until

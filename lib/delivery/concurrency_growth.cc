@@ -1,0 +1,59 @@
+#include "delivery/concurrency_growth.h"
+
+#include <algorithm>
+
+namespace hookd::delivery {
+
+namespace {
+// Exchanges in the moving average: enough to average a receiver's noise out (its lowest point
+// is then not one lucky request), few enough to follow a change within a few dozen.
+constexpr std::size_t kAverageOver = 16;
+
+std::chrono::steady_clock::duration from_seconds(double seconds) {
+  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(seconds));
+}
+}  // namespace
+
+void ConcurrencyGrowth::answered(Clock::time_point now, Clock::duration latency, std::size_t running) {
+  ++samples_;
+  latency_s_ += (std::chrono::duration<double>(latency).count() - latency_s_) /
+                static_cast<double>(std::min(samples_, kAverageOver));
+  last_answer_ = now;
+  if (samples_ < kAverageOver) return;  // not an average yet
+
+  if (now - window_start_ >= kBaselineWindow) {
+    // The window that ended becomes the last one, unless it ended long ago (nothing answered).
+    low_last_window_ = now - window_start_ < 2 * kBaselineWindow ? low_this_window_ : 0;
+    low_this_window_ = 0;
+    window_start_ = now;
+  }
+  if (low_this_window_ == 0 || latency_s_ < low_this_window_) low_this_window_ = latency_s_;
+
+  const double free = static_cast<double>(kFreeConcurrency);
+  const double running_now = static_cast<double>(std::max<std::size_t>(1, running));
+  if (limit_ == 0) limit_ = std::max(free, running_now);
+  const double base = std::chrono::duration<double>(baseline()).count();
+  if (latency_s_ > kShrinkAbove * base) {
+    limit_ = std::max(free, std::min(limit_, running_now) - 1);
+  } else if (latency_s_ < kGrowBelow * base && running_now * 2 >= limit_) {
+    limit_ += 1;
+  }
+}
+
+ConcurrencyGrowth::Clock::duration ConcurrencyGrowth::latency() const {
+  return samples_ < kAverageOver ? Clock::duration::zero() : from_seconds(latency_s_);
+}
+
+ConcurrencyGrowth::Clock::duration ConcurrencyGrowth::baseline() const {
+  if (low_last_window_ == 0) return from_seconds(low_this_window_);
+  return from_seconds(std::min(low_this_window_, low_last_window_));
+}
+
+bool ConcurrencyGrowth::may_run(std::size_t running, Clock::time_point now) const {
+  if (running <= kFreeConcurrency || limit_ == 0) return true;
+  const auto stalled_after = std::max(kStallFloor, std::chrono::duration_cast<Clock::duration>(latency() * kStallFactor));
+  if (now - last_answer_ > stalled_after) return true;
+  return static_cast<double>(running) <= limit_;
+}
+
+}  // namespace hookd::delivery

@@ -1,0 +1,73 @@
+// How many exchanges an origin's pool runs at once: more only while more go faster.
+//
+// Why: by Little's law an origin with n requests in flight, each taking L, completes n / L a
+// second. A receiver with room answers twice the requests in the same L: twice the pace. A
+// receiver at its limit, or a machine whose CPU is all in use (hookd's own included), answers
+// them in twice the L: the same pace, and every request in flight is state hookd holds and
+// touches again (its connection's TLS state and socket, its headers, its job). Ten origins of
+// 64 connections on one 2-core machine delivered less, at more CPU a delivery, than the same
+// ten held to a few (docs/benchmarks.md, "How many at once").
+//
+// So a pool compares its latency (a moving average of its last answered exchanges) with the
+// lowest that average has been lately (the baseline: over the last one or two
+// kBaselineWindow), as TCP Vegas compares a round trip with the shortest it has seen, and
+// keeps a limit. Each answered exchange raises it by one while the latency is under kGrowBelow
+// times the baseline (about twice the limit after a round, while the pool uses at least half
+// of it), lowers it by one while the latency is over kShrinkAbove times (about half after a
+// round; never below kFreeConcurrency), and leaves it in between. Only answered exchanges
+// count: a timeout or a refused connection says nothing about how the receiver's latency grows
+// with the load. A pool whose exchanges stopped finishing (hung requests, a receiver that
+// paused) for kStallFactor times its latency, and at least kStallFloor, is not held to the
+// limit, so requests behind hung ones still go. The pool applies the limit only while the
+// worker as a whole runs at least one origin's cap (docs/endpoints.md, "How many at once").
+//
+// Pure and single-threaded (the origin's strand owns it); time is passed in.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+
+namespace hookd::delivery {
+
+class ConcurrencyGrowth {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // Exchanges a pool may always run at once: ten origins held to a few were the fastest shape
+  // measured (docs/benchmarks.md).
+  static constexpr std::size_t kFreeConcurrency = 3;
+  // Between the two the limit holds: a band wide enough that a receiver's noise does not move
+  // it every exchange.
+  static constexpr double kGrowBelow = 1.5;
+  static constexpr double kShrinkAbove = 3.0;
+  // A receiver that became slower for good is held back for one to two of these.
+  static constexpr Clock::duration kBaselineWindow = std::chrono::seconds(10);
+  // The floor is above the tens of milliseconds a loaded machine deschedules hookd for: such a
+  // pause is not a stall of the receiver, and would set the limit aside with every pause.
+  static constexpr double kStallFactor = 4.0;
+  static constexpr Clock::duration kStallFloor = std::chrono::milliseconds(100);
+
+  // An exchange on an open connection was answered after `latency`; `running` exchanges (this
+  // one included) were running as it ended.
+  void answered(Clock::time_point now, Clock::duration latency, std::size_t running);
+
+  // Whether the pool may run `running` exchanges at once (one more than now).
+  bool may_run(std::size_t running, Clock::time_point now) const;
+
+  // The moving average of the latency, its baseline, and the limit. Zero until measured.
+  Clock::duration latency() const;
+  Clock::duration baseline() const;
+  std::size_t limit() const { return static_cast<std::size_t>(limit_); }
+
+ private:
+  std::size_t samples_ = 0;
+  double latency_s_ = 0;
+  // The lowest latency_s_ in the window that began at window_start_, and in the one before it.
+  Clock::time_point window_start_{};
+  double low_this_window_ = 0;
+  double low_last_window_ = 0;
+  Clock::time_point last_answer_{};
+  double limit_ = 0;  // 0 until the latency is measured: no limit
+};
+
+}  // namespace hookd::delivery

@@ -1,0 +1,138 @@
+#include "delivery/concurrency_growth.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <random>
+
+#include <gtest/gtest.h>
+
+namespace hookd::delivery {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = ConcurrencyGrowth::Clock;
+
+// A pool with a deep queue in front of a receiver: it runs as many exchanges as it may (up to
+// `cap`), and each answer takes `latency(running)`. Time moves by what Little's law says
+// separates two answers. Returns the time after `answers` answers.
+Clock::time_point drain(ConcurrencyGrowth& growth, Clock::time_point now, int answers, std::size_t cap,
+                        const std::function<Clock::duration(std::size_t running)>& latency) {
+  for (int i = 0; i < answers; ++i) {
+    std::size_t running = 1;
+    while (running < cap && growth.may_run(running + 1, now)) ++running;
+    const Clock::duration took = latency(running);
+    now += took / static_cast<Clock::rep>(running);
+    growth.answered(now, took, running);
+  }
+  return now;
+}
+
+// A pool that first learnt the receiver one request at a time, then drained `answers` with up
+// to 64 at once.
+Clock::time_point learn_then_drain(ConcurrencyGrowth& growth, int answers,
+                                   const std::function<Clock::duration(std::size_t running)>& latency) {
+  const auto now = drain(growth, Clock::time_point{} + 1h, 32, 1, latency);
+  return drain(growth, now, answers, 64, latency);
+}
+
+// A receiver (or a machine) at its limit: twice the requests take twice as long.
+Clock::duration saturated(std::size_t running) { return 2ms * static_cast<Clock::rep>(running); }
+
+std::size_t running_after(const ConcurrencyGrowth& growth, Clock::time_point now, std::size_t cap) {
+  std::size_t running = 1;
+  while (running < cap && growth.may_run(running + 1, now)) ++running;
+  return running;
+}
+
+TEST(ConcurrencyGrowth, AnUnmeasuredPoolRunsWhatItNeeds) {
+  const ConcurrencyGrowth growth;
+  EXPECT_TRUE(growth.may_run(64, Clock::time_point{}));
+  EXPECT_EQ(growth.limit(), 0u);
+}
+
+// A receiver with room answers 60 at once as fast as 6: the pool gets its whole cap.
+TEST(ConcurrencyGrowth, AReceiverWhoseLatencyStaysFlatGetsTheCap) {
+  ConcurrencyGrowth growth;
+  const auto now = learn_then_drain(growth, 600, [](std::size_t) { return 200ms; });
+  EXPECT_EQ(running_after(growth, now, 64), 64u);
+}
+
+// At its limit more at once would only queue there; the pool keeps a few.
+TEST(ConcurrencyGrowth, AReceiverWhoseLatencyGrowsWithTheLoadKeepsAFew) {
+  ConcurrencyGrowth growth;
+  const auto now = learn_then_drain(growth, 2000, saturated);
+  const std::size_t running = running_after(growth, now, 64);
+  EXPECT_LE(running, 4u) << "its latency tripled by 3 at once";
+  EXPECT_GE(running, ConcurrencyGrowth::kFreeConcurrency);
+}
+
+// One that serves up to 16 in parallel and queues the rest: the pool settles near 16, not 64
+// and not the few it may always run.
+TEST(ConcurrencyGrowth, AReceiverWithSixteenWorkersGetsAboutSixteen) {
+  ConcurrencyGrowth growth;
+  const auto sixteen_workers = [](std::size_t running) {
+    return 10ms * static_cast<Clock::rep>((running + 15) / 16);
+  };
+  const auto now = learn_then_drain(growth, 3000, sixteen_workers);
+  const std::size_t running = running_after(growth, now, 64);
+  EXPECT_GE(running, 16u);
+  EXPECT_LE(running, 48u) << "its latency tripled at 33 at once";
+}
+
+// Webhook receivers are noisy: here each answer takes a log-normal time (the median 100 ms,
+// one in ten over 360 ms), whatever the load. The moving average smooths that out, and the
+// pool still gets its cap.
+TEST(ConcurrencyGrowth, ANoisyReceiverWhoseLatencyDoesNotGrowStillGetsTheCap) {
+  ConcurrencyGrowth growth;
+  std::mt19937 random(7);
+  std::lognormal_distribution<double> seconds(std::log(0.1), 1.0);
+  const auto noisy = [&](std::size_t) {
+    return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds(random)));
+  };
+  auto now = drain(growth, Clock::time_point{} + 1h, 32, 1, noisy);
+  std::size_t lowest = 64;
+  for (int round = 0; round < 20; ++round) {
+    now = drain(growth, now, 200, 64, noisy);
+    if (round >= 5) lowest = std::min(lowest, running_after(growth, now, 64));
+  }
+  EXPECT_GE(lowest, 32u) << "held back by its own noise";
+}
+
+// The baseline is the lowest the average was lately, not ever: a receiver that became five times
+// slower for good (a new release, a farther region) is held to a few only until that ages out.
+TEST(ConcurrencyGrowth, AReceiverThatBecameSlowerForGoodIsRelearnt) {
+  ConcurrencyGrowth growth;
+  auto now = drain(growth, Clock::time_point{} + 1h, 200, 1, [](std::size_t) { return 10ms; });
+  now = drain(growth, now, 50, 64, [](std::size_t) { return 50ms; });
+  EXPECT_LE(running_after(growth, now, 64), 4u) << "five times its recent low";
+  // Two windows later the 10 ms are forgotten.
+  now = drain(growth, now, 1, 1, [](std::size_t) { return 50ms; });
+  now += 2 * ConcurrencyGrowth::kBaselineWindow;
+  now = drain(growth, now, 2000, 64, [](std::size_t) { return 50ms; });
+  EXPECT_EQ(running_after(growth, now, 64), 64u);
+}
+
+// Exchanges that stop finishing (some hang, the receiver paused) hold the limit's slots; past
+// the stall time the limit is set aside and the drain estimate alone decides.
+TEST(ConcurrencyGrowth, APoolWhoseExchangesStoppedFinishingIsNotHeldToItsLimit) {
+  ConcurrencyGrowth growth;
+  const auto now = learn_then_drain(growth, 500, saturated);
+  ASSERT_LE(running_after(growth, now, 64), 4u);
+  // The latency is about 8 ms; four times that is under the floor of 100 ms.
+  EXPECT_LE(running_after(growth, now + 99ms, 64), 4u);
+  EXPECT_EQ(running_after(growth, now + 101ms, 64), 64u);
+}
+
+TEST(ConcurrencyGrowth, ThePoolMayAlwaysRunAFew) {
+  ConcurrencyGrowth growth;
+  const auto awful = [](std::size_t running) { return 1ms * static_cast<Clock::rep>(running * running); };
+  auto now = drain(growth, Clock::time_point{} + 1h, 32, 1, [](std::size_t) { return 1ms; });
+  now = drain(growth, now, 200, 64, awful);
+  ASSERT_LT(now - (Clock::time_point{} + 1h), ConcurrencyGrowth::kBaselineWindow) << "the 1 ms is still the baseline";
+  EXPECT_EQ(growth.limit(), ConcurrencyGrowth::kFreeConcurrency);
+  EXPECT_TRUE(growth.may_run(ConcurrencyGrowth::kFreeConcurrency, now));
+}
+
+}  // namespace
+}  // namespace hookd::delivery
