@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <ctime>
 #include <numeric>
 
@@ -38,7 +39,7 @@ std::int64_t parse_rfc3339_micros(std::string_view text) {
 
 Arrivals::Arrivals(std::size_t expected) {
   seen_.reserve(expected);
-  latencies_us_.reserve(expected);
+  samples_.reserve(expected);
 }
 
 void Arrivals::record(const test_support::ReceivedRequest& request) {
@@ -66,7 +67,7 @@ void Arrivals::record(std::string_view webhook_id, std::string_view body, std::c
     duplicates_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  latencies_us_.push_back(occurred < 0 ? -1 : arrived_us - occurred);
+  samples_.push_back({occurred, occurred < 0 ? -1 : arrived_us - occurred});
   first_arrival_ = std::min(first_arrival_, arrived);
   last_arrival_ = std::max(last_arrival_, arrived);
   distinct_.fetch_add(1, std::memory_order_relaxed);
@@ -83,15 +84,18 @@ std::chrono::system_clock::time_point Arrivals::first_arrival() const {
 }
 
 LatencySummary Arrivals::latency() const {
-  std::vector<std::int64_t> sorted;
+  std::vector<Sample> samples;
   {
     std::lock_guard lock(mutex_);
-    sorted = latencies_us_;
+    samples = samples_;
   }
-  std::erase_if(sorted, [](std::int64_t v) { return v < 0; });
+  std::erase_if(samples, [](const Sample& s) { return s.latency_us < 0; });
   LatencySummary s;
-  s.samples = sorted.size();
-  if (sorted.empty()) return s;
+  s.samples = samples.size();
+  if (samples.empty()) return s;
+  std::vector<std::int64_t> sorted;
+  sorted.reserve(samples.size());
+  for (const auto& sample : samples) sorted.push_back(sample.latency_us);
   std::sort(sorted.begin(), sorted.end());
   // Nearest-rank percentile.
   auto at = [&](double p) {
@@ -104,6 +108,20 @@ LatencySummary Arrivals::latency() const {
   s.max_ms = static_cast<double>(sorted.back()) / 1000.0;
   s.mean_ms = static_cast<double>(std::accumulate(sorted.begin(), sorted.end(), std::int64_t{0})) /
               static_cast<double>(sorted.size()) / 1000.0;
+
+  constexpr std::int64_t kQuarter = 250'000;
+  std::int64_t first_us = samples.front().occurred_us;
+  for (const auto& sample : samples) first_us = std::min(first_us, sample.occurred_us);
+  std::map<std::int64_t, std::size_t> slow;  // quarter second -> deliveries over kSlowMs
+  for (const auto& sample : samples) {
+    if (static_cast<double>(sample.latency_us) > kSlowMs * 1000.0) ++slow[(sample.occurred_us - first_us) / kQuarter];
+  }
+  for (const auto& [quarter, count] : slow) {
+    char part[48];
+    std::snprintf(part, sizeof part, "%s+%.2f s: %zu", s.slow_by_publish_time.empty() ? "" : ", ",
+                  static_cast<double>(quarter) * 0.25, count);
+    s.slow_by_publish_time += part;
+  }
   return s;
 }
 

@@ -27,7 +27,12 @@ inline constexpr std::string_view kWarmupPrefix = "warmup-";
 struct LatencySummary {
   std::size_t samples = 0;
   double p50_ms = 0, p90_ms = 0, p99_ms = 0, max_ms = 0, mean_ms = 0;
+  // When the slow ones were published: for each quarter second from the first publish that
+  // had deliveries over kSlowMs, "+<second>: <how many>", in order. Tells a stall at one moment
+  // from a tail spread over the phase.
+  std::string slow_by_publish_time;
 };
+inline constexpr double kSlowMs = 10.0;
 
 class Arrivals {
  public:
@@ -50,7 +55,11 @@ class Arrivals {
  private:
   mutable std::mutex mutex_;
   std::unordered_set<std::string> seen_;     // webhook-id of every delivery so far
-  std::vector<std::int64_t> latencies_us_;   // one per distinct delivery
+  struct Sample {
+    std::int64_t occurred_us;  // -1 when unreadable
+    std::int64_t latency_us;
+  };
+  std::vector<Sample> samples_;  // one per distinct delivery
   std::chrono::system_clock::time_point first_arrival_ = std::chrono::system_clock::time_point::max();
   std::chrono::system_clock::time_point last_arrival_{};
   std::atomic<std::size_t> distinct_{0};

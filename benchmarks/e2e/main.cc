@@ -312,6 +312,12 @@ void print_phase(const char* name, const Phase& p) {
               p.latency.p90_ms, p.latency.p99_ms, p.latency.max_ms);
 }
 
+// Where a phase's tail comes from: one stall or a spread (bench::LatencySummary).
+void print_slow(const Phase& p) {
+  std::printf("           over %.0f ms, by quarter second of publishing: %s\n", kSlowMs,
+              p.latency.slow_by_publish_time.empty() ? "none" : p.latency.slow_by_publish_time.c_str());
+}
+
 void print_shape(const Options& o, const ShapeResult& r) {
   std::printf("shape: %ld webhooks on %s\n", o.webhooks, shape_name(r.shape));
   if (r.ceiling.ran) {
@@ -323,7 +329,10 @@ void print_shape(const Options& o, const ShapeResult& r) {
   }
   print_phase("backlog", r.backlog);
   if (r.ceiling.ran) std::printf("           = %.1f%% of the ceiling\n", 100.0 * r.backlog.per_s() / r.ceiling.requests_per_s);
-  if (r.paced.expected > 0) print_phase("paced", r.paced);
+  if (r.paced.expected > 0) {
+    print_phase("paced", r.paced);
+    print_slow(r.paced);
+  }
   std::printf("  peak RSS %.1f MiB (VmHWM, %ld subscriptions); produce errors %ld; hookd exit code %d\n",
               static_cast<double>(r.peak_rss_kib) / 1024.0, std::max(o.subscriptions, o.webhooks), r.produce_errors,
               r.exit_code);
