@@ -32,6 +32,7 @@
 // exited non-zero, 2 on a usage error.
 #include <boost/asio/ip/host_name.hpp>
 
+#include <malloc.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -276,6 +277,12 @@ ShapeResult run_shape(const Options& o, Shape shape, const Broker& broker, const
     perf.reset();
     receiver.record_into(nullptr);
   }
+  // The backlog's arrivals (200,000 ids the receiver threads allocated) were just freed into
+  // those threads' glibc arenas. Left there, the receiver's first larger allocation of the paced
+  // phase consolidates them: both receiver threads spent 20-25 ms in malloc_consolidate, reading
+  // nothing, and that stall was most of the paced phase's p99 (docs/benchmarks.md). Consolidate
+  // now, in this thread, before the paced phase starts.
+  malloc_trim(0);
   // 3. The paced phase.
   if (o.rate > 0 && o.paced_events > 0) {
     std::this_thread::sleep_for(std::chrono::seconds(o.settle_seconds));
