@@ -22,12 +22,6 @@ using test_support::HttpsReceiver;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string write_file(const std::string& name, const std::string& text) {
-  const std::string path = (std::filesystem::temp_directory_path() / (unique(name))).string();
-  std::ofstream(path) << text;
-  return path;
-}
-
 CommandResult hookd(std::vector<std::string> args) { return test_support::run_command(HOOKD_BINARY, args); }
 
 std::vector<std::string> lines_of(const std::string& text) {
@@ -39,10 +33,24 @@ std::vector<std::string> lines_of(const std::string& text) {
 
 class InspectTest : public ScenarioTest {
  protected:
+  ~InspectTest() override {
+    std::error_code ignored;
+    for (const auto& path : written_) std::filesystem::remove(path, ignored);
+  }
+  // A file in the temporary directory, removed with the test.
+  std::string write_file(const std::string& name, const std::string& text) {
+    std::string path = (std::filesystem::temp_directory_path() / unique(name)).string();
+    std::ofstream(path) << text;
+    written_.push_back(path);
+    return path;
+  }
   std::string config_file(const std::string& extra = "") {
     return write_file("hookd-inspect.yaml", scenario.config_yaml(ca.ca_file(), extra));
   }
   HttpsReceiver receiver{{.tls = true, .certificate = ca.localhost()}};
+
+ private:
+  std::vector<std::string> written_;
 };
 
 TEST_F(InspectTest, CheckConnectPassesAgainstTheBrokerWithTheTopics) {
