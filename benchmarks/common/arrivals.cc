@@ -112,6 +112,7 @@ LatencySummary Arrivals::latency() const {
   constexpr std::int64_t kQuarter = 250'000;
   std::int64_t first_us = samples.front().occurred_us;
   for (const auto& sample : samples) first_us = std::min(first_us, sample.occurred_us);
+  s.first_published_us = first_us;
   std::map<std::int64_t, std::size_t> slow;  // quarter second -> deliveries over kSlowMs
   for (const auto& sample : samples) {
     if (static_cast<double>(sample.latency_us) > kSlowMs * 1000.0) ++slow[(sample.occurred_us - first_us) / kQuarter];

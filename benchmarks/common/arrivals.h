@@ -31,6 +31,7 @@ struct LatencySummary {
   // had deliveries over kSlowMs, "+<second>: <how many>", in order. Tells a stall at one moment
   // from a tail spread over the phase.
   std::string slow_by_publish_time;
+  std::int64_t first_published_us = 0;  // Unix microseconds; the quarter seconds count from here
 };
 inline constexpr double kSlowMs = 10.0;
 

@@ -40,6 +40,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <memory>
 #include <optional>
 #include <string>
@@ -320,8 +321,13 @@ void print_phase(const char* name, const Phase& p) {
 }
 
 // Where a phase's tail comes from: one stall or a spread (bench::LatencySummary).
+// The first publish's UTC time of day is there to find the same moment in the broker's logs.
 void print_slow(const Phase& p) {
-  std::printf("           over %.0f ms, by quarter second of publishing: %s\n", kSlowMs,
+  const std::time_t seconds = static_cast<std::time_t>(p.latency.first_published_us / 1'000'000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  std::printf("           over %.0f ms, by quarter second of publishing from %02d:%02d:%02d.%03d UTC: %s\n", kSlowMs,
+              utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(p.latency.first_published_us / 1000 % 1000),
               p.latency.slow_by_publish_time.empty() ? "none" : p.latency.slow_by_publish_time.c_str());
 }
 
