@@ -179,15 +179,16 @@ void OriginPool::opened(std::optional<Clock::duration> open_time) {
 
 void OriginPool::finish(std::shared_ptr<Connection> reusable, Clock::duration latency,
                         std::optional<Clock::duration> answered) {
-  if (answered) growth_.answered(now(), *answered, in_flight_ - opening_);
+  const Clock::time_point time = now();
+  if (answered) growth_.answered(time, *answered, in_flight_ - opening_);
   --in_flight_;
   context_->in_flight.fetch_sub(1, std::memory_order_relaxed);
-  drain_.finished(now(), latency);
+  drain_.finished(time, latency);
   if (reusable) {
     if (shut_down_) {
       reusable->close();
     } else {
-      reusable->idle_since = now();
+      reusable->idle_since = time;
       idle_.push_back(std::move(reusable));
       context_->idle_connections.fetch_add(1, std::memory_order_relaxed);
     }
@@ -372,8 +373,6 @@ asio::awaitable<void> OriginPool::attempt(std::shared_ptr<OriginPool> self, std:
         if (phase.ok) {
           exchange_started = self->now();
           phase = co_await connection->exchange(pending.url, pending.request, self->context_->options);
-        } else {
-          exchange_started.reset();
         }
       }
     }
