@@ -85,10 +85,11 @@ TEST_F(ClientTest, ABurstToASlowReceiverOpensConnectionsInParallel) {
   EXPECT_GE(receiver->max_requests_in_progress(), 4u) << "waiting would take 500 ms a request";
 }
 
-// Two origins on one machine at its limit: each request takes 3 ms for every request the
+// Two origins on one machine at its limit: each request takes 10 ms for every request the
 // machine handles at once, so more at once only wait longer. Beyond one origin's cap in all,
 // each pool runs only as many as keep its latency near its low (delivery/concurrency_growth.h);
-// without that both pools run their cap, 16 at once.
+// without that both pools run their cap, 16 at once. Tens of milliseconds a request, so a loaded
+// test machine's pauses of hookd stay well under the stall time that sets the limit aside.
 TEST_F(ClientTest, OriginsOnOneSaturatedMachineRunAboutOneCapBetweenThem) {
   auto first = start_receiver();
   auto second = start_receiver();
@@ -99,7 +100,7 @@ TEST_F(ClientTest, OriginsOnOneSaturatedMachineRunAboutOneCapBetweenThem) {
     while (at_once > seen && !most_at_once.compare_exchange_weak(seen, at_once)) {
     }
     Behaviour b = Behaviour::respond(200);
-    b.delay = 3ms * static_cast<std::chrono::milliseconds::rep>(at_once);
+    b.delay = 10ms * static_cast<std::chrono::milliseconds::rep>(at_once);
     return b;
   };
   first->set_handler(saturated);
@@ -115,7 +116,7 @@ TEST_F(ClientTest, OriginsOnOneSaturatedMachineRunAboutOneCapBetweenThem) {
   most_at_once = 0;
 
   std::vector<std::future<Outcome>> burst;
-  for (int i = 0; i < 120; ++i) {
+  for (int i = 0; i < 60; ++i) {
     burst.push_back(post(first->url("/burst")));
     burst.push_back(post(second->url("/burst")));
   }
@@ -123,7 +124,10 @@ TEST_F(ClientTest, OriginsOnOneSaturatedMachineRunAboutOneCapBetweenThem) {
     ASSERT_EQ(f.wait_for(20s), std::future_status::ready);
     EXPECT_EQ(f.get().result, AttemptResult::success_2xx);
   }
-  EXPECT_LE(most_at_once.load(), 11u) << "each origin at its cap would be 16";
+  // The worker runs one origin's cap (8) freely; the other origin is held to its limit: its floor
+  // of 3, plus one for each of the burst's first answers that came back as fast as the warm-up's
+  // (one or two; 11-13 measured in runs on a loaded machine, 16 in every run without the limit).
+  EXPECT_LE(most_at_once.load(), 14u) << "each origin at its cap would be 16";
 }
 
 // A receiver that pauses (answers nothing, finishes no handshake) makes every busy connection
