@@ -73,7 +73,9 @@ void Producer::produce(std::string_view topic, std::string_view key, std::string
   // Owned by librdkafka until the delivery report, which deletes it.
   auto callback = std::make_unique<AckCallback>(std::move(on_ack));
   pending_.fetch_add(1, std::memory_order_relaxed);
-  rd_kafka_headers_t* hdrs = rd_kafka_headers_new(headers.size());
+  // A record without headers gets no header list: the attempts log writes one record a
+  // delivery, and an empty list still costs librdkafka two allocations.
+  rd_kafka_headers_t* hdrs = headers.empty() ? nullptr : rd_kafka_headers_new(headers.size());
   for (const auto& h : headers) {
     rd_kafka_header_add(hdrs, h.name.data(), static_cast<ssize_t>(h.name.size()), h.value.data(),
                         static_cast<ssize_t>(h.value.size()));
@@ -92,18 +94,18 @@ void Producer::produce(std::string_view topic, std::string_view key, std::string
   fields[2].u.mem.size = value.size();
   fields[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
   fields[3].u.i = RD_KAFKA_MSG_F_COPY;
-  fields[4].vtype = RD_KAFKA_VTYPE_HEADERS;
-  fields[4].u.headers = hdrs;
-  fields[5].vtype = RD_KAFKA_VTYPE_OPAQUE;
-  fields[5].u.ptr = callback.get();
-  rd_kafka_error_t* error = rd_kafka_produceva(handle_.get(), fields.data(), fields.size());
+  fields[4].vtype = RD_KAFKA_VTYPE_OPAQUE;
+  fields[4].u.ptr = callback.get();
+  fields[5].vtype = RD_KAFKA_VTYPE_HEADERS;
+  fields[5].u.headers = hdrs;
+  rd_kafka_error_t* error = rd_kafka_produceva(handle_.get(), fields.data(), hdrs != nullptr ? 6 : 5);
   if (error == nullptr) {
     (void)callback.release();  // the headers and the callback now belong to the record
     return;
   }
   const rd_kafka_resp_err_t err = rd_kafka_error_code(error);
   rd_kafka_error_destroy(error);
-  rd_kafka_headers_destroy(hdrs);  // not taken on failure
+  if (hdrs != nullptr) rd_kafka_headers_destroy(hdrs);  // not taken on failure
   log::limited(log::Level::warn, "kafka.producer.produce", "cannot queue record",
                {{"topic", topic}, {"error", describe(err)}});
   run_ack(*callback, err);

@@ -113,31 +113,37 @@ std::vector<Message> poll_until(GroupConsumer& consumer, const std::function<boo
   return out;
 }
 
+// The second record has no headers, as the attempts log writes them: the producer then gives
+// librdkafka no header list at all, and the record still reads back whole.
 TEST_F(KafkaTest, ProducerAckCarriesHeadersToTheConsumer) {
   const auto topic = unique("headers");
   create_topic(topic, 1);
   Producer producer(settings_);
   std::atomic<int> acks{0};
-  std::atomic<rd_kafka_resp_err_t> ack_error{RD_KAFKA_RESP_ERR__FAIL};
+  std::atomic<int> ack_errors{0};
+  auto on_ack = [&](rd_kafka_resp_err_t err) {
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) ++ack_errors;
+    ++acks;
+  };
   producer.produce(topic, "wh_1", "original event bytes",
-                   {{"hookd-kind", "delivery"}, {"hookd-reason", "exhausted"}, {"hookd-attempts", "[]"}},
-                   [&](rd_kafka_resp_err_t err) {
-                     ack_error = err;
-                     ++acks;
-                   });
+                   {{"hookd-kind", "delivery"}, {"hookd-reason", "exhausted"}, {"hookd-attempts", "[]"}}, on_ack);
+  producer.produce(topic, "wh_2", "{\"attempt\":1}", {}, on_ack);
   ASSERT_EQ(producer.flush(15s), RD_KAFKA_RESP_ERR_NO_ERROR);
-  EXPECT_EQ(acks.load(), 1);
-  EXPECT_EQ(ack_error.load(), RD_KAFKA_RESP_ERR_NO_ERROR);
+  EXPECT_EQ(acks.load(), 2);
+  EXPECT_EQ(ack_errors.load(), 0);
 
   GroupConsumer consumer(consumer_settings(), consumer_options(unique("g"), topic));
-  auto got = poll_until(consumer, [](const auto& v) { return !v.empty(); });
-  ASSERT_EQ(got.size(), 1u);
+  auto got = poll_until(consumer, [](const auto& v) { return v.size() >= 2; });
+  ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[0].key(), "wh_1");
   EXPECT_EQ(got[0].value(), "original event bytes");
   EXPECT_EQ(got[0].header("hookd-kind"), "delivery");
   EXPECT_EQ(got[0].header("hookd-reason"), "exhausted");
   EXPECT_EQ(got[0].header("hookd-attempts"), "[]");
   EXPECT_EQ(got[0].header("absent"), std::nullopt);
+  EXPECT_EQ(got[1].key(), "wh_2");
+  EXPECT_EQ(got[1].value(), "{\"attempt\":1}");
+  EXPECT_EQ(got[1].header("hookd-kind"), std::nullopt);
   EXPECT_TRUE(consumer.joined());
 }
 
