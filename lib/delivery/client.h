@@ -23,7 +23,7 @@
 //   1 KiB (Outcome.response_excerpt). Every read is bounded (delivery/connection.h): a
 //   response whose header, chunk framing or trailer is over its limit is a protocol_error.
 // - A request with a header name that is not a token or a value holding a control character
-//   ends `blocked` without being sent (delivery/types.h, valid_header_value). Retry-After is parsed on every response
+//   ends `blocked` without being sent (delivery/request_headers.h). Retry-After is parsed on every response
 //   (Outcome.retry_after); which statuses honour it is the caller's business.
 // - A keep-alive connection that fails before any response byte arrives (the server closed
 //   it while idle) is retried once on a fresh connection.

@@ -12,7 +12,6 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "delivery/network_guard.h"
-#include "delivery/request_head.h"
 #include "delivery/tls_context.h"
 
 namespace hookd::delivery {
@@ -341,18 +340,9 @@ asio::awaitable<void> OriginPool::attempt(std::shared_ptr<OriginPool> self, std:
   std::optional<Clock::time_point> exchange_started;  // of the last exchange, for growth_
   try {
     PhaseResult phase;
-    // Checked here rather than in post(): Request::refresh may have rewritten the headers.
-    for (const auto& [name, value] : pending.request.headers) {
-      if (framing_header(name)) {
-        phase = PhaseResult::failed(AttemptResult::blocked, "header " + name + " is written by hookd, not by the caller");
-        break;
-      }
-      if (!valid_header_name(name) || !valid_header_value(value)) {
-        // Names the header, never its value (a value may be a signature or a token).
-        phase = PhaseResult::failed(AttemptResult::blocked, "header " + (valid_header_name(name) ? name : "name") +
-                                                                " holds a character that cannot be sent");
-        break;
-      }
+    // Read here rather than in post(): Request::refresh may have replaced the headers.
+    if (!pending.request.headers.refusal().empty()) {
+      phase = PhaseResult::failed(AttemptResult::blocked, pending.request.headers.refusal());
     }
     if (phase.ok && !reused) {
       phase = co_await self->open_fresh(connection, pending.url, started);

@@ -2,7 +2,6 @@
 
 #include <charconv>
 
-#include <boost/beast/core/string.hpp>
 
 namespace hookd::delivery {
 
@@ -20,11 +19,6 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
 
 }  // namespace
 
-bool framing_header(std::string_view name) {
-  using boost::beast::iequals;
-  return iequals(name, "host") || iequals(name, "content-length") || iequals(name, "transfer-encoding");
-}
-
 void write_request_head(std::string& out, const TargetUrl& url, const Request& request, std::string_view user_agent) {
   out.clear();
   out.append("POST ").append(url.target).append(" HTTP/1.1\r\nHost: ");
@@ -38,12 +32,8 @@ void write_request_head(std::string& out, const TargetUrl& url, const Request& r
     append_number(out, url.port);
   }
   out.append("\r\n");
-  bool has_user_agent = false;
-  for (const auto& [name, value] : request.headers) {
-    append_field(out, name, value);
-    if (boost::beast::iequals(name, "user-agent")) has_user_agent = true;
-  }
-  if (!has_user_agent && !user_agent.empty()) append_field(out, "User-Agent", user_agent);
+  out.append(request.headers.wire());
+  if (!user_agent.empty() && !request.headers.contains("user-agent")) append_field(out, "User-Agent", user_agent);
   out.append("Content-Length: ");
   append_number(out, request.body ? request.body->size() : 0);
   out.append("\r\n\r\n");

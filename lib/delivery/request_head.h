@@ -10,7 +10,7 @@
 // hookd owns the framing: a caller's Host, Content-Length or Transfer-Encoding would disagree
 // with it (Beast's prepare_payload used to overwrite two of them and send a second Host), so
 // such a request is refused before any connection is used, as a header with a character that
-// cannot be sent is (delivery/types.h, docs/contract.md).
+// cannot be sent is (delivery/request_headers.h, docs/contract.md).
 #pragma once
 
 #include <string>
@@ -20,9 +20,6 @@
 #include "delivery/types.h"
 
 namespace hookd::delivery {
-
-// Whether hookd writes this header itself, so a caller may not (case-insensitive).
-bool framing_header(std::string_view name);
 
 // Replaces `out` with the head of a POST of `request` to `url` (headers already checked).
 void write_request_head(std::string& out, const TargetUrl& url, const Request& request, std::string_view user_agent);

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "delivery/request_headers.h"
 #include "delivery/target_url.h"
 
 namespace hookd::delivery {
@@ -59,21 +60,11 @@ struct Outcome {
   std::string response_excerpt;
 };
 
-// Whether a header may be sent as it is. The request head is written byte for byte
-// (delivery/request_head.h), so a CR or LF in a value would end the header there and start
-// another (or the body). Names must be RFC 9110 tokens; values may hold any byte but the
-// controls (0x00-0x1F except HTAB, and 0x7F). An attempt whose request breaks this, or sets a
-// header hookd writes itself (Host, Content-Length, Transfer-Encoding), is `blocked` before any
-// connection is used: a value is never cleaned up, since the signature covers some of them
-// (docs/contract.md).
-bool valid_header_name(std::string_view name);
-bool valid_header_value(std::string_view value);
-
 struct Request {
   std::string url;
   // Shared, not copied: the caller keeps the same bytes for a retry record if the attempt fails.
   std::shared_ptr<const std::string> body;
-  std::vector<std::pair<std::string, std::string>> headers;  // each checked as above
+  RequestHeaders headers;  // checked as they are added: a refused set ends the attempt `blocked`
   // Called (on the origin's strand) when the request leaves its origin's wait queue, right
   // before its attempt: it may rewrite the request's headers (a fresh timestamp and signature,
   // the webhook's current keys) and returns false to end it with `cancelled` and no attempt

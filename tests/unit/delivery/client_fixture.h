@@ -92,13 +92,13 @@ class ClientTest : public ::testing::Test {
     return future;
   }
   std::future<Outcome> post(std::string url, std::string body = "{}",
-                            std::vector<std::pair<std::string, std::string>> headers = {}) {
+                            RequestHeaders headers = {}) {
     return post(Request{std::move(url), std::make_shared<const std::string>(std::move(body)), std::move(headers), {}});
   }
 
   // Posts and waits (at most 10 s, far beyond any timeout the tests configure).
   Outcome send(std::string url, std::string body = "{}",
-               std::vector<std::pair<std::string, std::string>> headers = {}) {
+               RequestHeaders headers = {}) {
     auto future = post(std::move(url), std::move(body), std::move(headers));
     if (future.wait_for(10s) != std::future_status::ready) {
       ADD_FAILURE() << "no outcome within 10 s";

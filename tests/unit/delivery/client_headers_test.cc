@@ -42,6 +42,36 @@ TEST(HeaderChecks, NamesMustBeTokens) {
   for (const char* bad : {"", "a b", "a:b", "a\r\nb", "a\"b", "caf\xc3\xa9"}) EXPECT_FALSE(valid_header_name(bad)) << bad;
 }
 
+TEST(RequestHeaders, HoldsTheLinesInOrderAsTheyGoOnTheWire) {
+  RequestHeaders headers;
+  headers.add("webhook-id", "msg_1");
+  headers.add("x-empty", "");
+  headers.add("x-blue-event", "a: b\tc");  // a colon and a tab in a value are fine
+  EXPECT_EQ(headers.wire(), "webhook-id: msg_1\r\nx-empty: \r\nx-blue-event: a: b\tc\r\n");
+  EXPECT_EQ(headers.size(), 3u);
+  EXPECT_EQ(headers.refusal(), "");
+  const std::vector<std::pair<std::string, std::string>> read(headers.begin(), headers.end());
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"webhook-id", "msg_1"}, {"x-empty", ""}, {"x-blue-event", "a: b\tc"}};
+  EXPECT_EQ(read, expected);
+  EXPECT_TRUE(headers.contains("X-Blue-Event"));
+  EXPECT_FALSE(headers.contains("x-blue"));
+  const RequestHeaders none;
+  EXPECT_TRUE(none.empty());
+  EXPECT_TRUE(none.begin() == none.end());
+}
+
+TEST(RequestHeaders, TheFirstHeaderThatCannotBeSentRefusesTheSetAndIsNotWritten) {
+  RequestHeaders injected{{"webhook-id", "msg_1"}, {"x-blue-event", "a\r\nx-injected: yes"}, {"Host", "evil"}};
+  EXPECT_EQ(injected.refusal(), "header x-blue-event holds a character that cannot be sent");
+  EXPECT_EQ(injected.wire(), "webhook-id: msg_1\r\n");  // nothing from the refused one on
+  EXPECT_EQ(injected.size(), 1u);
+
+  EXPECT_EQ(RequestHeaders({{"Content-Length", "5"}}).refusal(), "header Content-Length is written by hookd, not by the caller");
+  EXPECT_EQ(RequestHeaders({{"a:b", "1"}}).refusal(), "header name holds a character that cannot be sent");
+  EXPECT_EQ(RequestHeaders({{"", "1"}}).refusal(), "header name holds a character that cannot be sent");
+}
+
 TEST_F(ClientTest, HeaderValueWithCrLfIsBlockedAndNothingIsSent) {
   auto receiver = start_receiver();
   start_client();
@@ -94,7 +124,7 @@ class RefreshTest : public ClientTest {
     receiver.enqueue(slow);
     first_ = post(receiver.url("/first"));
   }
-  std::future<Outcome> post_refreshed(std::string url, std::vector<std::pair<std::string, std::string>> headers,
+  std::future<Outcome> post_refreshed(std::string url, RequestHeaders headers,
                                       std::function<bool(Request&)> refresh) {
     return post(Request{std::move(url), std::make_shared<const std::string>("{}"), std::move(headers), std::move(refresh)});
   }

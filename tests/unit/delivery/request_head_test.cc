@@ -10,7 +10,7 @@
 namespace hookd::delivery {
 namespace {
 
-Request request_with(std::string body, std::vector<std::pair<std::string, std::string>> headers) {
+Request request_with(std::string body, RequestHeaders headers) {
   return Request{"", std::make_shared<const std::string>(std::move(body)), std::move(headers), {}};
 }
 

@@ -61,7 +61,7 @@ class FakeSender final : public delivery::Sender {
   }
   std::string header(std::size_t i, std::string_view name) const {
     for (const auto& [n, v] : sent.at(i).request.headers)
-      if (n == name) return v;
+      if (n == name) return std::string(v);
     return "";
   }
 

@@ -42,7 +42,9 @@ TEST(AttemptRequest, CarriesTheStandardWebhooksAndBlueHeaders) {
   EXPECT_EQ(h.at("x-blue-event"), "TODO_CREATED");
   EXPECT_EQ(h.at("x-blue-webhook-id"), "wh_1");
   EXPECT_EQ(h.at("x-blue-attempt"), "3");
-  EXPECT_EQ(request.headers.front().first, "content-type");
+  EXPECT_EQ(request.headers.begin()->first, "content-type");
+  EXPECT_EQ(request.headers.size(), 9u);
+  EXPECT_EQ(request.headers.refusal(), "");
 }
 
 // The client takes the request's split URL instead of parsing `url` again: the subscription's
