@@ -40,7 +40,7 @@ void Client::post(Request request, std::function<void(Outcome)> done) {
   if (!url->tls && !context_->options.allow_http) return refuse(url->origin + ": plain http is not allowed");
 
   std::shared_ptr<OriginPool> pool = pool_for(url->origin);
-  pool->submit(PendingRequest{std::move(request), std::move(*url), std::move(done)});
+  pool->submit(std::make_unique<PendingRequest>(PendingRequest{std::move(request), std::move(*url), std::move(done)}));
 }
 
 void Client::shutdown() {

@@ -67,7 +67,7 @@ OriginPool::OriginPool(std::shared_ptr<ClientContext> context, asio::io_context&
       idle_timer_(strand_),
       drain_(std::max<std::size_t>(1, context_->options.max_in_flight_per_origin)) {}
 
-void OriginPool::submit(PendingRequest pending) {
+void OriginPool::submit(std::unique_ptr<PendingRequest> pending) {
   asio::post(strand_, [self = shared_from_this(), pending = std::move(pending)]() mutable {
     self->admit(std::move(pending));
   });
@@ -81,7 +81,7 @@ void OriginPool::shutdown() {
   });
 }
 
-void OriginPool::admit(PendingRequest pending) {
+void OriginPool::admit(std::unique_ptr<PendingRequest> pending) {
   if (can_start_one(now())) {
     if (waiting_.empty()) {
       start(std::move(pending));
@@ -97,9 +97,9 @@ void OriginPool::admit(PendingRequest pending) {
     outcome.result = AttemptResult::origin_queue_full;
     const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
         drain_.expected_wait(waiting_.size(), now()));
-    outcome.error = pending.url.origin + ": " + std::to_string(waiting_.size()) +
+    outcome.error = pending->url.origin + ": " + std::to_string(waiting_.size()) +
                     " requests waiting for this origin (expected wait " + std::to_string(wait.count()) + " ms)";
-    pending.done(std::move(outcome));
+    pending->done(std::move(outcome));
   }
 }
 
@@ -114,9 +114,9 @@ bool OriginPool::can_start_one(Clock::time_point now) const {
 
 void OriginPool::start_waiting() {
   while (!waiting_.empty() && can_start_one(now())) {
-    PendingRequest next = std::move(waiting_.front());
+    std::unique_ptr<PendingRequest> next = std::move(waiting_.front());
     waiting_.pop_front();
-    if (next.request.refresh && !refreshed(next)) continue;
+    if (next->request.refresh && !refreshed(*next)) continue;
     start(std::move(next));
   }
 }
@@ -154,7 +154,7 @@ bool OriginPool::queue_has_room(Clock::time_point now) const {
   return drain_.expected_wait(waiting_.size(), now) <= options.max_queue_wait;
 }
 
-void OriginPool::start(PendingRequest pending) {
+void OriginPool::start(std::unique_ptr<PendingRequest> pending) {
   ++in_flight_;
   context_->in_flight.fetch_add(1, std::memory_order_relaxed);
   drain_.started(now());
@@ -162,7 +162,7 @@ void OriginPool::start(PendingRequest pending) {
   const bool reused = connection != nullptr;
   if (!reused) {
     ++opening_;
-    asio::ssl::context* tls = pending.url.tls ? &context_->tls : nullptr;
+    asio::ssl::context* tls = pending->url.tls ? &context_->tls : nullptr;
     connection = std::make_shared<Connection>(strand_, tls);
   }
   auto executor = connection->executor();
@@ -328,7 +328,8 @@ asio::awaitable<PhaseResult> OriginPool::open_fresh(std::shared_ptr<Connection>&
 }
 
 asio::awaitable<void> OriginPool::attempt(std::shared_ptr<OriginPool> self, std::shared_ptr<Connection> connection,
-                                          bool reused, PendingRequest pending) {
+                                          bool reused, std::unique_ptr<PendingRequest> owned) {
+  PendingRequest& pending = *owned;
   const auto started = self->now();
   bool open_reported = reused;  // the pool counts the open it asked for until it hears of it
   auto report_open = [&](std::optional<Clock::duration> open_time) {

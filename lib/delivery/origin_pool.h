@@ -65,7 +65,10 @@ struct ClientContext {
 std::chrono::steady_clock::time_point idle_deadline(std::chrono::steady_clock::time_point idle_since, bool warmest,
                                                     const ClientOptions& options);
 
-// One request on its way: the parsed URL travels with it so it is parsed once.
+// One request on its way: the parsed URL travels with it so it is parsed once. It is allocated
+// once and handed on by pointer, from the caller's thread through the queue to the attempt: a
+// move of it is some twenty strings and functions (docs/benchmarks.md, "What a delivery still
+// costs").
 struct PendingRequest {
   Request request;
   TargetUrl url;
@@ -78,7 +81,7 @@ class OriginPool : public std::enable_shared_from_this<OriginPool> {
   OriginPool(std::shared_ptr<ClientContext> context, boost::asio::io_context& home);
 
   // Any thread. Starts the request, queues it, or answers origin_queue_full at once.
-  void submit(PendingRequest pending);
+  void submit(std::unique_ptr<PendingRequest> pending);
   // Any thread. Closes idle connections now and every connection when its attempt ends.
   void shutdown();
 
@@ -87,13 +90,13 @@ class OriginPool : public std::enable_shared_from_this<OriginPool> {
   Clock::time_point now() const { return context_->clock.steady_now(); }
 
   // All of these run on strand_.
-  void admit(PendingRequest pending);
+  void admit(std::unique_ptr<PendingRequest> pending);
   // Whether a request may start now: a slot is free, the origin's limit allows one more (while
   // the worker runs more than one origin's cap in all), and an idle connection waits for it or a
   // new one is sooner than a busy one (docs/endpoints.md, "How many at once" and "Opening
   // connections").
   bool can_start_one(Clock::time_point now) const;
-  void start(PendingRequest pending);
+  void start(std::unique_ptr<PendingRequest> pending);
   void start_waiting();
   // Asks a request leaving the queue whether it still goes (Request::refresh) and takes the
   // URL it gives; false when it ended instead.
@@ -121,7 +124,7 @@ class OriginPool : public std::enable_shared_from_this<OriginPool> {
 
   // Runs on strand_; calls done exactly once. `self` keeps the pool alive.
   static boost::asio::awaitable<void> attempt(std::shared_ptr<OriginPool> self, std::shared_ptr<Connection> connection,
-                                              bool reused, PendingRequest pending);
+                                              bool reused, std::unique_ptr<PendingRequest> owned);
   boost::asio::awaitable<PhaseResult> open_fresh(std::shared_ptr<Connection>& connection, const TargetUrl& url,
                                                  Clock::time_point started);
 
@@ -134,7 +137,7 @@ class OriginPool : public std::enable_shared_from_this<OriginPool> {
   std::size_t opening_ = 0;  // of in_flight_: attempts opening the connection start() asked for
   DrainEstimate drain_;
   ConcurrencyGrowth growth_;
-  std::deque<PendingRequest> waiting_;
+  std::deque<std::unique_ptr<PendingRequest>> waiting_;
   std::vector<std::shared_ptr<Connection>> idle_;  // most recently used last
   Clock::time_point idle_timer_expiry_{};
 };
