@@ -121,24 +121,33 @@ void TlsStream::expires_after(std::chrono::steady_clock::duration timeout) {
 
 void TlsStream::expires_at(std::chrono::steady_clock::time_point deadline) {
   Deadline& state = *deadline_;
-  ++state.generation;
   state.expired = false;
-  state.timer.expires_at(deadline);  // cancels the wait armed before
-  state.timer.async_wait([weak = std::weak_ptr<Deadline>(deadline_), generation = state.generation,
-                          &socket = socket_](const error_code& ec) {
-    if (ec) return;
+  state.at = deadline;
+  if (state.armed && state.timer.expiry() <= deadline) return;  // that wait looks again when it fires
+  arm(deadline_, socket_, deadline);
+}
+
+void TlsStream::arm(const std::shared_ptr<Deadline>& state, asio::ip::tcp::socket& socket,
+                    std::chrono::steady_clock::time_point when) {
+  state->timer.expires_at(when);  // a wait pending for later ends with operation_aborted
+  state->armed = true;
+  state->timer.async_wait([weak = std::weak_ptr<Deadline>(state), &socket](const error_code& ec) {
+    if (ec) return;  // moved to an earlier deadline (another wait is pending), or the stream is gone
     const auto alive = weak.lock();  // the stream, and so the socket, are gone without it
-    if (!alive || alive->generation != generation) return;
-    alive->expired = true;
+    if (!alive) return;
+    Deadline& deadline = *alive;
+    deadline.armed = false;
+    if (deadline.at == std::chrono::steady_clock::time_point::max()) return;  // lifted meanwhile
+    if (deadline.at > std::chrono::steady_clock::now()) return arm(alive, socket, deadline.at);  // moved on
+    deadline.expired = true;
     error_code ignored;
     socket.cancel(ignored);  // the operation waiting on the socket ends with operation_aborted
   });
 }
 
 void TlsStream::expires_never() {
-  ++deadline_->generation;
   deadline_->expired = false;
-  deadline_->timer.cancel();
+  deadline_->at = std::chrono::steady_clock::time_point::max();  // a pending wait finds none
 }
 
 asio::mutable_buffer TlsStream::gather_space() {

@@ -63,7 +63,9 @@ class TlsStream {
   executor_type get_executor() { return socket_.get_executor(); }
   SSL* native_handle() { return ssl_.get(); }
 
-  // The deadline of every operation from now on; expires_never() lifts it.
+  // The deadline of every operation from now on; expires_never() lifts it. A lifted or later
+  // deadline leaves the timer's wait pending until its time (so io_context::run() does not
+  // return before then); destroying the stream cancels it.
   void expires_after(std::chrono::steady_clock::duration timeout);
   void expires_at(std::chrono::steady_clock::time_point deadline);
   void expires_never();
@@ -224,12 +226,22 @@ class TlsStream {
   };
 
   // The deadline's state outlives the stream for a timer handler already queued.
+  //
+  // Each exchange sets a deadline and lifts it, and cancelling the timer each time cost two
+  // handler runs an exchange on the strand. So the timer is moved lazily: a wait already
+  // pending for no later than the new deadline is left as it is, and when it fires it compares
+  // the deadline as it is then with the time, and waits again if the deadline moved on.
   struct Deadline {
     explicit Deadline(const executor_type& executor) : timer(executor) {}
     boost::asio::steady_timer timer;
-    std::uint64_t generation = 0;
+    std::chrono::steady_clock::time_point at = std::chrono::steady_clock::time_point::max();  // max: none
+    bool armed = false;  // a wait is pending on `timer`, until timer.expiry()
     bool expired = false;
   };
+  // Waits on `state`'s timer until `when`, then ends the socket's operations if the deadline
+  // has passed by then.
+  static void arm(const std::shared_ptr<Deadline>& state, boost::asio::ip::tcp::socket& socket,
+                  std::chrono::steady_clock::time_point when);
 
   boost::asio::ip::tcp::socket& socket_;
   std::unique_ptr<SSL, void (*)(SSL*)> ssl_;
