@@ -8,8 +8,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <vector>
 
 #include "delivery/request_headers.h"
 #include "delivery/target_url.h"
