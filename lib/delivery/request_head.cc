@@ -12,10 +12,6 @@ void append_number(std::string& out, std::size_t value) {
   out.append(digits, end);
 }
 
-void append_field(std::string& out, std::string_view name, std::string_view value) {
-  out.append(name).append(": ").append(value).append("\r\n");
-}
-
 }  // namespace
 
 void write_request_head(std::string& out, const TargetUrl& url, const Request& request, std::string_view user_agent) {
@@ -32,7 +28,9 @@ void write_request_head(std::string& out, const TargetUrl& url, const Request& r
   }
   out.append("\r\n");
   out.append(request.headers.wire());
-  if (!user_agent.empty() && !request.headers.contains("user-agent")) append_field(out, "User-Agent", user_agent);
+  if (!user_agent.empty() && !request.headers.contains("user-agent")) {
+    out.append("User-Agent: ").append(user_agent).append("\r\n");
+  }
   out.append("Content-Length: ");
   append_number(out, request.body ? request.body->size() : 0);
   out.append("\r\n\r\n");

@@ -22,7 +22,6 @@
 #include <array>
 #include <chrono>
 #include <cstddef>
-#include <cstdint>
 #include <memory>
 
 #include <boost/asio/any_io_executor.hpp>
