@@ -7,6 +7,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "delivery/handoff.h"
 #include "delivery/origin_pool.h"
 #include "delivery/target_url.h"
 
@@ -17,10 +18,19 @@ boost::asio::io_context& first_of(const std::vector<boost::asio::io_context*>& i
   if (ios.empty() || ios.front() == nullptr) throw std::invalid_argument("the HTTP client needs an io_context");
   return *ios.front();
 }
+
+std::vector<std::shared_ptr<Handoff>> handoffs_to(const std::vector<boost::asio::io_context*>& ios) {
+  std::vector<std::shared_ptr<Handoff>> out;
+  for (auto* io : ios) {
+    if (io == nullptr) throw std::invalid_argument("the HTTP client needs an io_context");
+    out.push_back(std::make_shared<Handoff>(*io));
+  }
+  return out;
+}
 }  // namespace
 
 Client::Client(std::vector<boost::asio::io_context*> ios, ClientOptions options, const common::Clock& clock)
-    : context_(std::make_shared<ClientContext>(first_of(ios), std::move(options), clock)), homes_(std::move(ios)) {}
+    : context_(std::make_shared<ClientContext>(first_of(ios), std::move(options), clock)), homes_(handoffs_to(ios)) {}
 
 Client::~Client() { shutdown(); }
 
@@ -39,26 +49,27 @@ void Client::post(Request request, std::function<void(Outcome)> done) {
   if (!url) return refuse("not an absolute http(s) URL with a valid host and port");
   if (!url->tls && !context_->options.allow_http) return refuse(url->origin + ": plain http is not allowed");
 
-  std::shared_ptr<OriginPool> pool = pool_for(url->origin);
-  pool->submit(std::make_unique<PendingRequest>(PendingRequest{std::move(request), std::move(*url), std::move(done)}));
+  PoolEntry entry = pool_for(url->origin);
+  entry.home->push(std::move(entry.pool),
+                   std::make_unique<PendingRequest>(PendingRequest{std::move(request), std::move(*url), std::move(done)}));
 }
 
 void Client::shutdown() {
   for (auto& shard : shards_) {
     std::lock_guard lock(shard.mutex);
-    for (auto& [origin, pool] : shard.pools) pool->shutdown();
+    for (auto& [origin, entry] : shard.pools) entry.pool->shutdown();
   }
 }
 
-std::shared_ptr<OriginPool> Client::pool_for(const std::string& origin) {
-  std::shared_ptr<OriginPool> pool;
+Client::PoolEntry Client::pool_for(const std::string& origin) {
+  PoolEntry entry;
   {
     Shard& shard = shards_[std::hash<std::string>{}(origin) % shard_count];
     std::lock_guard lock(shard.mutex);
     auto& slot = shard.pools[origin];
-    if (slot) return slot;
-    slot = pool = std::make_shared<OriginPool>(
-        context_, *homes_[next_home_.fetch_add(1, std::memory_order_relaxed) % homes_.size()]);
+    if (slot.pool) return slot;
+    Handoff& home = *homes_[next_home_.fetch_add(1, std::memory_order_relaxed) % homes_.size()];
+    slot = entry = PoolEntry{std::make_shared<OriginPool>(context_, home.io()), &home};
   }
   // A new origin: a good moment to forget the pools nobody uses any more, so the map follows
   // the origins in use rather than every origin ever seen (webhooks change URLs, get deleted).
@@ -71,16 +82,17 @@ std::shared_ptr<OriginPool> Client::pool_for(const std::string& origin) {
                         std::memory_order_relaxed)) {
     forget_unused_pools();
   }
-  return pool;
+  return entry;
 }
 
 void Client::forget_unused_pools() {
   for (auto& shard : shards_) {
     std::lock_guard lock(shard.mutex);
     // Only the map holds a pool with no attempt running or queued and no idle connection:
-    // attempts, queued requests' attempts and the idle-connection timer each hold a reference.
+    // attempts, queued requests' attempts, requests in a Handoff and the idle-connection timer
+    // each hold a reference.
     // Under the shard lock no one can take a new one, so the count cannot change under us.
-    std::erase_if(shard.pools, [](const auto& item) { return item.second.use_count() == 1; });
+    std::erase_if(shard.pools, [](const auto& item) { return item.second.pool.use_count() == 1; });
   }
 }
 

@@ -9,6 +9,8 @@
 //   at most max_in_flight_per_origin requests in flight, and a FIFO of at most
 //   max_queued_per_origin waiting ones; beyond that a request ends at once with
 //   origin_queue_full, so one slow endpoint cannot hold memory or slots of the others.
+// - post() hands a request to its origin's io_context through that context's Handoff: the
+//   requests posted while its thread is busy reach it together (delivery/handoff.h).
 // - A new connection resolves the host (asynchronously, cached), checks every address with
 //   the network guard, and connects only to those checked addresses; TLS 1.2+, SNI, peer
 //   and host name verification against the system CAs plus delivery.ca_file.
@@ -49,6 +51,7 @@
 namespace hookd::delivery {
 
 struct ClientContext;
+class Handoff;
 class OriginPool;
 
 // The seam the worker depends on, so its tests can fake HTTP.
@@ -90,19 +93,25 @@ class Client final : public Sender {
   std::size_t idle_connection_count() const;
 
  private:
-  std::shared_ptr<OriginPool> pool_for(const std::string& origin);
+  // An origin's pool and the hand-off to the io_context it runs on.
+  struct PoolEntry {
+    std::shared_ptr<OriginPool> pool;
+    Handoff* home = nullptr;  // one of homes_
+  };
+  PoolEntry pool_for(const std::string& origin);
   void forget_unused_pools();
 
   // Pools are found through a sharded map so that concurrent posts to different origins
   // rarely meet on the same mutex, and never hold it beyond a hash lookup.
   struct Shard {
     std::mutex mutex;
-    std::unordered_map<std::string, std::shared_ptr<OriginPool>> pools;
+    std::unordered_map<std::string, PoolEntry> pools;
   };
   static constexpr std::size_t shard_count = 16;
 
   std::shared_ptr<ClientContext> context_;
-  const std::vector<boost::asio::io_context*> homes_;  // where new origins go, in turn
+  // Where new origins go, in turn: one per io_context. Shared with the batches they posted.
+  const std::vector<std::shared_ptr<Handoff>> homes_;
   std::array<Shard, shard_count> shards_;
   std::atomic<std::chrono::steady_clock::rep> next_sweep_{0};  // steady-clock time of the next allowed sweep
   std::atomic<std::size_t> next_home_{0};  // the io_context of the next new origin, round robin

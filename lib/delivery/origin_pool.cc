@@ -67,8 +67,9 @@ OriginPool::OriginPool(std::shared_ptr<ClientContext> context, asio::io_context&
       idle_timer_(strand_),
       drain_(std::max<std::size_t>(1, context_->options.max_in_flight_per_origin)) {}
 
-void OriginPool::submit(std::unique_ptr<PendingRequest> pending) {
-  asio::post(strand_, [self = shared_from_this(), pending = std::move(pending)]() mutable {
+void OriginPool::admit_on_strand(std::shared_ptr<OriginPool> pool, std::unique_ptr<PendingRequest> pending) {
+  auto& strand = pool->strand_;
+  asio::dispatch(strand, [self = std::move(pool), pending = std::move(pending)]() mutable {
     self->admit(std::move(pending));
   });
 }

@@ -80,8 +80,9 @@ class OriginPool : public std::enable_shared_from_this<OriginPool> {
   // The pool and its connections run on `home`.
   OriginPool(std::shared_ptr<ClientContext> context, boost::asio::io_context& home);
 
-  // Any thread. Starts the request, queues it, or answers origin_queue_full at once.
-  void submit(std::unique_ptr<PendingRequest> pending);
+  // On the pool's home io_context (a Handoff's batch): starts the request, queues it, or
+  // answers origin_queue_full, on the pool's strand; in place when the strand is free.
+  static void admit_on_strand(std::shared_ptr<OriginPool> pool, std::unique_ptr<PendingRequest> pending);
   // Any thread. Closes idle connections now and every connection when its attempt ends.
   void shutdown();
 

@@ -1,6 +1,9 @@
 #include "worker/poll_loop.h"
 
 #include "common/log.h"
+#include "delivery/handoff.h"
+
+#include <optional>
 
 #include <thread>
 
@@ -18,19 +21,33 @@ PollLoop::PollLoop(kafka::GroupConsumer& consumer, const std::vector<std::string
       cap_has_room_([this] { return cap_.has_room(deliverer_.in_flight(), bytes_->value()); }) {}
 
 void PollLoop::run(const std::atomic<bool>& stop) {
+  // Records handled back to back hand their requests over together (delivery/handoff.h): the
+  // batch ends when no record is waiting, at the cap, or after kBatchRecords.
+  std::optional<delivery::Handoff::Batch> batch;
+  int batched = 0;
+  const auto end_batch = [&] {
+    batch.reset();
+    batched = 0;
+  };
   while (!stop.load(std::memory_order_relaxed)) {
     last_turn_.store(clock_.steady_now().time_since_epoch().count(), std::memory_order_relaxed);
     store_finished();
     before_poll();
     if (cap_.holding()) {
+      end_batch();
       // At the global cap: leave the records in librdkafka's queue (no purge, no refetch) and
       // wake when a finished record leaves room, or after 5 ms (a delivery that ends after its
       // record was reported, the bytes of an event let go, max_cap_hold).
       gate_.completions().wait_for(std::chrono::milliseconds(5), cap_has_room_);
       continue;
     }
-    kafka::Message message = consumer_.poll(std::chrono::milliseconds(20));
-    if (!message) continue;
+    // Within a batch only what is already fetched: a wait for more ends the batch first.
+    kafka::Message message = consumer_.poll(batch ? std::chrono::milliseconds(0) : std::chrono::milliseconds(20));
+    if (!message) {
+      end_batch();
+      continue;
+    }
+    if (!batch) batch.emplace();
     if (message.error() != RD_KAFKA_RESP_ERR_NO_ERROR) {
       if (message.error() != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
         log::limited(log::Level::warn, "consumer_error", "consumer error",
@@ -39,7 +56,9 @@ void PollLoop::run(const std::atomic<bool>& stop) {
       continue;
     }
     handle(std::move(message));
+    if (++batched >= kBatchRecords) end_batch();
   }
+  end_batch();
   store_finished();
 }
 

@@ -109,6 +109,11 @@ class PollLoop {
   // Resumes `tp` (its own reason to pause is gone) unless its window keeps it paused.
   void resume_unless_window_full(const kafka::TopicPartition& tp);
 
+  // Records whose requests are handed over together at most. The first of them waits for the
+  // rest: at ten webhooks an event, about a third of a millisecond of the loop's work
+  // (docs/benchmarks.md, "Handing requests over in batches").
+  static constexpr int kBatchRecords = 8;
+
   kafka::GroupConsumer& consumer_;
   Deliverer& deliverer_;
   const common::Clock& clock_;
