@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include <librdkafka/rdkafka.h>
@@ -80,6 +81,13 @@ class Producer final : public RecordWriter {
   static void on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque);
   void poll_loop();
   void acked();
+  // The handle of `topic`, made on its first record and kept until the producer goes; null for
+  // a name librdkafka refuses. Why: a record produced by topic name takes librdkafka's
+  // client-wide write lock and scans its topic list (2.0.2, rd_kafka_topic_new0), and every
+  // delivery writes one (its attempts log line), from whichever io thread ran it
+  // (docs/benchmarks.md, "Handing requests over in batches"). hookd writes to the topics
+  // its configuration names, so the map stays small.
+  rd_kafka_topic_t* topic_handle(std::string_view topic);
 
   ProducerOptions options_;
   HandlePtr handle_;
@@ -89,6 +97,12 @@ class Producer final : public RecordWriter {
   mutable std::mutex mutex_;  // guards fatal_reason_; pairs with drained_
   std::condition_variable drained_;
   std::string fatal_reason_;
+  // Transparent, so a lookup by string_view allocates nothing.
+  struct NameHash : std::hash<std::string_view> {
+    using is_transparent = void;
+  };
+  std::mutex topics_mutex_;  // guards topics_
+  std::unordered_map<std::string, rd_kafka_topic_t*, NameHash, std::equal_to<>> topics_;
   std::thread poll_thread_;
 };
 

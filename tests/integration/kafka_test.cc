@@ -147,6 +147,34 @@ TEST_F(KafkaTest, ProducerAckCarriesHeadersToTheConsumer) {
   EXPECT_TRUE(consumer.joined());
 }
 
+// The producer keeps a handle per topic (kafka/producer.h): records written in turn to two
+// topics each land in their own, in order.
+TEST_F(KafkaTest, RecordsWrittenInTurnToTwoTopicsLandEachInItsOwn) {
+  const auto first_topic = unique("first");
+  const auto second_topic = unique("second");
+  create_topic(first_topic, 1);
+  create_topic(second_topic, 1);
+  Producer producer(settings_);
+  std::atomic<int> ack_errors{0};
+  for (int i = 0; i < 6; ++i) {
+    producer.produce(i % 2 == 0 ? first_topic : second_topic, "k", "v" + std::to_string(i), {},
+                     [&](rd_kafka_resp_err_t err) {
+                       if (err != RD_KAFKA_RESP_ERR_NO_ERROR) ++ack_errors;
+                     });
+  }
+  ASSERT_EQ(producer.flush(15s), RD_KAFKA_RESP_ERR_NO_ERROR);
+  EXPECT_EQ(ack_errors.load(), 0);
+
+  for (const auto& [topic, expected] : {std::pair{first_topic, std::vector<std::string>{"v0", "v2", "v4"}},
+                                        std::pair{second_topic, std::vector<std::string>{"v1", "v3", "v5"}}}) {
+    GroupConsumer consumer(consumer_settings(), consumer_options(unique("g"), topic));
+    auto got = poll_until(consumer, [](const auto& v) { return v.size() >= 3; });
+    std::vector<std::string> values;
+    for (const auto& message : got) values.emplace_back(message.value());
+    EXPECT_EQ(values, expected) << topic;
+  }
+}
+
 TEST_F(KafkaTest, SecondConsumerResumesAfterTheStoredAndCommittedOffset) {
   const auto topic = unique("resume");
   const auto group = unique("g");
