@@ -20,6 +20,12 @@ char* put_digits(char* out, unsigned value, int width) {
 // Formatted by hand rather than with snprintf: every attempt-log record carries one, on the
 // delivery thread (docs/benchmarks.md, "The attempt record's timestamp").
 std::string format_rfc3339_ms(std::int64_t unix_ms) {
+  std::string out;
+  append_rfc3339_ms(out, unix_ms);
+  return out;
+}
+
+void append_rfc3339_ms(std::string& out, std::int64_t unix_ms) {
   using namespace std::chrono;
   constexpr std::int64_t kFirst = -62'167'219'200'000;  // 0000-01-01T00:00:00.000Z
   constexpr std::int64_t kLast = 253'402'300'799'999;   // 9999-12-31T23:59:59.999Z
@@ -29,8 +35,9 @@ std::string format_rfc3339_ms(std::int64_t unix_ms) {
   const hh_mm_ss time{at - day};
   const int year = static_cast<int>(date.year());
 
-  std::string out(24, '\0');  // YYYY-MM-DDTHH:MM:SS.mmmZ
-  char* p = out.data();
+  const std::size_t start = out.size();
+  out.resize(start + 24);  // YYYY-MM-DDTHH:MM:SS.mmmZ
+  char* p = out.data() + start;
   p = put_digits(p, static_cast<unsigned>(year), 4);
   *p++ = '-';
   p = put_digits(p, static_cast<unsigned>(date.month()), 2);
@@ -45,7 +52,6 @@ std::string format_rfc3339_ms(std::int64_t unix_ms) {
   *p++ = '.';
   p = put_digits(p, static_cast<unsigned>(time.subseconds().count()), 3);
   *p = 'Z';
-  return out;
 }
 
 }  // namespace hookd

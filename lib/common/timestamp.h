@@ -11,5 +11,7 @@ namespace hookd {
 // Always 24 characters: a time before year 0 or after 9999 is written as the first or last
 // millisecond of that range, so what hookd writes always reads back.
 std::string format_rfc3339_ms(std::int64_t unix_ms);
+// The same 24 characters appended to `out`, for a caller that builds a record in one buffer.
+void append_rfc3339_ms(std::string& out, std::int64_t unix_ms);
 
 }  // namespace hookd

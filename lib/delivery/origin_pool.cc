@@ -123,18 +123,17 @@ void OriginPool::start_waiting() {
 }
 
 bool OriginPool::refreshed(PendingRequest& pending) {
-  const std::string queued_url = pending.request.url;
   if (!pending.request.refresh(pending.request)) {
     end_unstarted(pending, AttemptResult::cancelled, "cancelled while waiting for this origin");
     return false;
   }
   // The webhook's path or query may have changed while it waited (its origin cannot: the
-  // request already waits here), so the attempt goes to the URL as it is now. Read again only
-  // when it changed: most requests leave the queue as they joined it.
-  if (!pending.request.target && pending.request.url == queued_url) return true;
-  auto url = pending.request.target ? std::exchange(pending.request.target, std::nullopt)
-                                    : parse_target_url(pending.request.url);
-  if (!url || url->origin != pending.url.origin) {
+  // request already waits here), so the attempt goes to the URL as it is now. A refresh that
+  // rebuilt the request gives its URL's parts (Request::refresh); most requests leave the queue
+  // as they joined it.
+  if (!pending.request.target) return true;
+  auto url = std::exchange(pending.request.target, std::nullopt);
+  if (url->origin != pending.url.origin) {
     end_unstarted(pending, AttemptResult::blocked, "the refreshed URL is not on this origin");
     return false;
   }

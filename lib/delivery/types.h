@@ -67,9 +67,10 @@ struct Request {
   // before its attempt: it may rewrite the request's headers (a fresh timestamp and signature,
   // the webhook's current keys) and returns false to end it with `cancelled` and no attempt
   // (a breaker that opened, a webhook disabled, deleted, moved or paused meanwhile). A request
-  // that starts without waiting is not asked. The URL may change within its origin only (the
-  // attempt goes to the new path and query); one moved to another origin ends `blocked`, since
-  // the request already waits at this one.
+  // that starts without waiting is not asked. A refresh that rebuilds the request sets `url`
+  // and `target` both; one that leaves `target` empty keeps the URL the request had. The URL
+  // may change within its origin only (the attempt goes to the new path and query); one moved
+  // to another origin ends `blocked`, since the request already waits at this one.
   std::function<bool(Request&)> refresh;
   // `url` already split, by a caller that keeps a URL's parts (a subscription does): then the
   // client does not parse `url` again. It must be what parse_target_url(url) gives.

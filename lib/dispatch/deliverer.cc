@@ -235,8 +235,8 @@ void Deliverer::on_outcome(const std::shared_ptr<DeliveryJob>& job, const delive
                                std::chrono::duration_cast<std::chrono::milliseconds>(outcome.duration).count(),
                                outcome.error,
                                outcome.response_excerpt};
-  retry::append_history(job->history, attempt);
-
+  // The history goes into the delivery's next record (a retry, a dead letter): a delivered one
+  // has none.
   switch (decision.action) {
     case retry::Action::delivered: {
       const double latency =
@@ -251,6 +251,7 @@ void Deliverer::on_outcome(const std::shared_ptr<DeliveryJob>& job, const delive
                    {{"webhook_id", sub.id()}, {"origin", sub.origin()}, {"reason", retry::to_string(decision.reason)},
                     {"attempts", decision.attempts_made}, {"error", outcome.error}});
       log_attempt(*job, attempt, std::nullopt);
+      retry::append_history(job->history, std::move(attempt));
       return dead_letter(job, decision.reason);
     case retry::Action::retry:
     case retry::Action::defer:
@@ -258,6 +259,7 @@ void Deliverer::on_outcome(const std::shared_ptr<DeliveryJob>& job, const delive
                    {{"webhook_id", sub.id()}, {"origin", sub.origin()}, {"result", attempt.result},
                     {"status", outcome.http_status}, {"error", outcome.error}, {"tier", decision.step.delay_text}});
       log_attempt(*job, attempt, parts_.clock.unix_ms_now() + decision.step.delay.count());
+      retry::append_history(job->history, std::move(attempt));
       return enqueue_retry(job, decision.step, decision.attempts_made);
   }
 }

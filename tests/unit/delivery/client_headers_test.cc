@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 
 #include "client_fixture.h"
+#include "delivery/target_url.h"
 
 namespace hookd::delivery {
 namespace {
@@ -158,6 +159,7 @@ TEST_F(RefreshTest, APathAndQueryRewrittenByRefreshAreWhereTheAttemptGoes) {
   const std::string moved = receiver->url("/new/path?token=2");
   auto second = post_refreshed(receiver->url("/old?token=1"), {}, [moved](Request& r) {
     r.url = moved;
+    r.target = parse_target_url(moved);  // a refresh that moves the request gives its parts
     return true;
   });
   EXPECT_EQ(outcome_of(second).result, AttemptResult::success_2xx);
@@ -174,6 +176,7 @@ TEST_F(RefreshTest, AUrlRewrittenByRefreshToAnotherOriginIsBlocked) {
   const std::string other_origin = elsewhere->url("/hook");
   auto second = post_refreshed(receiver->url("/old"), {}, [other_origin](Request& r) {
     r.url = other_origin;
+    r.target = parse_target_url(other_origin);
     return true;
   });
   const Outcome outcome = outcome_of(second);
