@@ -1,9 +1,6 @@
 #include "worker/poll_loop.h"
 
 #include "common/log.h"
-#include "delivery/handoff.h"
-
-#include <optional>
 
 #include <thread>
 
@@ -21,14 +18,6 @@ PollLoop::PollLoop(kafka::GroupConsumer& consumer, const std::vector<std::string
       cap_has_room_([this] { return cap_.has_room(deliverer_.in_flight(), bytes_->value()); }) {}
 
 void PollLoop::run(const std::atomic<bool>& stop) {
-  // Records handled back to back hand their requests over together (delivery/handoff.h): the
-  // batch ends when no record is waiting, at the cap, or after kBatchRecords.
-  std::optional<delivery::Handoff::Batch> batch;
-  int batched = 0;
-  const auto end_batch = [&] {
-    batch.reset();
-    batched = 0;
-  };
   while (!stop.load(std::memory_order_relaxed)) {
     last_turn_.store(clock_.steady_now().time_since_epoch().count(), std::memory_order_relaxed);
     store_finished();
@@ -42,12 +31,12 @@ void PollLoop::run(const std::atomic<bool>& stop) {
       continue;
     }
     // Within a batch only what is already fetched: a wait for more ends the batch first.
-    kafka::Message message = consumer_.poll(batch ? std::chrono::milliseconds(0) : std::chrono::milliseconds(20));
+    kafka::Message message = consumer_.poll(batch_ ? std::chrono::milliseconds(0) : std::chrono::milliseconds(20));
     if (!message) {
       end_batch();
       continue;
     }
-    if (!batch) batch.emplace();
+    if (!batch_) batch_.emplace();
     if (message.error() != RD_KAFKA_RESP_ERR_NO_ERROR) {
       if (message.error() != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
         log::limited(log::Level::warn, "consumer_error", "consumer error",
@@ -56,10 +45,15 @@ void PollLoop::run(const std::atomic<bool>& stop) {
       continue;
     }
     handle(std::move(message));
-    if (++batched >= kBatchRecords) end_batch();
+    if (++batched_ >= kBatchRecords) end_batch();
   }
   end_batch();
   store_finished();
+}
+
+void PollLoop::end_batch() {
+  batch_.reset();
+  batched_ = 0;
 }
 
 void PollLoop::store_finished() {
@@ -84,6 +78,9 @@ void PollLoop::reopen_windows() {
 }
 
 void PollLoop::on_revoke() {
+  // It runs inside a poll, maybe within a batch: what the batch holds must reach the io threads
+  // before this waits for those deliveries to finish.
+  end_batch();
   // The consumer remembers these pauses and resumes the partitions if they come back.
   window_paused_.clear();
   wait_for_revoked();

@@ -11,6 +11,7 @@
 #pragma once
 
 #include "common/clock.h"
+#include "delivery/handoff.h"
 #include "kafka/commit_gate.h"
 #include "kafka/group_consumer.h"
 #include "dispatch/deliverer.h"
@@ -21,6 +22,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -125,7 +127,15 @@ class PollLoop {
   // The revoke wait: deliveries of the partitions being revoked, until none or revoke_grace.
   void wait_for_revoked();
 
+  // Ends the hand-over batch, if one is open: its requests go to the io threads now.
+  void end_batch();
+
   std::shared_ptr<InFlightBytes> bytes_;
+  // Records handled back to back hand their requests over together (delivery/handoff.h): the
+  // batch ends when no record is waiting, after kBatchRecords, and before the loop waits (at the
+  // cap, on a revoke), so no wait is for requests it holds.
+  std::optional<delivery::Handoff::Batch> batch_;
+  int batched_ = 0;
   kafka::CommitGate gate_;
   std::set<kafka::TopicPartition> window_paused_;  // paused for their window, by this loop
   GlobalCap cap_;
