@@ -10,38 +10,19 @@
 
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 
 #include "kafka/config.h"
 #include "kafka/producer.h"
 #include "kafka/write_error.h"
 #include "kafka/table_reader.h"
+#include "support/mock_cluster.h"
 
 namespace hookd::kafka {
 namespace {
 
 using namespace std::chrono_literals;
 
-// A mock cluster lives inside a client handle; other clients reach it by its bootstrap address.
-class MockCluster {
- public:
-  MockCluster() {
-    auto conf = make_conf_or_throw(ClientSettings{}, {}, {});
-    handle_ = make_handle(RD_KAFKA_PRODUCER, std::move(conf));
-    cluster_ = rd_kafka_mock_cluster_new(handle_.get(), 1);
-  }
-  ~MockCluster() {
-    rd_kafka_mock_cluster_destroy(cluster_);
-  }
-  ClientSettings settings() const { return {rd_kafka_mock_cluster_bootstraps(cluster_), {}}; }
-  void create_topic(const std::string& name, int partitions) {
-    ASSERT_EQ(rd_kafka_mock_topic_create(cluster_, name.c_str(), partitions, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
-  }
-
- private:
-  HandlePtr handle_;
-  rd_kafka_mock_cluster_t* cluster_ = nullptr;
-};
+using test_support::MockCluster;
 
 struct Acks {
   std::mutex mu;
@@ -62,7 +43,7 @@ struct Acks {
 
 TEST(ProducerMock, AcksEveryRecordOnceOnThePollThread) {
   MockCluster cluster;
-  cluster.create_topic("acks", 2);
+  ASSERT_EQ(cluster.create_topic("acks", 2), RD_KAFKA_RESP_ERR_NO_ERROR);
   Acks acks;
   {
     Producer producer(cluster.settings());
@@ -127,7 +108,7 @@ TEST(ProducerMock, PurgeReportsEveryPendingRecordBeforeItReturns) {
 
 TEST(TableReaderMock, ReadsToWatermarkThenTails) {
   MockCluster cluster;
-  cluster.create_topic("table", 3);
+  ASSERT_EQ(cluster.create_topic("table", 3), RD_KAFKA_RESP_ERR_NO_ERROR);
   Producer producer(cluster.settings());
   Acks acks;
   producer.produce("table", "a", "1", {}, acks.callback());
@@ -161,7 +142,7 @@ TEST(TableReaderMock, WaitsForTheTopicWithoutCreatingIt) {
   for (int i = 0; i < 5; ++i) EXPECT_EQ(reader.poll(20ms, count), 0u);
   EXPECT_FALSE(reader.topic_found());
   EXPECT_FALSE(reader.caught_up());
-  cluster.create_topic("later", 2);
+  ASSERT_EQ(cluster.create_topic("later", 2), RD_KAFKA_RESP_ERR_NO_ERROR);
   const auto deadline = std::chrono::steady_clock::now() + 10s;
   while (!reader.caught_up() && std::chrono::steady_clock::now() < deadline) reader.poll(50ms, count);
   EXPECT_TRUE(reader.topic_found());
