@@ -14,6 +14,9 @@
 //
 // Order: one batch at a time is taken, so requests reach their origins in the order pushed,
 // even when the io_context is run by several threads.
+//
+// Bound: every request waiting here is a delivery the worker counts in flight, so the poll
+// loops' global cap (in count and bytes) bounds it; the vector only holds their pointers.
 #pragma once
 
 #include <memory>
