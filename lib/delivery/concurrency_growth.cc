@@ -1,6 +1,7 @@
 #include "delivery/concurrency_growth.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace hookd::delivery {
 
@@ -33,9 +34,14 @@ void ConcurrencyGrowth::answered(Clock::time_point now, Clock::duration latency,
   const double running_now = static_cast<double>(std::max<std::size_t>(1, running));
   if (limit_ == 0) limit_ = std::max(free, running_now);
   const double base = std::chrono::duration<double>(baseline()).count();
-  if (latency_s_ > kShrinkAbove * base) {
+  const double slower = latency_s_ / base;
+  // Exchanges waiting somewhere (in the receiver, in either machine's run queue) rather than
+  // being served: those running, less those the baseline's pace would need.
+  const double waiting = running_now * (1.0 - base / latency_s_);
+  const double scale = std::log10(std::max(limit_, free));
+  if (slower > kShrinkAbove && waiting > kWaitingToShrink * scale) {
     limit_ = std::max(free, std::min(limit_, running_now) - 1);
-  } else if (latency_s_ < kGrowBelow * base && running_now * 2 >= limit_) {
+  } else if ((slower < kGrowBelow || waiting < kWaitingToGrow * scale) && running_now * 2 >= limit_) {
     limit_ += 1;
   }
 }

@@ -11,15 +11,22 @@
 // So a pool compares its latency (a moving average of its last answered exchanges) with the
 // lowest that average has been lately (the baseline: over the last one or two
 // kBaselineWindow), as TCP Vegas compares a round trip with the shortest it has seen, and
-// keeps a limit. Each answered exchange raises it by one while the latency is under kGrowBelow
-// times the baseline (about twice the limit after a round, while the pool uses at least half
-// of it), lowers it by one while the latency is over kShrinkAbove times (about half after a
-// round; never below kFreeConcurrency), and leaves it in between. Only answered exchanges
-// count: a timeout or a refused connection says nothing about how the receiver's latency grows
-// with the load. A pool whose exchanges stopped finishing (hung requests, a receiver that
-// paused) for kStallFactor times its latency, and at least kStallFloor, is not held to the
-// limit, so requests behind hung ones still go. The pool applies the limit only while the
-// worker as a whole runs at least one origin's cap (docs/endpoints.md, "How many at once").
+// keeps a limit. It reads two things from them. How much slower the pool is than its
+// baseline: a receiver's own noise rarely makes its average three times its low, a receiver
+// or machine at its limit does. And how many exchanges wait rather than being served: of n
+// running at latency L, the baseline's pace serves n * baseline / L; the rest wait, in the
+// receiver or in either machine's run queue. The limit shrinks by one an answered exchange
+// while both say too many (about half after a round; never below kFreeConcurrency), grows by
+// one while either says there is room (about twice the limit after a round, while the pool
+// uses at least half of it), and holds between. Both, because each alone misleads: on a
+// machine whose CPU is all in use every latency is several times its quiet baseline, and the
+// ratio alone held every origin, even a lone one, to the floor, below the few exchanges that
+// fill the pipeline; a noisy receiver's average is often well above its lowest, and the count
+// alone held it to a few. Only answered exchanges count: a timeout or a refused connection
+// says nothing about how the receiver's latency grows with the load.
+// A pool whose exchanges stopped finishing (hung requests, a receiver that paused) for
+// kStallFactor times its latency, and at least kStallFloor, is not held to the limit, so
+// requests behind hung ones still go (docs/endpoints.md, "How many at once").
 //
 // Pure and single-threaded (the origin's strand owns it); time is passed in.
 #pragma once
@@ -36,10 +43,14 @@ class ConcurrencyGrowth {
   // Exchanges a pool may always run at once: ten origins held to a few were the fastest shape
   // measured (docs/benchmarks.md).
   static constexpr std::size_t kFreeConcurrency = 3;
-  // Between the two the limit holds: a band wide enough that a receiver's noise does not move
-  // it every exchange.
+  // The limit shrinks while the latency is over kShrinkAbove times the baseline and more than
+  // kWaitingToShrink * log10(limit) exchanges wait; it grows while the latency is under
+  // kGrowBelow times the baseline or fewer than kWaitingToGrow * log10(limit) wait. Between,
+  // it holds: a band wide enough that a receiver's noise does not move it every exchange.
   static constexpr double kGrowBelow = 1.5;
   static constexpr double kShrinkAbove = 3.0;
+  static constexpr double kWaitingToGrow = 3.0;
+  static constexpr double kWaitingToShrink = 6.0;
   // A receiver that became slower for good is held back for one to two of these.
   static constexpr Clock::duration kBaselineWindow = std::chrono::seconds(10);
   // The floor is above the tens of milliseconds a loaded machine deschedules hookd for: such a

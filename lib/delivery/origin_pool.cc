@@ -106,10 +106,7 @@ void OriginPool::admit(std::unique_ptr<PendingRequest> pending) {
 
 bool OriginPool::can_start_one(Clock::time_point now) const {
   if (in_flight_ >= std::max<std::size_t>(1, context_->options.max_in_flight_per_origin)) return false;
-  const std::size_t worker_in_flight = context_->in_flight.load(std::memory_order_relaxed);
-  if (worker_in_flight >= context_->options.max_in_flight_per_origin && !growth_.may_run(in_flight_ + 1, now)) {
-    return false;
-  }
+  if (!growth_.may_run(in_flight_ + 1, now)) return false;
   return !idle_.empty() || drain_.sooner_on_new_connection(waiting_.size(), now, in_flight_ - opening_, opening_);
 }
 
@@ -156,7 +153,6 @@ bool OriginPool::queue_has_room(Clock::time_point now) const {
 
 void OriginPool::start(std::unique_ptr<PendingRequest> pending) {
   ++in_flight_;
-  context_->in_flight.fetch_add(1, std::memory_order_relaxed);
   drain_.started(now());
   std::shared_ptr<Connection> connection = take_idle();
   const bool reused = connection != nullptr;
@@ -181,7 +177,6 @@ void OriginPool::finish(std::shared_ptr<Connection> reusable, Clock::duration la
   const Clock::time_point time = now();
   if (answered) growth_.answered(time, *answered, in_flight_ - opening_);
   --in_flight_;
-  context_->in_flight.fetch_sub(1, std::memory_order_relaxed);
   drain_.finished(time, latency);
   if (reusable) {
     if (shut_down_) {

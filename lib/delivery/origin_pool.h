@@ -53,9 +53,6 @@ struct ClientContext {
   Resolver resolver;
   // Idle connections of every pool, against options.max_idle_connections.
   std::atomic<std::size_t> idle_connections{0};
-  // Requests in flight in every pool (opening or exchanging): a pool is held to its
-  // ConcurrencyGrowth limit only while these are at least one origin's cap.
-  std::atomic<std::size_t> in_flight{0};
 };
 
 // When an idle connection of a pool is due to close: the pool's most recently used one
