@@ -43,10 +43,10 @@ class ConcurrencyGrowth {
   // Exchanges a pool may always run at once: ten origins held to a few were the fastest shape
   // measured (docs/benchmarks.md).
   static constexpr std::size_t kFreeConcurrency = 3;
-  // The limit shrinks while the latency is over kShrinkAbove times the baseline and more than
-  // kWaitingToShrink * log10(limit) exchanges wait; it grows while the latency is under
-  // kGrowBelow times the baseline or fewer than kWaitingToGrow * log10(limit) wait. Between,
-  // it holds: a band wide enough that a receiver's noise does not move it every exchange.
+  // Shrink: slower than kShrinkAbove times the baseline and more than kWaitingToShrink *
+  // log10(limit) waiting. Grow: under kGrowBelow times or fewer than kWaitingToGrow *
+  // log10(limit) waiting. Between, the limit holds: a band wide enough that a receiver's noise
+  // does not move it every exchange.
   static constexpr double kGrowBelow = 1.5;
   static constexpr double kShrinkAbove = 3.0;
   static constexpr double kWaitingToGrow = 3.0;
