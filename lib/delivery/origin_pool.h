@@ -89,10 +89,9 @@ class OriginPool : public std::enable_shared_from_this<OriginPool> {
 
   // All of these run on strand_.
   void admit(std::unique_ptr<PendingRequest> pending);
-  // Whether a request may start now: a slot is free, the origin's limit allows one more (while
-  // the worker runs more than one origin's cap in all), and an idle connection waits for it or a
-  // new one is sooner than a busy one (docs/endpoints.md, "How many at once" and "Opening
-  // connections").
+  // Whether a request may start now: a slot is free, the origin's limit allows one more, and an
+  // idle connection waits for it or a new one is sooner than a busy one (docs/endpoints.md,
+  // "How many at once" and "Opening connections").
   bool can_start_one(Clock::time_point now) const;
   void start(std::unique_ptr<PendingRequest> pending);
   void start_waiting();
