@@ -19,7 +19,7 @@ void ConcurrencyGrowth::answered(Clock::time_point now, Clock::duration latency,
   ++samples_;
   latency_s_ += (std::chrono::duration<double>(latency).count() - latency_s_) /
                 static_cast<double>(std::min(samples_, kAverageOver));
-  last_answer_ = now;
+  last_progress_ = now;
   if (samples_ < kAverageOver) return;  // not an average yet
 
   if (now - window_start_ >= kBaselineWindow) {
@@ -55,11 +55,17 @@ ConcurrencyGrowth::Clock::duration ConcurrencyGrowth::baseline() const {
   return from_seconds(std::min(low_this_window_, low_last_window_));
 }
 
+void ConcurrencyGrowth::started(Clock::time_point now, std::size_t running) {
+  if (running == 1) last_progress_ = now;  // idle until now: the stall clock starts here
+}
+
+ConcurrencyGrowth::Clock::time_point ConcurrencyGrowth::stalled_at() const {
+  return last_progress_ + std::max(kStallFloor, std::chrono::duration_cast<Clock::duration>(latency() * kStallFactor));
+}
+
 bool ConcurrencyGrowth::may_run(std::size_t running, Clock::time_point now) const {
-  if (running <= kFreeConcurrency || limit_ == 0) return true;
-  const auto stalled_after = std::max(kStallFloor, std::chrono::duration_cast<Clock::duration>(latency() * kStallFactor));
-  if (now - last_answer_ > stalled_after) return true;
-  return static_cast<double>(running) <= limit_;
+  if (running <= kFreeConcurrency || now >= stalled_at()) return true;
+  return limit_ != 0 && static_cast<double>(running) <= limit_;
 }
 
 }  // namespace hookd::delivery

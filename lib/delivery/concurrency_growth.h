@@ -24,9 +24,12 @@
 // fill the pipeline; a noisy receiver's average is often well above its lowest, and the count
 // alone held it to a few. Only answered exchanges count: a timeout or a refused connection
 // says nothing about how the receiver's latency grows with the load.
-// A pool whose exchanges stopped finishing (hung requests, a receiver that paused) for
-// kStallFactor times its latency, and at least kStallFloor, is not held to the limit, so
-// requests behind hung ones still go (docs/endpoints.md, "How many at once").
+// A pool runs kFreeConcurrency until its latency is measured, so that its baseline is what a
+// few at once take: measured first under a burst, the baseline would be the burst's latency,
+// and a limit read against it would hold the burst. A pool whose exchanges stopped finishing
+// (hung requests, a receiver that paused, one slower than kStallFloor that is not measured
+// yet) for kStallFactor times its latency, and at least kStallFloor, is not held to the limit,
+// so requests behind hung ones still go (docs/endpoints.md, "How many at once").
 //
 // Pure and single-threaded (the origin's strand owns it); time is passed in.
 #pragma once
@@ -62,8 +65,15 @@ class ConcurrencyGrowth {
   // one included) were running as it ended.
   void answered(Clock::time_point now, Clock::duration latency, std::size_t running);
 
+  // An exchange started; `running` (this one included) run now. A pool that ran none until now
+  // counts its stall from here, not from its last answer before it went idle.
+  void started(Clock::time_point now, std::size_t running);
+
   // Whether the pool may run `running` exchanges at once (one more than now).
   bool may_run(std::size_t running, Clock::time_point now) const;
+  // When the pool counts as stalled if nothing is answered before: from then on may_run
+  // allows any number.
+  Clock::time_point stalled_at() const;
 
   // The moving average of the latency, its baseline, and the limit. Zero until measured.
   Clock::duration latency() const;
@@ -77,8 +87,8 @@ class ConcurrencyGrowth {
   Clock::time_point window_start_{};
   double low_this_window_ = 0;
   double low_last_window_ = 0;
-  Clock::time_point last_answer_{};
-  double limit_ = 0;  // 0 until the latency is measured: no limit
+  Clock::time_point last_progress_{};  // the last answer, or the start that ended an idle spell
+  double limit_ = 0;  // 0 until the latency is measured: kFreeConcurrency
 };
 
 }  // namespace hookd::delivery

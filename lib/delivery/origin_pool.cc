@@ -65,6 +65,7 @@ OriginPool::OriginPool(std::shared_ptr<ClientContext> context, asio::io_context&
     : context_(std::move(context)),
       strand_(asio::make_strand(home)),
       idle_timer_(strand_),
+      stall_timer_(strand_),
       drain_(std::max<std::size_t>(1, context_->options.max_in_flight_per_origin)) {}
 
 void OriginPool::admit_on_strand(std::shared_ptr<OriginPool> pool, std::unique_ptr<PendingRequest> pending) {
@@ -79,6 +80,7 @@ void OriginPool::shutdown() {
     self->shut_down_ = true;
     self->close_idle_front(self->idle_.size());
     self->idle_timer_.cancel();
+    self->stall_timer_.cancel();
   });
 }
 
@@ -93,6 +95,7 @@ void OriginPool::admit(std::unique_ptr<PendingRequest> pending) {
   } else if (queue_has_room(now())) {
     waiting_.push_back(std::move(pending));
     if (context_->options.on_queued) context_->options.on_queued(waiting_.size());
+    arm_stall_timer();
   } else {
     Outcome outcome;
     outcome.result = AttemptResult::origin_queue_full;
@@ -117,6 +120,7 @@ void OriginPool::start_waiting() {
     if (next->request.refresh && !refreshed(*next)) continue;
     start(std::move(next));
   }
+  arm_stall_timer();
 }
 
 bool OriginPool::refreshed(PendingRequest& pending) {
@@ -154,6 +158,7 @@ bool OriginPool::queue_has_room(Clock::time_point now) const {
 void OriginPool::start(std::unique_ptr<PendingRequest> pending) {
   ++in_flight_;
   drain_.started(now());
+  growth_.started(now(), in_flight_);
   std::shared_ptr<Connection> connection = take_idle();
   const bool reused = connection != nullptr;
   if (!reused) {
@@ -267,6 +272,26 @@ void OriginPool::arm_idle_timer() {
     if (self->shut_down_) return;
     self->close_expired_idle();
     self->arm_idle_timer();
+  });
+}
+
+void OriginPool::arm_stall_timer() {
+  // Only while requests wait for the limit: then nothing but an answer, or this, starts them.
+  if (waiting_.empty() || shut_down_) return;
+  if (in_flight_ >= std::max<std::size_t>(1, context_->options.max_in_flight_per_origin)) return;
+  const Clock::time_point time = now();
+  if (growth_.may_run(in_flight_ + 1, time)) return;
+  const Clock::time_point due = growth_.stalled_at();
+  if (stall_timer_armed_ && due >= stall_timer_expiry_) return;  // wakes first, and arms again
+  stall_timer_armed_ = true;
+  stall_timer_expiry_ = due;
+  // On Asio's steady clock for the time left, like the idle timer; the pool decides by its own.
+  stall_timer_.expires_after(due - time);
+  stall_timer_.async_wait([self = shared_from_this(), due](error_code ec) {
+    if (ec || self->stall_timer_expiry_ != due) return;  // replaced by a nearer deadline
+    self->stall_timer_armed_ = false;
+    if (self->shut_down_) return;
+    self->start_waiting();
   });
 }
 

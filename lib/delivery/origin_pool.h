@@ -113,6 +113,9 @@ class OriginPool : public std::enable_shared_from_this<OriginPool> {
   bool queue_has_room(Clock::time_point now) const;
   std::shared_ptr<Connection> take_idle();
   void arm_idle_timer();
+  // Wakes the queue when its origin counts as stalled, while requests wait for its limit
+  // (delivery/concurrency_growth.h).
+  void arm_stall_timer();
   void close_expired_idle();
   // Closes this pool's coldest idle connections while every pool together holds more idle
   // ones than options.max_idle_connections.
@@ -129,6 +132,9 @@ class OriginPool : public std::enable_shared_from_this<OriginPool> {
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   boost::asio::steady_timer idle_timer_;
   bool idle_timer_armed_ = false;
+  boost::asio::steady_timer stall_timer_;
+  bool stall_timer_armed_ = false;
+  Clock::time_point stall_timer_expiry_{};
   bool shut_down_ = false;
   std::size_t in_flight_ = 0;
   std::size_t opening_ = 0;  // of in_flight_: attempts opening the connection start() asked for

@@ -18,6 +18,7 @@ using Clock = ConcurrencyGrowth::Clock;
 // separates two answers. Returns the time after `answers` answers.
 Clock::time_point drain(ConcurrencyGrowth& growth, Clock::time_point now, int answers, std::size_t cap,
                         const std::function<Clock::duration(std::size_t running)>& latency) {
+  growth.started(now, 1);
   for (int i = 0; i < answers; ++i) {
     std::size_t running = 1;
     while (running < cap && growth.may_run(running + 1, now)) ++running;
@@ -45,10 +46,35 @@ std::size_t running_after(const ConcurrencyGrowth& growth, Clock::time_point now
   return running;
 }
 
-TEST(ConcurrencyGrowth, AnUnmeasuredPoolRunsWhatItNeeds) {
-  const ConcurrencyGrowth growth;
-  EXPECT_TRUE(growth.may_run(64, Clock::time_point{}));
+// Its baseline is to be what a few at once take; a receiver slower than the stall floor is not
+// held to a few meanwhile.
+TEST(ConcurrencyGrowth, AnUnmeasuredPoolRunsAFewUntilItsLatencyIsMeasured) {
+  ConcurrencyGrowth growth;
+  const auto start = Clock::time_point{} + 1h;
+  growth.started(start, 1);
   EXPECT_EQ(growth.limit(), 0u);
+  EXPECT_TRUE(growth.may_run(ConcurrencyGrowth::kFreeConcurrency, start));
+  EXPECT_FALSE(growth.may_run(ConcurrencyGrowth::kFreeConcurrency + 1, start + 99ms));
+  EXPECT_TRUE(growth.may_run(64, start + ConcurrencyGrowth::kStallFloor));
+}
+
+// Measured first under a burst, its baseline would be the burst's latency: 64 at once would
+// look like no more than the receiver's own pace, and the pool would keep them.
+TEST(ConcurrencyGrowth, AReceiverFirstMetWithABurstIsNotHeldToTheBurst) {
+  ConcurrencyGrowth growth;
+  const auto now = drain(growth, Clock::time_point{} + 1h, 2000, 64, saturated);
+  EXPECT_LE(running_after(growth, now, 64), 9u) << "its baseline is what 3 at once take; 9 take three times that";
+}
+
+// After an idle spell the limit holds the next burst from its first request: the time since
+// the last answer before the spell is not a stall.
+TEST(ConcurrencyGrowth, AfterAnIdleSpellTheLimitHoldsTheNextBurst) {
+  ConcurrencyGrowth growth;
+  auto now = learn_then_drain(growth, 2000, saturated);
+  ASSERT_LE(running_after(growth, now, 64), 5u);
+  now += 1min;
+  growth.started(now, 1);
+  EXPECT_LE(running_after(growth, now, 64), 5u);
 }
 
 // A receiver with room answers 60 at once as fast as 6: the pool gets its whole cap.
