@@ -157,8 +157,9 @@ bool OriginPool::queue_has_room(Clock::time_point now) const {
 
 void OriginPool::start(std::unique_ptr<PendingRequest> pending) {
   ++in_flight_;
-  drain_.started(now());
-  growth_.started(now(), in_flight_);
+  const Clock::time_point time = now();
+  drain_.started(time);
+  growth_.started(time, in_flight_);
   std::shared_ptr<Connection> connection = take_idle();
   const bool reused = connection != nullptr;
   if (!reused) {
