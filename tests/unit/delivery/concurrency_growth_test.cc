@@ -13,9 +13,9 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = ConcurrencyGrowth::Clock;
 
-// A pool with a deep queue in front of a receiver: it runs as many exchanges as it may (up to
-// `cap`), and each answer takes `latency(running)`. Time moves by what Little's law says
-// separates two answers. Returns the time after `answers` answers.
+// A pool, idle until `now`, with a deep queue in front of a receiver from then on: it runs as
+// many exchanges as it may (up to `cap`), and each answer takes `latency(running)`. Time moves
+// by what Little's law says separates two answers. Returns the time after `answers` answers.
 Clock::time_point drain(ConcurrencyGrowth& growth, Clock::time_point now, int answers, std::size_t cap,
                         const std::function<Clock::duration(std::size_t running)>& latency) {
   growth.started(now, 1);
