@@ -24,6 +24,8 @@ void ConcurrencyGrowth::answered(Clock::time_point now, Clock::duration latency,
 
   if (now - window_start_ >= kBaselineWindow) {
     // The window that ended becomes the last one, unless it ended long ago (nothing answered).
+    if (!too_many_this_window_ || now - window_start_ >= 2 * kBaselineWindow) one_a_round_ = false;
+    too_many_this_window_ = false;
     low_last_window_ = now - window_start_ < 2 * kBaselineWindow ? low_this_window_ : 0;
     low_this_window_ = 0;
     window_start_ = now;
@@ -40,9 +42,14 @@ void ConcurrencyGrowth::answered(Clock::time_point now, Clock::duration latency,
   const double waiting = running_now * (1.0 - base / latency_s_);
   const double scale = std::log10(std::max(limit_, free));
   if (slower > kShrinkAbove && waiting > kWaitingToShrink * scale) {
-    limit_ = std::max(free, std::min(limit_, running_now) - 1);
-  } else if ((slower < kGrowBelow || waiting < kWaitingToGrow * scale) && running_now * 2 >= limit_) {
-    limit_ += 1;
+    too_many_this_window_ = true;
+    if (++too_many_in_a_row_ >= limit_) one_a_round_ = true;
+    limit_ = std::max(free, std::min(limit_, running_now) - (one_a_round_ ? 1.0 / limit_ : 1.0));
+  } else {
+    too_many_in_a_row_ = 0;
+    if ((slower < kGrowBelow || waiting < kWaitingToGrow * scale) && running_now * 2 >= limit_) {
+      limit_ += one_a_round_ ? 1.0 / limit_ : 1.0;
+    }
   }
 }
 

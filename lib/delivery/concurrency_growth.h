@@ -22,8 +22,14 @@
 // machine whose CPU is all in use every latency is several times its quiet baseline, and the
 // ratio alone held every origin, even a lone one, to the floor, below the few exchanges that
 // fill the pipeline; a noisy receiver's average is often well above its lowest, and the count
-// alone held it to a few. Only answered exchanges count: a timeout or a refused connection
-// says nothing about how the receiver's latency grows with the load.
+// alone held it to a few. Once a whole round of answers in a row said too many, the pool has
+// found where the receiver's room ends, and the limit moves one a round either way from then
+// on, as TCP's congestion avoidance does after slow start: a spell of slow or fast answers
+// moves it a little, not to the floor and back (ten origins sharing one machine swung so, and
+// delivered less at more CPU than at a fixed level; docs/benchmarks.md). A baseline window
+// with no sign of too many, or a quiet one, returns it to one an answer. Only answered
+// exchanges count: a timeout or a refused connection says nothing about how the receiver's
+// latency grows with the load.
 // A pool runs kFreeConcurrency until its latency is measured, so that its baseline is what a
 // few at once take: measured first under a burst, the baseline would be the burst's latency,
 // and a limit read against it would hold the burst. A pool whose exchanges stopped finishing
@@ -87,6 +93,11 @@ class ConcurrencyGrowth {
   Clock::time_point window_start_{};
   double low_this_window_ = 0;
   double low_last_window_ = 0;
+  // Answers in a row that said too many; whether a round of them did (the limit then moves one
+  // a round), and whether one did in this window.
+  double too_many_in_a_row_ = 0;
+  bool one_a_round_ = false;
+  bool too_many_this_window_ = false;
   Clock::time_point last_progress_{};  // the last answer, or the start that ended an idle spell
   double limit_ = 0;  // 0 until the latency is measured: kFreeConcurrency
 };

@@ -111,6 +111,25 @@ TEST(ConcurrencyGrowth, ALoneOriginOnABusyMachineKeepsTheFewThatFillIt) {
   EXPECT_LE(running, 12u) << "beyond ten, more at once only wait";
 }
 
+// Once a whole round of answers said too many, the pool has found where the receiver's room
+// ends, and moves one a round from then on, up or down: a spell of slow answers, or of fast
+// ones, then moves it by a little instead of to the floor and back (docs/endpoints.md, "How
+// many at once"). After a window with no sign of too many it doubles again.
+TEST(ConcurrencyGrowth, AfterARoundOfTooManyTheLimitMovesOneARound) {
+  ConcurrencyGrowth growth;
+  const auto flat = [](std::size_t) { return 10ms; };
+  auto now = learn_then_drain(growth, 600, flat);
+  ASSERT_EQ(running_after(growth, now, 64), 64u);
+  now = drain(growth, now, 300, 64, saturated);
+  const std::size_t held = running_after(growth, now, 64);
+  now = drain(growth, now, 60, 64, flat);
+  EXPECT_LE(running_after(growth, now, 64), held + 6) << "60 answers are about five rounds";
+  // Quiet for two windows, the receiver may have changed: it is learnt afresh.
+  now += 2 * ConcurrencyGrowth::kBaselineWindow;
+  now = drain(growth, now, 100, 64, flat);
+  EXPECT_EQ(running_after(growth, now, 64), 64u) << "doubling again";
+}
+
 // One that serves up to 16 in parallel and queues the rest: the pool settles near 16, not 64
 // and not the few it may always run.
 TEST(ConcurrencyGrowth, AReceiverWithSixteenWorkersGetsAboutSixteen) {
