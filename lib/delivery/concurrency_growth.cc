@@ -43,7 +43,7 @@ void ConcurrencyGrowth::answered(Clock::time_point now, Clock::duration latency,
   const double scale = std::log10(std::max(limit_, free));
   if (slower > kShrinkAbove && waiting > kWaitingToShrink * scale) {
     too_many_this_window_ = true;
-    if (++too_many_in_a_row_ >= limit_) one_a_round_ = true;
+    if (static_cast<double>(++too_many_in_a_row_) >= limit_) one_a_round_ = true;
     limit_ = std::max(free, std::min(limit_, running_now) - (one_a_round_ ? 1.0 / limit_ : 1.0));
   } else {
     too_many_in_a_row_ = 0;

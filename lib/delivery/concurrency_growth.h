@@ -95,7 +95,7 @@ class ConcurrencyGrowth {
   double low_last_window_ = 0;
   // Answers in a row that said too many; whether a round of them did (the limit then moves one
   // a round), and whether one did in this window.
-  double too_many_in_a_row_ = 0;
+  std::size_t too_many_in_a_row_ = 0;
   bool one_a_round_ = false;
   bool too_many_this_window_ = false;
   Clock::time_point last_progress_{};  // the last answer, or the start that ended an idle spell
