@@ -17,8 +17,8 @@ std::chrono::steady_clock::duration from_seconds(double seconds) {
 
 void ConcurrencyGrowth::answered(Clock::time_point now, Clock::duration latency, std::size_t running) {
   ++samples_;
-  latency_s_ += (std::chrono::duration<double>(latency).count() - latency_s_) /
-                static_cast<double>(std::min(samples_, kAverageOver));
+  last_latency_s_ = std::chrono::duration<double>(latency).count();
+  latency_s_ += (last_latency_s_ - latency_s_) / static_cast<double>(std::min(samples_, kAverageOver));
   last_progress_ = now;
   if (samples_ < kAverageOver) return;  // not an average yet
 
@@ -67,7 +67,11 @@ void ConcurrencyGrowth::started(Clock::time_point now, std::size_t running) {
 }
 
 ConcurrencyGrowth::Clock::time_point ConcurrencyGrowth::stalled_at() const {
-  return last_progress_ + std::max(kStallFloor, std::chrono::duration_cast<Clock::duration>(latency() * kStallFactor));
+  // The longer of the average and the last answer: a receiver that answers what arrived
+  // together, together, is silent between waves for as long as its last wave took, longer than
+  // the average while that still follows a rise (docs/endpoints.md, "How many at once").
+  const double expected_s = samples_ < kAverageOver ? 0 : std::max(latency_s_, last_latency_s_);
+  return last_progress_ + std::max<Clock::duration>(kStallFloor, from_seconds(expected_s * kStallFactor));
 }
 
 bool ConcurrencyGrowth::may_run(std::size_t running, Clock::time_point now) const {

@@ -34,8 +34,9 @@
 // few at once take: measured first under a burst, the baseline would be the burst's latency,
 // and a limit read against it would hold the burst. A pool whose exchanges stopped finishing
 // (hung requests, a receiver that paused, one slower than kStallFloor that is not measured
-// yet) for kStallFactor times its latency, and at least kStallFloor, is not held to the limit,
-// so requests behind hung ones still go (docs/endpoints.md, "How many at once").
+// yet) for kStallFactor times its latency or its last answer's, whichever is longer, and at
+// least kStallFloor, is not held to the limit, so requests behind hung ones still go
+// (docs/endpoints.md, "How many at once").
 //
 // Pure and single-threaded (the origin's strand owns it); time is passed in.
 #pragma once
@@ -89,6 +90,7 @@ class ConcurrencyGrowth {
  private:
   std::size_t samples_ = 0;
   double latency_s_ = 0;
+  double last_latency_s_ = 0;  // the last answered exchange's
   // The lowest latency_s_ in the window that began at window_start_, and in the one before it.
   Clock::time_point window_start_{};
   double low_this_window_ = 0;

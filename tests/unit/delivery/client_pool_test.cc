@@ -88,8 +88,8 @@ TEST_F(ClientTest, ABurstToASlowReceiverOpensConnectionsInParallel) {
 // Two origins on one machine at its limit: each request takes 10 ms for every request the
 // machine handles at once, so more at once only wait longer. Each pool runs only as many as
 // keep its latency near its low (delivery/concurrency_growth.h); without that both pools run
-// their cap, 16 at once. Tens of milliseconds a request, so a loaded test machine's pauses of
-// hookd stay well under the stall time that sets the limit aside.
+// their cap, 16 at once. The receiver answers each wave of requests together, 60-140 ms after
+// it arrived, and is silent between: that silence is not a stall that sets the limit aside.
 TEST_F(ClientTest, OriginsOnOneSaturatedMachineEachRunAFew) {
   auto first = start_receiver();
   auto second = start_receiver();

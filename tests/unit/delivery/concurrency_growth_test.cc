@@ -187,6 +187,22 @@ TEST(ConcurrencyGrowth, APoolWhoseExchangesStoppedFinishingIsNotHeldToItsLimit) 
   EXPECT_EQ(running_after(growth, now + 101ms, 64), 64u);
 }
 
+// A receiver that answers what arrived together, together, is silent between two waves for as
+// long as a wave takes; while its latency rises, the moving average lags behind that. Such a
+// gap is not a stall: counted as one, it set the limit aside every wave.
+TEST(ConcurrencyGrowth, SilenceAsLongAsTheLastAnswerTookIsNotAStall) {
+  ConcurrencyGrowth growth;
+  auto now = drain(growth, Clock::time_point{} + 1h, 32, 1, [](std::size_t) { return 10ms; });
+  // A wave of three answers, 60 ms each: the average is still under 25 ms.
+  now += 60ms;
+  for (std::size_t running = 3; running >= 1; --running) growth.answered(now, 60ms, running);
+  ASSERT_LT(growth.latency(), 25ms);
+  const std::size_t limit = growth.limit();
+  ASSERT_LT(limit, 64u);
+  EXPECT_FALSE(growth.may_run(limit + 1, now + 150ms)) << "the next wave, more at once, may well take 150 ms";
+  EXPECT_TRUE(growth.may_run(64, now + 241ms)) << "nothing answered for four times the last answer's 60 ms";
+}
+
 TEST(ConcurrencyGrowth, ThePoolMayAlwaysRunAFew) {
   ConcurrencyGrowth growth;
   const auto awful = [](std::size_t running) { return 1ms * static_cast<Clock::rep>(running * running); };
