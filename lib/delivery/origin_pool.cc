@@ -108,7 +108,7 @@ void OriginPool::admit(std::unique_ptr<PendingRequest> pending) {
 }
 
 bool OriginPool::can_start_one(Clock::time_point now) const {
-  if (in_flight_ >= std::max<std::size_t>(1, context_->options.max_in_flight_per_origin)) return false;
+  if (at_cap()) return false;
   if (!growth_.may_run(in_flight_ + 1, now)) return false;
   return !idle_.empty() || drain_.sooner_on_new_connection(waiting_.size(), now, in_flight_ - opening_, opening_);
 }
@@ -279,7 +279,7 @@ void OriginPool::arm_idle_timer() {
 void OriginPool::arm_stall_timer() {
   // Only while requests wait for the limit: then nothing but an answer, or this, starts them.
   if (waiting_.empty() || shut_down_) return;
-  if (in_flight_ >= std::max<std::size_t>(1, context_->options.max_in_flight_per_origin)) return;
+  if (at_cap()) return;
   const Clock::time_point time = now();
   if (growth_.may_run(in_flight_ + 1, time)) return;
   const Clock::time_point due = growth_.stalled_at();

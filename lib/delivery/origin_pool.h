@@ -11,6 +11,7 @@
 // strand is what keeps a pool correct when an io_context is run by several threads.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -93,6 +94,8 @@ class OriginPool : public std::enable_shared_from_this<OriginPool> {
   // idle connection waits for it or a new one is sooner than a busy one (docs/endpoints.md,
   // "How many at once" and "Opening connections").
   bool can_start_one(Clock::time_point now) const;
+  // Every slot of max_in_flight_per_origin (at least one) is in flight.
+  bool at_cap() const { return in_flight_ >= std::max<std::size_t>(1, context_->options.max_in_flight_per_origin); }
   void start(std::unique_ptr<PendingRequest> pending);
   void start_waiting();
   // Asks a request leaving the queue whether it still goes (Request::refresh) and takes the
