@@ -5,7 +5,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <prometheus/registry.h>
+#include <prometheus/collectable.h>
 #include <prometheus/text_serializer.h>
 
 #include <algorithm>
@@ -25,9 +25,9 @@ using tcp = boost::asio::ip::tcp;
 // Holds one of the server's connection slots until it is destroyed.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, std::shared_ptr<prometheus::Registry> registry, const Probes& probes,
+  Session(tcp::socket socket, std::shared_ptr<const prometheus::Collectable> metrics, const Probes& probes,
           std::atomic<std::size_t>& open_connections)
-      : stream_(std::move(socket)), registry_(std::move(registry)), probes_(probes), open_connections_(open_connections) {}
+      : stream_(std::move(socket)), metrics_(std::move(metrics)), probes_(probes), open_connections_(open_connections) {}
   ~Session() { --open_connections_; }
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -63,7 +63,7 @@ class Session : public std::enable_shared_from_this<Session> {
     } else if (path == "/metrics") {
       prometheus::TextSerializer serializer;
       reply(http::status::ok, "text/plain; version=0.0.4; charset=utf-8",
-            serializer.Serialize(registry_->Collect()));
+            serializer.Serialize(metrics_->Collect()));
     } else if (path == "/healthz") {
       const bool ok = probes_.healthy ? probes_.healthy() : true;
       reply(ok ? http::status::ok : http::status::service_unavailable, "text/plain", ok ? "ok\n" : "unhealthy\n");
@@ -97,7 +97,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> response_;
   bool head_ = false;
-  std::shared_ptr<prometheus::Registry> registry_;
+  std::shared_ptr<const prometheus::Collectable> metrics_;
   const Probes& probes_;
   std::atomic<std::size_t>& open_connections_;
 };
@@ -105,8 +105,8 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 AdminServer::AdminServer(const std::string& host, unsigned short port,
-                         std::shared_ptr<prometheus::Registry> registry, Probes probes)
-    : acceptor_(io_), backoff_timer_(io_), registry_(std::move(registry)), probes_(std::move(probes)) {
+                         std::shared_ptr<const prometheus::Collectable> metrics, Probes probes)
+    : acceptor_(io_), backoff_timer_(io_), metrics_(std::move(metrics)), probes_(std::move(probes)) {
   const tcp::endpoint endpoint(boost::asio::ip::make_address(host), port);
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(tcp::acceptor::reuse_address(true));
@@ -144,7 +144,7 @@ void AdminServer::accept() {
       socket.close(ignored);
     } else {
       ++open_connections_;
-      std::make_shared<Session>(std::move(socket), registry_, probes_, open_connections_)->start();
+      std::make_shared<Session>(std::move(socket), metrics_, probes_, open_connections_)->start();
     }
     accept();
   });

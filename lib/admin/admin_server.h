@@ -26,7 +26,7 @@
 #include <thread>
 
 namespace prometheus {
-class Registry;
+class Collectable;
 }
 
 namespace hookd::admin {
@@ -50,7 +50,7 @@ class AdminServer {
   static constexpr std::chrono::milliseconds accept_backoff_max{1000};
 
   // Binds immediately (throws boost::system::system_error naming the address on failure).
-  AdminServer(const std::string& host, unsigned short port, std::shared_ptr<prometheus::Registry> registry,
+  AdminServer(const std::string& host, unsigned short port, std::shared_ptr<const prometheus::Collectable> metrics,
               Probes probes);
   ~AdminServer();
   AdminServer(const AdminServer&) = delete;
@@ -73,7 +73,7 @@ class AdminServer {
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer backoff_timer_;
   std::chrono::milliseconds backoff_ = accept_backoff_min;
-  std::shared_ptr<prometheus::Registry> registry_;
+  std::shared_ptr<const prometheus::Collectable> metrics_;
   Probes probes_;
   unsigned short port_ = 0;
   std::thread thread_;

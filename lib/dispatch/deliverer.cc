@@ -126,7 +126,7 @@ bool Deliverer::pace(const std::shared_ptr<DeliveryJob>& job) {
     defer_for_rate_limit(job, slot);
     return false;
   }
-  parts_.metrics.origin_queue_depth.Observe(static_cast<double>(slot.waiting));
+  parts_.metrics.origin_queue_depth.observe(static_cast<double>(slot.waiting));
   // If the io_context stops first the job is dropped unfinished: its event stays uncommitted
   // and is delivered again after a restart, as for any delivery cut short by shutdown.
   auto timer = std::make_shared<boost::asio::steady_timer>(parts_.io, slot.send_at - now);
@@ -218,7 +218,7 @@ void Deliverer::on_outcome(const std::shared_ptr<DeliveryJob>& job, const delive
   const retry::Decision decision = retry::decide(outcome, job->state(), parts_.policy, settings_.rules);
   const auto& sub = *job->subscription;
   if (decision.attempted) {
-    parts_.metrics.delivery_duration.Observe(std::chrono::duration<double>(outcome.duration).count());
+    parts_.metrics.delivery_duration.observe(std::chrono::duration<double>(outcome.duration).count());
     // Only what the endpoint answered (or failed to) counts toward its health: a deferral or
     // a refusal by the network guard says nothing about it.
     parts_.health.record(sub.id(), health_summary(outcome));
@@ -242,7 +242,7 @@ void Deliverer::on_outcome(const std::shared_ptr<DeliveryJob>& job, const delive
       const double latency =
           static_cast<double>(parts_.clock.unix_ms_now() - job->occurred_at_unix_ms) / 1000.0;
       (job->attempt == 1 ? parts_.metrics.event_to_delivery_first : parts_.metrics.event_to_delivery_retry)
-          .Observe(latency < 0 ? 0 : latency);
+          .observe(latency < 0 ? 0 : latency);
       log_attempt(*job, attempt, std::nullopt);
       return finish(job);
     }

@@ -6,10 +6,11 @@
 // (metrics/label_words.h) have a child at 0 for each word from construction.
 #pragma once
 
+#include <prometheus/collectable.h>
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
-#include <prometheus/histogram.h>
+#include <prometheus/metric_family.h>
 #include <prometheus/registry.h>
 
 #include <cstdint>
@@ -18,25 +19,39 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "metrics/sharded_histogram.h"
 
 namespace hookd::metrics {
 
 class Metrics {
-  // Declared first: every member below is registered in it during construction.
-  std::shared_ptr<prometheus::Registry> registry_;
+  // Declared first: every member below is registered in it during construction. The
+  // histograms are not prometheus-cpp's, so they sit beside the registry (sharded_histogram.h).
+  struct Exposition : prometheus::Collectable {
+    std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+    std::vector<std::unique_ptr<ShardedHistogramFamily>> histograms;
+
+    std::vector<prometheus::MetricFamily> Collect() const override;
+    ShardedHistogramFamily& histogram_family(std::string name, std::string help);
+  };
+  std::shared_ptr<Exposition> exposition_;
+  prometheus::Registry& registry_;
 
  public:
   Metrics();
 
-  prometheus::Registry& registry() { return *registry_; }
-  std::shared_ptr<prometheus::Registry> registry_ptr() { return registry_; }
+  // Every family, as /metrics serves it.
+  std::vector<prometheus::MetricFamily> collect() const { return exposition_->Collect(); }
+  // What the admin server scrapes; it may outlive this object.
+  std::shared_ptr<const prometheus::Collectable> exposition() const { return exposition_; }
 
   prometheus::Counter& events_consumed;
   prometheus::Family<prometheus::Counter>& events_invalid;          // {reason}
   prometheus::Family<prometheus::Counter>& delivery_attempts;       // {result}
-  prometheus::Histogram& delivery_duration;                         // seconds
-  prometheus::Histogram& event_to_delivery_first;                   // {attempt="first"}
-  prometheus::Histogram& event_to_delivery_retry;                   // {attempt="retry"}
+  ShardedHistogram& delivery_duration;                             // seconds
+  ShardedHistogram& event_to_delivery_first;                       // {attempt="first"}
+  ShardedHistogram& event_to_delivery_retry;                       // {attempt="retry"}
   prometheus::Gauge& subscriptions_enabled;                         // {state="enabled"}
   prometheus::Gauge& subscriptions_disabled;                        // {state="disabled"}
   prometheus::Family<prometheus::Counter>& subscriptions_invalid;   // {reason}
@@ -47,7 +62,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& retries_enqueued;        // {tier}
   prometheus::Family<prometheus::Counter>& dead_letters;            // {reason}
   prometheus::Family<prometheus::Gauge>& retry_backlog;             // {tier}: records waiting
-  prometheus::Histogram& retry_lateness;                            // seconds a retry fired after its due time
+  ShardedHistogram& retry_lateness;                                // seconds a retry fired after its due time
   prometheus::Family<prometheus::Gauge>& retry_progress;            // {tier}: unix s of the tier's last progress here
   prometheus::Family<prometheus::Gauge>& retry_tier_delay;          // {tier}: the tier's delay in seconds
   prometheus::Family<prometheus::Counter>& retries_dropped;         // {reason}
@@ -55,7 +70,7 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& webhooks;                  // {status}: healthy unhealthy gone, as this worker sees them
   prometheus::Family<prometheus::Counter>& breaker_transitions;     // {to}: open closed
   prometheus::Family<prometheus::Counter>& deliveries_deferred;     // {reason}: breaker, rate_limit, throttled, tenant_queue
-  prometheus::Histogram& origin_queue_depth;                        // depth of the queue a waiting delivery joined
+  ShardedHistogram& origin_queue_depth;                            // depth of the queue a waiting delivery joined
   prometheus::Family<prometheus::Counter>& kafka_write_failures;    // {kind}: retry records and dead letters not written
   prometheus::Gauge& ready;                                         // 1 while /readyz answers 200
   prometheus::Gauge& kafka_reachable;                               // 0 while every broker is down

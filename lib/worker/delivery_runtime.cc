@@ -21,7 +21,7 @@ DeliveryRuntime::DeliveryRuntime(const config::DeliveryConfig& config, metrics::
   options.idle_surplus_timeout = config.idle_surplus_timeout;
   options.max_idle_connections = static_cast<std::size_t>(config.max_idle_connections);
   options.proxy = config.proxy;
-  options.on_queued = [&metrics](std::size_t depth) { metrics.origin_queue_depth.Observe(static_cast<double>(depth)); };
+  options.on_queued = [&metrics](std::size_t depth) { metrics.origin_queue_depth.observe(static_cast<double>(depth)); };
   client_ = std::make_unique<delivery::Client>(threads_.contexts(), options, clock);
 }
 

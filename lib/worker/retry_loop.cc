@@ -111,7 +111,7 @@ void RetryLoop::drop(const kafka::RecordPosition& position, const char* reason, 
 
 void RetryLoop::process(const kafka::Message& message, const kafka::RecordPosition& position,
                         std::int64_t due_unix_ms) {
-  metrics_.retry_lateness.Observe(
+  metrics_.retry_lateness.observe(
       static_cast<double>(std::max<std::int64_t>(0, clock_.unix_ms_now() - due_unix_ms)) / 1000.0);
   auto parsed = retry::parse_retry_record(message.has_value() ? message.value() : std::string_view());
   if (!parsed) return dead_letter_unreadable(message, position, retry::to_string(parsed.error()));

@@ -124,7 +124,7 @@ class Worker {
         liveness_(clock, {30s, config.kafka.unavailable_after}),
         settings_{config.kafka.bootstrap_servers, config.kafka.properties},
         admin_(build_stage(kExitFatal, "cannot start the admin server", [&] {
-          return std::make_unique<admin::AdminServer>(config.admin.host, config.admin.port, metrics_.registry_ptr(),
+          return std::make_unique<admin::AdminServer>(config.admin.host, config.admin.port, metrics_.exposition(),
                                                       liveness_.probes());
         })),
         producer_(build_stage(kExitConfig, "cannot create the Kafka producer", [&] {

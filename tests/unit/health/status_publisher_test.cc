@@ -16,7 +16,7 @@ class StillClock final : public Clock {
 };
 
 std::string exposition(metrics::Metrics& m) {
-  return prometheus::TextSerializer().Serialize(m.registry().Collect());
+  return prometheus::TextSerializer().Serialize(m.collect());
 }
 
 TEST(StatusPublisher, GaugesAndTransitionCountersFollowTheTracker) {

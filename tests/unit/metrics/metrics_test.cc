@@ -17,7 +17,7 @@ TEST(Metrics, ExposesTheContractNames) {
   m.set_consumer_lag("blue.events", 3, 7);
   m.set_consumer_lag("blue.events", 4, 9);
   m.remove_consumer_lag("blue.events", 4);
-  const std::string text = prometheus::TextSerializer().Serialize(m.registry().Collect());
+  const std::string text = prometheus::TextSerializer().Serialize(m.collect());
   EXPECT_EQ(text.find("partition=\"4\""), std::string::npos) << "a revoked partition's lag is forgotten";
   for (const char* name :
        {"hookd_events_consumed_total 1", "hookd_delivery_attempts_total{result=\"2xx\"} 1",
@@ -26,6 +26,10 @@ TEST(Metrics, ExposesTheContractNames) {
         "hookd_consumer_lag{partition=\"3\",topic=\"blue.events\"} 7"}) {
     EXPECT_NE(text.find(name), std::string::npos) << name << "\n" << text;
   }
+  // Both children of the event-to-delivery histogram under one family.
+  const std::string family = "# TYPE hookd_event_to_delivery_seconds histogram";
+  EXPECT_EQ(text.find(family), text.rfind(family)) << text;
+  EXPECT_NE(text.find("hookd_event_to_delivery_seconds_count{attempt=\"retry\"} 0"), std::string::npos) << text;
 }
 
 // Dashboards and alerts need each series before its first increment (increase() never sees
@@ -55,7 +59,7 @@ TEST(Metrics, ExportsEveryFixedLabelWordAtZeroFromStart) {
       {"hookd_webhooks{status=", {"healthy", "unhealthy", "gone"}},
   };
   Metrics m;
-  const std::string text = prometheus::TextSerializer().Serialize(m.registry().Collect());
+  const std::string text = prometheus::TextSerializer().Serialize(m.collect());
   for (const auto& family : families) {
     for (const auto& word : family.words) {
       const std::string line = family.series + "\"" + word + "\"} 0\n";
@@ -77,7 +81,7 @@ namespace {
 TEST(Metrics, ExportsReadinessMembershipAndTheBuild) {
   Metrics m;
   m.set_build_info("1.2.3", "abc123", "2.0.2");
-  const std::string text = prometheus::TextSerializer().Serialize(m.registry().Collect());
+  const std::string text = prometheus::TextSerializer().Serialize(m.collect());
   EXPECT_NE(text.find("hookd_ready 0"), std::string::npos) << text;
   EXPECT_NE(text.find("hookd_kafka_reachable 0"), std::string::npos);
   EXPECT_NE(text.find("hookd_group_joined{group=\"events\"} 0"), std::string::npos);
@@ -98,8 +102,8 @@ namespace {
 // (up to 6 h) and keep the le="60" bucket the HookdRetriesLate alert reads.
 TEST(Metrics, RetryLatenessBucketsReachHoursAndKeepTheAlertsMinute) {
   Metrics m;
-  m.retry_lateness.Observe(2.0 * 3600);  // two hours late
-  const std::string text = prometheus::TextSerializer().Serialize(m.registry().Collect());
+  m.retry_lateness.observe(2.0 * 3600);  // two hours late
+  const std::string text = prometheus::TextSerializer().Serialize(m.collect());
   for (const char* bucket : {"hookd_retry_lateness_seconds_bucket{le=\"0.001\"} 0",
                              "hookd_retry_lateness_seconds_bucket{le=\"60\"} 0",
                              "hookd_retry_lateness_seconds_bucket{le=\"3600\"} 0",
