@@ -40,7 +40,7 @@ void add_at_zero(prometheus::Family<T>& family, const std::string& label, const 
 }  // namespace
 
 std::vector<prometheus::MetricFamily> Metrics::Exposition::Collect() const {
-  std::vector<prometheus::MetricFamily> families = registry->Collect();
+  std::vector<prometheus::MetricFamily> families = registry.Collect();
   for (const auto& family : histograms) families.push_back(family->collect());
   return families;
 }
@@ -57,7 +57,7 @@ ShardedHistogramFamily& Metrics::Exposition::histogram_family(std::string name, 
 
 Metrics::Metrics()
     : exposition_(std::make_shared<Exposition>()),
-      registry_(*exposition_->registry),
+      registry_(exposition_->registry),
       events_consumed(BuildCounter()
                           .Name("hookd_events_consumed_total")
                           .Help("Events read from the events topics")

@@ -29,7 +29,7 @@ class Metrics {
   // Declared first: every member below is registered in it during construction. The
   // histograms are not prometheus-cpp's, so they sit beside the registry (sharded_histogram.h).
   struct Exposition : prometheus::Collectable {
-    std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+    prometheus::Registry registry;
     std::vector<std::unique_ptr<ShardedHistogramFamily>> histograms;
 
     std::vector<prometheus::MetricFamily> Collect() const override;
