@@ -72,14 +72,14 @@ Metrics::Metrics()
                             .Help("HTTP delivery attempts by result")
                             .Register(registry_)),
       delivery_duration(exposition_->histogram_family("hookd_delivery_duration_seconds",
-                                                  "Duration of one HTTP delivery attempt")
-                        .add({}, http_buckets())),
+                                                      "Duration of one HTTP delivery attempt")
+                            .add({}, http_buckets())),
       event_to_delivery_first(exposition_->histogram_family("hookd_event_to_delivery_seconds",
-                                                        "From the event's occurredAt to its 2xx delivery")
-                              .add({{"attempt", "first"}}, latency_buckets())),
+                                                            "From the event's occurredAt to its 2xx delivery")
+                                  .add({{"attempt", "first"}}, latency_buckets())),
       event_to_delivery_retry(exposition_->histogram_family("hookd_event_to_delivery_seconds",
-                                                        "From the event's occurredAt to its 2xx delivery")
-                              .add({{"attempt", "retry"}}, latency_buckets())),
+                                                            "From the event's occurredAt to its 2xx delivery")
+                                  .add({{"attempt", "retry"}}, latency_buckets())),
       subscriptions_enabled(BuildGauge()
                                 .Name("hookd_subscriptions")
                                 .Help("Valid webhook subscriptions in the snapshot, by state")
@@ -129,8 +129,8 @@ Metrics::Metrics()
                         .Help("Retry records waiting on a tier (consumer lag of the tier topic)")
                         .Register(registry_)),
       retry_lateness(exposition_->histogram_family("hookd_retry_lateness_seconds",
-                                               "How late a retry fired versus its due time")
-                     .add({}, lateness_buckets())),
+                                                   "How late a retry fired versus its due time")
+                         .add({}, lateness_buckets())),
       retry_progress(BuildGauge()
                          .Name("hookd_retry_progress_timestamp_seconds")
                          .Help("Per retry tier, the oldest time since which one of this worker's partitions of the "
@@ -164,9 +164,10 @@ Metrics::Metrics()
                                     "tenant_queue (waited for a share of its company's budget)")
                               .Register(registry_)),
       origin_queue_depth(exposition_->histogram_family("hookd_origin_queue_depth",
-                                                   "Deliveries waiting in a queue when one more joined it: an origin's queue at "
-                                   "its in-flight cap, or a webhook's rate-limit queue")
-                         .add({}, std::vector<double>{1, 4, 16, 64, 256, 1024, 4096})),
+                                                       "Deliveries waiting in a queue when one more joined it: an "
+                                                       "origin's queue at its in-flight cap, or a webhook's rate-limit "
+                                                       "queue")
+                             .add({}, std::vector<double>{1, 4, 16, 64, 256, 1024, 4096})),
       kafka_write_failures(BuildCounter()
                                .Name("hookd_kafka_write_failures_total")
                                .Help("Failed writes of retry records and dead letters, by kind: transient (retried "
